@@ -1,0 +1,303 @@
+"""Loads ``zql.lark`` once and derives everything else from its terminals.
+
+This is the only module that knows how keywords and operators are spelled. Highlighting,
+completion, error messages and the formatter ask :func:`vocabulary` and :func:`scan`.
+
+The grammar is found next to this module in an installed wheel (``zql/zql.lark``, force-included
+at build time) and in ``grammar/zql.lark`` of a source checkout.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lark import Lark, Token
+from lark.lexer import PatternStr
+
+from zql.ast import Op
+
+__all__ = ["Tok", "Vocabulary", "grammar_path", "grammar_text", "lark_parser", "scan", "vocabulary"]
+
+_HERE = Path(__file__).resolve().parent
+
+#: Token kinds, used by highlighting, semantic tokens and completion.
+KEYWORD, OPERATOR, PUNCT, FIELD, STRING, NUMBER, CONSTANT, COMMENT, WS, ERROR = (
+    "keyword",
+    "operator",
+    "punctuation",
+    "field",
+    "string",
+    "number",
+    "constant",
+    "comment",
+    "whitespace",
+    "error",
+)
+
+# Terminals whose spelling is a value rather than a connective (coloured as constants).
+_CONSTANT_TERMINALS = frozenset({"TRUE", "FALSE", "EMPTY", "NULL"})
+# Terminals that map to clause operators (IS_NOT is IS followed by NOT).
+_OP_TERMINALS = {
+    "EQ": Op.EQ,
+    "NE": Op.NE,
+    "CONTAINS": Op.CONTAINS,
+    "NOT_CONTAINS": Op.NOT_CONTAINS,
+    "IN": Op.IN,
+    "IS": Op.IS,
+}
+# Words for the terminals that are patterns rather than fixed spellings.
+_PATTERN_WORDS = {
+    "FIELD": "a field name",
+    "STRING": "a quoted string",
+    "NUMBER": "a number",
+    "COMMENT": "a comment",
+    "WS": "whitespace",
+}
+_PATTERN_KINDS = {"FIELD": FIELD, "STRING": STRING, "NUMBER": NUMBER, "COMMENT": COMMENT, "WS": WS}
+
+
+def grammar_path() -> Path:
+    """Where the grammar was found: inside the package (wheel) or in the checkout.
+
+    >>> grammar_path().name
+    'zql.lark'
+    """
+    packaged = _HERE / "zql.lark"
+    if packaged.is_file():
+        return packaged
+    return _HERE.parent / "grammar" / "zql.lark"
+
+
+@functools.cache
+def grammar_text() -> str:
+    """The grammar source text.
+
+    >>> "start:" in grammar_text()
+    True
+    """
+    return grammar_path().read_text(encoding="utf-8")
+
+
+@functools.cache
+def lark_parser(*, transformer: bool = True) -> Lark:
+    """The LALR parser, built once; with ``transformer`` it builds the AST while parsing.
+
+    >>> lark_parser().options.parser
+    'lalr'
+    """
+    from zql.parser import AstBuilder
+
+    return Lark(
+        grammar_text(),
+        parser="lalr",
+        lexer="contextual",
+        maybe_placeholders=False,
+        transformer=AstBuilder() if transformer else None,
+        lexer_callbacks={"FIELD": _reserve_keywords},
+        # Lark caches its LALR analysis in the temp dir, keyed by grammar and options.
+        cache=True,
+    )
+
+
+def _reserve_keywords(token: Token) -> Token:
+    # Where the contextual lexer expects a field, a word spelling a keyword is still that
+    # keyword: keywords are reserved, so `and = 1` is an error, not a field named "and".
+    name = vocabulary().keyword_by_text.get(token.lower())
+    if name is not None:
+        token.type = name
+    return token
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """Spellings derived from the grammar's named terminals.
+
+    >>> v = vocabulary()
+    >>> v.keywords["AND"], v.op_text[Op.IS_NOT], v.terminal_kind["STRING"]
+    ('and', 'is not', 'string')
+    """
+
+    #: keyword terminal name -> lowercase spelling (reserved words)
+    keywords: dict[str, str]
+    #: lowercase spelling -> keyword terminal name
+    keyword_by_text: dict[str, str]
+    #: operator/punctuation terminal name -> spelling
+    symbols: dict[str, str]
+    #: clause operator -> canonical spelling
+    op_text: dict[Op, str]
+    #: terminal name -> token kind (keyword, operator, ...)
+    terminal_kind: dict[str, str]
+    #: terminal name -> words used in messages
+    words: dict[str, str]
+
+    def describe(self, terminal: str) -> str:
+        """Human words for a terminal, as used in "expected ..." messages.
+
+        >>> vocabulary().describe("LPAR"), vocabulary().describe("STRING")
+        ("'('", 'a quoted string')
+        """
+        if terminal == "$END":
+            return "the end of the query"
+        return self.words.get(terminal, terminal.lower())
+
+    def expected(self, terminals: set[str] | frozenset[str]) -> str:
+        """A readable list of what may come, grouped the way people think of it.
+
+        >>> vocabulary().expected({"STRING", "NUMBER", "TRUE", "FALSE"})
+        'a value: a quoted string, a number, true or false'
+        """
+        names = set(terminals)
+        parts: list[str] = []
+        value_terms = {"STRING", "NUMBER", "TRUE", "FALSE"}
+        if value_terms <= names:
+            names -= value_terms
+            parts.append("a value: a quoted string, a number, " + self._bools())
+        ops = {t for t in names if t in self.terminal_kind and self.terminal_kind[t] == OPERATOR}
+        if len(ops) > 1:
+            names -= ops
+            ordered = sorted(ops, key=lambda t: list(self.symbols).index(t) if t in self.symbols else 99)
+            parts.append("an operator (" + ", ".join(self.describe(t) for t in ordered) + ")")
+        for t in sorted(names, key=lambda t: (t not in _PATTERN_WORDS, t)):
+            parts.append(self.describe(t))
+        if len(parts) == 1:
+            return parts[0]
+        return ", ".join(parts[:-1]) + " or " + parts[-1]
+
+    def _bools(self) -> str:
+        return f"{self.keywords['TRUE']} or {self.keywords['FALSE']}"
+
+
+@functools.cache
+def vocabulary() -> Vocabulary:
+    """Derive keyword and operator spellings from the grammar (computed once).
+
+    >>> sorted(vocabulary().keywords.values())
+    ['and', 'empty', 'false', 'in', 'is', 'not', 'null', 'or', 'true']
+    """
+    parser = lark_parser(transformer=False)
+    word = re.compile(r"[a-z][a-z0-9_\-]*\Z", re.I)
+    keywords: dict[str, str] = {}
+    symbols: dict[str, str] = {}
+    kinds: dict[str, str] = {}
+    words: dict[str, str] = dict(_PATTERN_WORDS)
+    for term in parser.terminals:
+        pattern = term.pattern
+        if isinstance(pattern, PatternStr):
+            text = pattern.value.lower()
+            if word.match(text):
+                keywords[term.name] = text
+                kinds[term.name] = CONSTANT if term.name in _CONSTANT_TERMINALS else KEYWORD
+            else:
+                symbols[term.name] = text
+                kinds[term.name] = OPERATOR if term.name in _OP_TERMINALS or term.name in (
+                    "NOT_CONTAINS", "CONTAINS") else PUNCT
+            words[term.name] = f"'{text}'"
+        elif term.name in _PATTERN_KINDS:
+            kinds[term.name] = _PATTERN_KINDS[term.name]
+    for name, op in _OP_TERMINALS.items():
+        kinds[name] = OPERATOR if name in symbols else kinds.get(name, KEYWORD)
+    op_text = {op: (keywords.get(name) or symbols[name]) for name, op in _OP_TERMINALS.items()}
+    op_text[Op.IS_NOT] = f"{keywords['IS']} {keywords['NOT']}"
+    return Vocabulary(
+        keywords=keywords,
+        keyword_by_text={v: k for k, v in keywords.items()},
+        symbols=symbols,
+        op_text=op_text,
+        terminal_kind=kinds,
+        words=words,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Tok:
+    """A token from the tolerant scanner: terminal ``type``, ``kind`` for colouring, position.
+
+    Types are the grammar's terminal names, plus ``UNTERMINATED`` (a string with no closing
+    quote) and ``ERROR`` (a character no terminal matches).
+    """
+
+    type: str
+    kind: str
+    text: str
+    start: int
+    end: int
+
+
+@functools.cache
+def _scanner() -> re.Pattern[str]:
+    parser = lark_parser(transformer=False)
+    by_name = {t.name: t for t in parser.terminals}
+    parts: list[str] = []
+    for name in ("WS", "COMMENT", "STRING", "NUMBER"):
+        parts.append(f"(?P<{name}>{by_name[name].pattern.to_regexp()})")
+    parts.append(r"(?P<UNTERMINATED>\"(?:[^\"\\\n]|\\.)*)")
+    parts.append(f"(?P<WORD>{by_name['FIELD'].pattern.to_regexp()})")
+    for name, text in sorted(vocabulary().symbols.items(), key=lambda kv: -len(kv[1])):
+        parts.append(f"(?P<{name}>{re.escape(text)})")
+    parts.append(r"(?P<ERROR>.)")
+    return re.compile("|".join(parts), re.S)
+
+
+def scan(text: str, start: int = 0, end: int | None = None) -> Iterator[Tok]:
+    """Tokenise any text without ever failing (used for highlighting, completion and messages).
+
+    Words that spell a keyword become that keyword, as the parser's lexer does.
+
+    >>> [(t.type, t.text) for t in scan('a = "x" AND b ~ "y') if t.kind != "whitespace"]
+    [('FIELD', 'a'), ('EQ', '='), ('STRING', '"x"'), ('AND', 'AND'), ('FIELD', 'b'), \
+('CONTAINS', '~'), ('UNTERMINATED', '"y')]
+    """
+    vocab = vocabulary()
+    pattern = _scanner()
+    stop = len(text) if end is None else end
+    pos = start
+    while pos < stop:
+        m = pattern.match(text, pos, stop)
+        if m is None:  # pragma: no cover - the ERROR alternative matches any character
+            break
+        name = m.lastgroup or "ERROR"
+        value = m.group()
+        if name == "WORD":
+            name = vocab.keyword_by_text.get(value.lower(), "FIELD")
+        kind = vocab.terminal_kind.get(name, STRING if name == "UNTERMINATED" else ERROR)
+        yield Tok(name, kind, value, m.start(), m.end())
+        pos = m.end()
+
+
+def lex_like_parser(text: str) -> list[Tok]:
+    """Tokens exactly as the parser's contextual lexer sees them, then tolerant scanning.
+
+    This matters for glued text like ``"x"andname`` (``and`` + ``name``), which a context-free
+    scanner would read as one word. Whitespace and comments are kept.
+
+    >>> [t.text for t in lex_like_parser('a="x"andb="y"')]
+    ['a', '=', '"x"', 'and', 'b', '=', '"y"']
+    """
+    from lark.exceptions import LarkError
+
+    out: list[Tok] = []
+    vocab = vocabulary()
+    pos = 0
+    interactive: Any = lark_parser(transformer=False).parse_interactive(text)
+    try:
+        for token in interactive.iter_parse():
+            if not isinstance(token, Token) or token.type == "$END":
+                continue
+            start = token.start_pos if token.start_pos is not None else pos
+            out.extend(t for t in scan(text, pos, start))
+            out.append(
+                Tok(token.type, vocab.terminal_kind.get(token.type, ERROR), str(token), start,
+                    token.end_pos if token.end_pos is not None else start + len(token))
+            )
+            pos = out[-1].end
+    except LarkError:
+        # The prefix above is exactly what the parser read before the error;
+        # scan the rest tolerantly.
+        pass
+    out.extend(scan(text, pos))
+    return out
