@@ -1,10 +1,42 @@
-"""zephyr-zql: parse, validate, format and build ZQL queries for Zephyr Enterprise."""
+"""zephyr-zql: parse, validate, format and build ZQL queries for Zephyr Enterprise.
+
+>>> import zql
+>>> zql.format('status="Fail" AND priority IN ("P1","P2")')
+'status = "Fail" and priority in ("P1", "P2")'
+"""
 
 from zql.ast import And, Boolean, Clause, Empty, Node, Not, Number, Op, Or, String, ValueList
 from zql.errors import Diagnostic, Fix, Severity, Span, TextEdit, ZQLError, ZQLSyntaxError
+from zql.format import format, quote
 from zql.parser import parse
+from zql.schema import FieldSpec, Schema, SchemaError, load_schema
 
-__all__ = sorted([
-    "And", "Boolean", "Clause", "Diagnostic", "Empty", "Fix", "Node", "Not", "Number", "Op", "Or",
-    "Severity", "Span", "String", "TextEdit", "ValueList", "ZQLError", "ZQLSyntaxError", "parse",
-])
+__version__ = "0.1.0"
+
+__all__ = [
+    "And",
+    "Boolean",
+    "Clause",
+    "Diagnostic",
+    "Empty",
+    "FieldSpec",
+    "Fix",
+    "Node",
+    "Not",
+    "Number",
+    "Op",
+    "Or",
+    "Schema",
+    "SchemaError",
+    "Severity",
+    "Span",
+    "String",
+    "TextEdit",
+    "ValueList",
+    "ZQLError",
+    "ZQLSyntaxError",
+    "format",
+    "load_schema",
+    "parse",
+    "quote",
+]

@@ -160,7 +160,8 @@ class Vocabulary:
         ops = {t for t in names if t in self.terminal_kind and self.terminal_kind[t] == OPERATOR}
         if len(ops) > 1:
             names -= ops
-            ordered = sorted(ops, key=lambda t: list(self.symbols).index(t) if t in self.symbols else 99)
+            order = list(self.symbols)
+            ordered = sorted(ops, key=lambda t: order.index(t) if t in order else len(order))
             parts.append("an operator (" + ", ".join(self.describe(t) for t in ordered) + ")")
         for t in sorted(names, key=lambda t: (t not in _PATTERN_WORDS, t)):
             parts.append(self.describe(t))
@@ -194,13 +195,10 @@ def vocabulary() -> Vocabulary:
                 kinds[term.name] = CONSTANT if term.name in _CONSTANT_TERMINALS else KEYWORD
             else:
                 symbols[term.name] = text
-                kinds[term.name] = OPERATOR if term.name in _OP_TERMINALS or term.name in (
-                    "NOT_CONTAINS", "CONTAINS") else PUNCT
+                kinds[term.name] = OPERATOR if term.name in _OP_TERMINALS else PUNCT
             words[term.name] = f"'{text}'"
         elif term.name in _PATTERN_KINDS:
             kinds[term.name] = _PATTERN_KINDS[term.name]
-    for name, op in _OP_TERMINALS.items():
-        kinds[name] = OPERATOR if name in symbols else kinds.get(name, KEYWORD)
     op_text = {op: (keywords.get(name) or symbols[name]) for name, op in _OP_TERMINALS.items()}
     op_text[Op.IS_NOT] = f"{keywords['IS']} {keywords['NOT']}"
     return Vocabulary(

@@ -6,7 +6,8 @@ is one :class:`And` with three children, wherever the tree comes from.
 
 >>> import zql
 >>> tree = zql.parse('priority = "P1" and automated = true')
->>> tree == And((Clause("priority", Op.EQ, String("P1")), Clause("automated", Op.EQ, Boolean(True))))
+>>> tree == And((Clause("priority", Op.EQ, String("P1")),
+...              Clause("automated", Op.EQ, Boolean(True))))
 True
 """
 
@@ -14,7 +15,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as _meta
 from decimal import Decimal
 from typing import TypeAlias
 
@@ -108,7 +110,7 @@ class String:
     """
 
     value: str
-    span: Span = field(default=_NOSPAN, compare=False, repr=False)
+    span: Span = _meta(default=_NOSPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +122,7 @@ class Number:
     """
 
     value: int | Decimal
-    span: Span = field(default=_NOSPAN, compare=False, repr=False)
+    span: Span = _meta(default=_NOSPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +134,7 @@ class Boolean:
     """
 
     value: bool
-    span: Span = field(default=_NOSPAN, compare=False, repr=False)
+    span: Span = _meta(default=_NOSPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,8 +145,8 @@ class Empty:
     True
     """
 
-    span: Span = field(default=_NOSPAN, compare=False, repr=False)
-    spelled: str = field(default="EMPTY", compare=False, repr=False)
+    span: Span = _meta(default=_NOSPAN, compare=False, repr=False)
+    spelled: str = _meta(default="EMPTY", compare=False, repr=False)
 
 
 Scalar: TypeAlias = String | Number | Boolean
@@ -159,7 +161,7 @@ class ValueList:
     """
 
     items: tuple[Scalar, ...]
-    span: Span = field(default=_NOSPAN, compare=False, repr=False)
+    span: Span = _meta(default=_NOSPAN, compare=False, repr=False)
 
 
 Value: TypeAlias = Scalar | ValueList | Empty
@@ -176,9 +178,9 @@ class Clause:
     field: str
     op: Op
     value: Value
-    span: Span = field(default=_NOSPAN, compare=False, repr=False)
-    field_span: Span = field(default=_NOSPAN, compare=False, repr=False)
-    op_span: Span = field(default=_NOSPAN, compare=False, repr=False)
+    span: Span = _meta(default=_NOSPAN, compare=False, repr=False)
+    field_span: Span = _meta(default=_NOSPAN, compare=False, repr=False)
+    op_span: Span = _meta(default=_NOSPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,9 +192,9 @@ class Not:
     """
 
     child: Node
-    span: Span = field(default=_NOSPAN, compare=False, repr=False)
-    infix: bool = field(default=False, compare=False, repr=False)
-    keyword_span: Span = field(default=_NOSPAN, compare=False, repr=False)
+    span: Span = _meta(default=_NOSPAN, compare=False, repr=False)
+    infix: bool = _meta(default=False, compare=False, repr=False)
+    keyword_span: Span = _meta(default=_NOSPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +206,7 @@ class And:
     """
 
     children: tuple[Node, ...]
-    span: Span = field(default=_NOSPAN, compare=False, repr=False)
+    span: Span = _meta(default=_NOSPAN, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,7 +218,7 @@ class Or:
     """
 
     children: tuple[Node, ...]
-    span: Span = field(default=_NOSPAN, compare=False, repr=False)
+    span: Span = _meta(default=_NOSPAN, compare=False, repr=False)
 
 
 Node: TypeAlias = Clause | Not | And | Or

@@ -8,6 +8,7 @@ computed only at the edges (:func:`line_col` for people, the LSP adapter for UTF
 from __future__ import annotations
 
 import enum
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -125,7 +126,7 @@ def apply_edits(text: str, edits: Sequence[TextEdit]) -> str:
     'x b z'
     """
     ordered = sorted(edits, key=lambda e: (e.span.start, e.span.end))
-    for left, right in zip(ordered, ordered[1:], strict=False):
+    for left, right in itertools.pairwise(ordered):
         if right.span.start < left.span.end:
             raise ValueError(f"overlapping edits at {left.span} and {right.span}")
     for edit in reversed(ordered):

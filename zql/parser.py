@@ -7,8 +7,9 @@ text, says what ZE accepts instead and, where one is clear, carries a fix.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from lark import Token, Transformer
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
@@ -60,7 +61,7 @@ def parse(text: str) -> Node:
             "",
         )
     try:
-        node: Node = _grammar.lark_parser().parse(text)
+        node = cast(Node, _grammar.lark_parser().parse(text))
     except UnexpectedInput as err:
         raise ZQLSyntaxError([_explain(text, err)], text) from None
     except (LarkError, RecursionError, ValueError) as err:  # defensive: never leak lark errors
@@ -101,7 +102,8 @@ class AstBuilder(Transformer[Token, Node]):
     """Builds AST nodes while the LALR parser reduces (embedded transformer: no Lark tree)."""
 
     def start(self, children: list[Node]) -> Node:
-        return children[0]
+        node: Node = children[0]
+        return node
 
     def or_expr(self, children: list[Any]) -> Node:
         nodes: list[Node] = []
@@ -131,9 +133,8 @@ class AstBuilder(Transformer[Token, Node]):
 
     def group(self, children: list[Any]) -> Node:
         lpar, node, rpar = children
-        from dataclasses import replace
-
-        return replace(node, span=_span(lpar).cover(_span(rpar)))
+        grouped: Node = replace(node, span=_span(lpar).cover(_span(rpar)))
+        return grouped
 
     def compare(self, children: list[Any]) -> Node:
         name, op, value = children
@@ -214,7 +215,8 @@ def _explain(text: str, err: UnexpectedInput) -> Diagnostic:
         if err.token.type == "$END":
             return _unexpected_end(text, toks, expected)
         return _unexpected_token(text, toks, err.token, expected)
-    return _unexpected_end(text, toks, set())  # pragma: no cover - UnexpectedEOF is not raised by LALR
+    # UnexpectedEOF is not raised by the LALR parser, but keep the contract if it ever is.
+    return _unexpected_end(text, toks, set())  # pragma: no cover
 
 
 def _foreign_construct(text: str, toks: list[_grammar.Tok], pos: int) -> Diagnostic | None:
@@ -251,7 +253,8 @@ def _foreign_construct(text: str, toks: list[_grammar.Tok], pos: int) -> Diagnos
             )
         if tok.type == "EQ" and nxt and nxt.type == "EQ" and nxt.start == tok.end:
             return _diag("ZQL110", "'==' is not a ZQL operator; ZE compares with a single '='",
-                         Span(tok.start, nxt.end), "write =", _fix("use =", (tok.start, nxt.end, "=")))
+                         Span(tok.start, nxt.end), "write =",
+                         _fix("use =", (tok.start, nxt.end, "=")))
     return None
 
 

@@ -237,9 +237,9 @@ class Schema:
         """
         entity = self.entity_name(entity)
         for rename in self.renames:
-            if rename.old.lower() == name.lower() and entity in rename.entities:
-                if self.field(entity, rename.new) is not None:
-                    return rename
+            if (rename.old.lower() == name.lower() and entity in rename.entities
+                    and self.field(entity, rename.new) is not None):
+                return rename
         return None
 
     def suggest(self, entity: str, name: str, n: int = 3) -> list[str]:
