@@ -1,0 +1,1 @@
+"""The interactive ZQL shell (prompt_toolkit adapter over the zql engines)."""
