@@ -231,7 +231,7 @@ def _foreign_construct(text: str, toks: list[_grammar.Tok], pos: int) -> Diagnos
             return _diag(
                 "ZQL113", "ZE has no ORDER BY; sorting is a search parameter, not part of ZQL",
                 Span(tok.start, nxt.end),
-                "remove it and sort with `zql search --order FIELD [--desc]` or order_by=",
+                "remove it; sort with `zql search --order NAME [--desc]` or order_by=...",
                 _fix("remove ORDER BY", (toks[i - 1].end if i else tok.start, len(text), "")),
             )
         if tok.type == "NOT" and nxt and nxt.type == "IN" and i and toks[i - 1].type == "FIELD":
@@ -441,8 +441,8 @@ def _unexpected_token(
                      Span(prev.start, prev.end) if prev else span,
                      f"expected {vocab.expected(expected)}, found {_found(lark_tok)}")
     if expected == {"LPAR"}:
-        return _diag("ZQL118", f"'{prev.text if prev else 'in'}' needs a list in parentheses",
-                     span, f"write in ({found})",
+        return _diag("ZQL118", f"'{prev.text if prev else vocab.keywords['IN']}' needs a list in parentheses",
+                     span, f"write {vocab.keywords['IN']} ({found})",
                      _fix("wrap in parentheses", (span.start, span.start, "("),
                           (span.end, span.end, ")")))
     if expected & {"EMPTY", "NULL"}:
@@ -460,6 +460,10 @@ def _unexpected_token(
         return _diag("ZQL105", f"missing operator after field '{name}'", span,
                      f"expected {vocab.expected(expected)}, found {_found(lark_tok)}")
     if "FIELD" in expected:
+        if prev is not None and prev.kind in ("keyword", "constant") and kind in vocab.symbols:
+            return _diag("ZQL122", f"'{prev.text}' is a reserved word, not a field name",
+                         Span(prev.start, prev.end),
+                         _reserved_hint())
         if kind in ("AND", "OR") or (kind == "NOT" and prev is not None and prev.type == "NOT"):
             if prev is None:
                 return _diag("ZQL115", f"query cannot start with '{found}'", span,
@@ -470,7 +474,7 @@ def _unexpected_token(
                          _fix(f"remove '{found}'", (prev.end, span.end, "")))
         if kind in vocab.keywords:
             return _diag("ZQL122", f"'{found}' is a reserved word, not a field name", span,
-                         "keywords (and, or, not, in, is, empty, null, true, false) are reserved")
+                         _reserved_hint())
         if kind == "STRING":
             return _diag("ZQL122", "field names are not quoted", span,
                          f"write {json.loads(found) if _is_json(found) else found} without quotes")
@@ -491,6 +495,11 @@ def _inside_list(toks: list[_grammar.Tok]) -> bool:
         return False
     index = toks.index(opened)
     return index > 0 and toks[index - 1].type == "IN"
+
+
+def _reserved_hint() -> str:
+    words = ", ".join(_grammar.vocabulary().keywords.values())
+    return f"reserved words ({words}) cannot be field names"
 
 
 def _is_json(s: str) -> bool:

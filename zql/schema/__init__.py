@@ -40,13 +40,14 @@ __all__ = [
 ENTITIES: tuple[str, ...] = ("testcase", "requirement", "execution")
 #: Field types a schema may declare.
 TYPES: tuple[str, ...] = ("string", "long", "int", "decimal", "boolean")
+_TEXT_OPS = (Op.IS, Op.IS_NOT, Op.CONTAINS, Op.NOT_CONTAINS)
 #: Custom field kinds -> (type, operators), per the ZE 7 documentation.
-CUSTOM_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "text": ("string", ("is", "is not", "~", "!~")),
-    "longtext": ("string", ("is", "is not", "~", "!~")),
-    "picklist": ("string", ("is", "is not", "in", "=", "!=")),
-    "number": ("long", ("in", "=", "!=")),
-    "checkbox": ("boolean", ("=", "!=", "in")),
+CUSTOM_KINDS: dict[str, tuple[str, tuple[Op, ...]]] = {
+    "text": ("string", _TEXT_OPS),
+    "longtext": ("string", _TEXT_OPS),
+    "picklist": ("string", (Op.IS, Op.IS_NOT, Op.IN, Op.EQ, Op.NE)),
+    "number": ("long", (Op.IN, Op.EQ, Op.NE)),
+    "checkbox": ("boolean", (Op.EQ, Op.NE, Op.IN)),
 }
 # The metadata API calls executions "testSchedule".
 _ENTITY_ALIASES = {"testschedule": "execution", "schedule": "execution", "tc": "testcase",
@@ -408,7 +409,7 @@ def custom_field(entity: str, name: str, kind: str) -> FieldSpec:
         raise SchemaError(f"custom field search name {name!r} is a reserved word")
     ftype, ops = CUSTOM_KINDS[kind]
     return FieldSpec(name=name, entity=Schema.entity_name(entity), type=ftype,
-                     operators=frozenset(Op.from_text(o) for o in ops), custom=kind)
+                     operators=frozenset(ops), custom=kind)
 
 
 def profile_names() -> list[str]:

@@ -1,0 +1,106 @@
+"""Architecture contracts: one grammar and one schema feed everything."""
+
+from __future__ import annotations
+
+import ast as pyast
+import json
+from pathlib import Path
+
+import pytest
+
+import zql
+from zql import _grammar
+from zql.ast import Op
+from zql.parser import AstBuilder
+from zql.schema import load_schema, profile_names
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_grammar_rule_has_a_transformer_method() -> None:
+    parser = _grammar.lark_parser(transformer=False)
+    missing = set()
+    for rule in parser.rules:
+        name = rule.alias or rule.origin.name
+        name = name if isinstance(name, str) else name.value
+        if rule.options.expand1 and len(rule.expansion) == 1 and not rule.alias:
+            continue  # inlined `?rule` with one child: no node of its own
+        if name.startswith("__"):
+            continue  # Lark's helper rules for `(...)*`, inlined into their parent
+        if not callable(getattr(AstBuilder, name, None)):
+            missing.add(name)
+    assert not missing
+
+
+def test_every_terminal_has_a_token_kind_and_words() -> None:
+    vocab = _grammar.vocabulary()
+    for term in _grammar.lark_parser(transformer=False).terminals:
+        assert term.name in vocab.terminal_kind, term.name
+        assert vocab.describe(term.name) != term.name.lower() or term.name in ("WS",), term.name
+
+
+def test_every_operator_has_grammar_spelling() -> None:
+    for op in Op:
+        assert Op.from_text(op.text) is op
+
+
+@pytest.mark.parametrize("profile", profile_names())
+def test_every_schema_operator_exists_in_the_grammar(profile: str) -> None:
+    raw = json.loads((ROOT / "zql" / "schema" / "profiles" / f"{profile}.json").read_text())
+    for fields in raw["entities"].values():
+        for entry in fields:
+            for text in entry["operators"]:
+                Op.from_text(text)  # raises for an operator the grammar lacks
+    schema = load_schema(profile)
+    assert schema.fields("testcase")
+
+
+def _string_literals(path: Path) -> list[tuple[int, str]]:
+    tree = pyast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {
+        id(node.body[0].value)
+        for node in pyast.walk(tree)
+        if isinstance(node, pyast.Module | pyast.FunctionDef | pyast.ClassDef
+                      | pyast.AsyncFunctionDef)
+        and node.body and isinstance(node.body[0], pyast.Expr)
+        and isinstance(node.body[0].value, pyast.Constant)
+    }
+    in_fstrings = {
+        id(part) for node in pyast.walk(tree) if isinstance(node, pyast.JoinedStr)
+        for part in node.values
+    }  # prose inside f-string messages is not a spelling used as syntax
+    return [
+        (node.lineno, node.value)
+        for node in pyast.walk(tree)
+        if isinstance(node, pyast.Constant) and isinstance(node.value, str)
+        and id(node) not in docstrings and id(node) not in in_fstrings
+    ]
+
+
+def test_no_module_but_grammar_spells_a_keyword() -> None:
+    keywords = set(_grammar.vocabulary().keyword_by_text)
+    symbols = set(_grammar.vocabulary().symbols.values())
+    offenders = []
+    for path in sorted((ROOT / "zql").rglob("*.py")) + sorted((ROOT / "repl").rglob("*.py")):
+        if path.name == "_grammar.py":
+            continue
+        for line, value in _string_literals(path):
+            word = value.strip()
+            if word in keywords or word in {"is not", "not in"}:
+                offenders.append(f"{path.relative_to(ROOT)}:{line}: {value!r}")
+    assert not offenders, "spell keywords via zql._grammar.vocabulary():\n" + "\n".join(offenders)
+    assert symbols  # the check above is only meaningful if the vocabulary loaded
+
+
+def test_public_api_is_sorted_and_complete() -> None:
+    assert zql.__all__ == sorted(zql.__all__)
+    for name in zql.__all__:
+        assert hasattr(zql, name), name
+
+
+def test_lark_never_leaves_the_parser() -> None:
+    for path in sorted((ROOT / "zql").rglob("*.py")):
+        if path.name in ("parser.py", "_grammar.py"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert "lark.exceptions" not in text and "except Lark" not in text, path

@@ -1,0 +1,103 @@
+"""Formatter: canonical text, idempotence, round trips and portable lowering."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+
+import zql
+from tests.corpus import valid_queries
+from tests.strategies import trees
+from zql.ast import Not, walk
+from zql.format import format_node, lower_negations, quote
+
+
+@pytest.mark.parametrize("query", valid_queries())
+def test_valid_corpus_round_trips_unchanged(query: str) -> None:
+    assert zql.format(query) == query
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ('status="Fail"AND priority IN("P1","P2")', 'status = "Fail" and priority in ("P1", "P2")'),
+        ("a=1 OR b=2 AND c=3", "a = 1 or (b = 2 and c = 3)"),
+        ("(a=1 OR b=2) AND c=3", "(a = 1 or b = 2) and c = 3"),
+        ("((a = 1))", "a = 1"),
+        ("a = 1 and not b = 2", "a = 1 not b = 2"),
+        ("not a = 1 and b = 2", "not a = 1 and b = 2"),
+        ("a = 1 and not (b = 2 or c = 3)", "a = 1 not (b = 2 or c = 3)"),
+        ("not (a = 1 and b = 2)", "not (a = 1 and b = 2)"),
+        ("x IS NULL", "x is empty"),
+        ("x is not Null", "x is not empty"),
+        ('x = "caf\\u00e9 \\/ ok"', 'x = "café / ok"'),
+        ("x = TRUE", "x = true"),
+        ("x = 1.50", "x = 1.50"),
+        ('a = "1" # comment\nand b = "2"', 'a = "1" and b = "2"'),
+    ],
+)
+def test_canonical_text(text: str, canonical: str) -> None:
+    assert zql.format(text) == canonical
+
+
+@pytest.mark.parametrize(
+    ("text", "portable"),
+    [
+        ('not status = "Pass"', 'status != "Pass"'),
+        ('not status != "Pass"', 'status = "Pass"'),
+        ('not name ~ "x"', 'name !~ "x"'),
+        ('not name !~ "x"', 'name ~ "x"'),
+        ("not x is empty", "x is not empty"),
+        ("not x is not empty", "x is empty"),
+        ('not tag in ("a", "b")', 'tag != "a" and tag != "b"'),
+        ('not tag in ("a")', 'tag != "a"'),
+        ("not not a = 1", "a = 1"),
+        ("not (a = 1 and b = 2)", "a != 1 or b != 2"),
+        ("not (a = 1 or b = 2)", "a != 1 and b != 2"),
+        ("c = 3 not (a = 1 and b = 2)", "c = 3 and (a != 1 or b != 2)"),
+        ("c = 3 or not (a = 1 or b in (2, 3))", "c = 3 or (a != 1 and b != 2 and b != 3)"),
+        ("a = 1 and b = 2", "a = 1 and b = 2"),
+    ],
+)
+def test_portable_lowering(text: str, portable: str) -> None:
+    assert zql.format(text, portable=True) == portable
+
+
+@given(trees)
+@settings(max_examples=300, deadline=None)
+def test_parse_format_round_trip(tree: zql.Node) -> None:
+    text = format_node(tree)
+    assert zql.parse(text) == tree
+    assert zql.format(text) == text  # idempotent
+
+
+@given(trees)
+@settings(max_examples=200, deadline=None)
+def test_portable_has_no_not_and_round_trips(tree: zql.Node) -> None:
+    lowered = lower_negations(tree)
+    assert not any(isinstance(n, Not) for n in walk(lowered))
+    assert zql.parse(zql.format(tree, portable=True)) == lowered
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ("", '""'),
+        ('"', '"\\""'),
+        ("\\", '"\\\\"'),
+        ("\x00\x1f\x7f\x85", '"\\u0000\\u001f\\u007f\\u0085"'),
+        ("\u2028", '"\\u2028"'),
+        ("\ud800", '"\\ud800"'),
+        ("/", '"/"'),
+        ("é😀", '"é😀"'),
+    ],
+)
+def test_quote(value: str, text: str) -> None:
+    assert quote(value) == text
+    node = zql.parse(f"x = {text}")
+    assert isinstance(node, zql.Clause) and node.value == zql.String(value)
+
+
+def test_quote_rejects_non_strings() -> None:
+    with pytest.raises(TypeError):
+        quote(1)  # type: ignore[arg-type]

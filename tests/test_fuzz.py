@@ -1,0 +1,49 @@
+"""Random text only ever raises ZQLSyntaxError, with spans inside the text."""
+
+from __future__ import annotations
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+import zql
+from tests.corpus import all_queries
+
+_ALPHABET = st.sampled_from(list('abcdeINOTRSnotrs =!~()",\\\'#<>&|-.0123456789\n\tü😀\x00'))
+zqlish = st.text(_ALPHABET, max_size=60)
+
+
+def _check(text: str) -> None:
+    try:
+        zql.parse(text)
+    except zql.ZQLSyntaxError as err:
+        assert err.diagnostics
+        for diag in err.diagnostics:
+            assert 0 <= diag.span.start <= diag.span.end <= len(text)
+            assert diag.code.startswith("ZQL1")
+            assert diag.message
+            for fix in diag.fixes:
+                fix.apply(text)
+        str(err)  # rendering never fails
+
+
+@given(st.text(max_size=80))
+@settings(max_examples=400, deadline=None)
+def test_arbitrary_unicode(text: str) -> None:
+    _check(text)
+
+
+@given(zqlish)
+@settings(max_examples=1500, deadline=None)
+@example('a = "\\')
+@example("a in (")
+@example("(((((")
+@example('"')
+def test_zql_like_text(text: str) -> None:
+    _check(text)
+
+
+@given(st.sampled_from(all_queries()), st.integers(0, 200), st.integers(0, 200), zqlish)
+@settings(max_examples=600, deadline=None)
+def test_mutated_corpus(query: str, cut: int, insert_at: int, junk: str) -> None:
+    mutated = query[:cut] + junk + query[insert_at:]
+    _check(mutated)

@@ -1,0 +1,230 @@
+"""Parser: corpora, precedence, values, positions and error diagnostics."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+import zql
+from tests.corpus import invalid_cases, valid_queries
+from zql.ast import And, Boolean, Clause, Empty, Not, Number, Op, Or, String, ValueList
+from zql.parser import MAX_DEPTH
+
+
+def c(field: str, op: Op, value: object) -> Clause:
+    return Clause(field, op, value)  # type: ignore[arg-type]
+
+
+A, B, C = (c(n, Op.EQ, Number(i)) for i, n in enumerate("abc", 1))
+
+
+@pytest.mark.parametrize("query", valid_queries())
+def test_valid_corpus_parses(query: str) -> None:
+    assert zql.parse(query) is not None
+
+
+@pytest.mark.parametrize("case", invalid_cases(), ids=lambda case: case.query)
+def test_invalid_corpus_pins_code_and_span(case) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(zql.ZQLSyntaxError) as info:
+        zql.parse(case.query)
+    diag = info.value.diagnostics[0]
+    assert (diag.code, diag.span.start, diag.span.end) == (case.code, case.start, case.end)
+    assert diag.severity is zql.Severity.ERROR
+    assert diag.hint, "every syntax error says what to do"
+
+
+@pytest.mark.parametrize(
+    ("text", "tree"),
+    [
+        ("a = 1 and b = 2 and c = 3", And((A, B, C))),
+        ("a = 1 or b = 2 and c = 3", Or((A, And((B, C))))),
+        ("(a = 1 or b = 2) and c = 3", And((Or((A, B)), C))),
+        ("a = 1 and (b = 2 and c = 3)", And((A, B, C))),
+        ("(a = 1 or (b = 2 or c = 3))", Or((A, B, C))),
+        ("not a = 1 and b = 2", And((Not(A), B))),
+        ("not (a = 1 and b = 2)", Not(And((A, B)))),
+        ("a = 1 not b = 2", And((A, Not(B)))),
+        ("a = 1 and not b = 2", And((A, Not(B)))),
+        ("a = 1 not b = 2 or c = 3", Or((And((A, Not(B))), C))),
+        ("not not a = 1", Not(Not(A))),
+        ("a = 1 or not b = 2", Or((A, Not(B)))),
+    ],
+)
+def test_precedence_and_flattening(text: str, tree: zql.Node) -> None:
+    assert zql.parse(text) == tree
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ('x = "plain"', String("plain")),
+        (r'x = "q\"b\\s\/t\b\f\n\r\t"', String('q"b\\s/t\b\f\n\r\t')),
+        (r'x = "\u00e9\ud83d\ude00"', String("é😀")),
+        ('x = "새로운 테스트"', String("새로운 테스트")),
+        ("x = 42", Number(42)),
+        ("x = -7", Number(-7)),
+        ("x = 1.50", Number(Decimal("1.50"))),
+        ("x = TRUE", Boolean(True)),
+        ("x = false", Boolean(False)),
+        ('x in (1, "a", true)', ValueList((Number(1), String("a"), Boolean(True)))),
+        ("x in(1,2)", ValueList((Number(1), Number(2)))),
+    ],
+)
+def test_values(text: str, value: object) -> None:
+    node = zql.parse(text)
+    assert isinstance(node, Clause)
+    assert node.value == value
+
+
+@pytest.mark.parametrize(
+    ("text", "op"),
+    [("x is empty", Op.IS), ("x IS NOT NULL", Op.IS_NOT), ("x is not empty", Op.IS_NOT),
+     ("x Is Null", Op.IS)],
+)
+def test_is_empty(text: str, op: Op) -> None:
+    node = zql.parse(text)
+    assert node == Clause("x", op, Empty())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'creator="Test.Lead"andname~"Test.Manager"',
+        'a = "1"\n\tand\r\n b = "2"',
+        'a = "1" # trailing comment\nand b = "2" # another',
+        '  a="1"or(b="2")  ',
+    ],
+)
+def test_whitespace_is_optional_and_any(text: str) -> None:
+    node = zql.parse(text)
+    assert isinstance(node, And | Or)
+    assert len(node.children) == 2
+
+
+@pytest.mark.parametrize("name", ["android", "notes", "order", "isActive", "inx", "nothing",
+                                  "emptyish", "trueName", "ORacle", "a-b_c9"])
+def test_keyword_prefixed_names_are_fields(name: str) -> None:
+    assert zql.parse(f'{name} = "x"') == Clause(name, Op.EQ, String("x"))
+
+
+@pytest.mark.parametrize("word", ["and", "OR", "not", "in", "is", "empty", "null", "true",
+                                  "FALSE"])
+def test_keywords_are_reserved(word: str) -> None:
+    with pytest.raises(zql.ZQLSyntaxError) as info:
+        zql.parse(f'{word} = "x"')
+    assert info.value.diagnostics[0].span.start == 0
+
+
+def test_spans_are_code_point_offsets() -> None:
+    text = 'name ~ "새로운" and priority = "P1"'
+    node = zql.parse(text)
+    assert isinstance(node, And)
+    second = node.children[1]
+    assert isinstance(second, Clause)
+    assert second.field_span.slice(text) == "priority"
+    assert second.op_span.slice(text) == "="
+    assert second.value.span.slice(text) == '"P1"'
+    assert node.span.slice(text) == text
+
+
+def test_spans_do_not_affect_equality() -> None:
+    assert zql.parse('a="x"') == zql.parse('   a   =   "x"   # c')
+
+
+def test_not_records_infix_as_trivia() -> None:
+    infix = zql.parse("a = 1 not b = 2")
+    prefix = zql.parse("a = 1 and not b = 2")
+    assert infix == prefix
+    assert isinstance(infix, And) and isinstance(prefix, And)
+    assert infix.children[1].infix is True  # type: ignore[union-attr]
+    assert prefix.children[1].infix is False  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("", "ZQL100"),
+        ("   # only a comment", "ZQL100"),
+        ('a = "x\ty"', "ZQL102"),
+        (r'a = "\u12"', "ZQL102"),
+        ("a = 1 and (b = 1 or " * (MAX_DEPTH // 2 + 5) + "c = 1"
+         + ")" * (MAX_DEPTH // 2 + 5), "ZQL123"),
+        ("not " * (MAX_DEPTH + 5) + "a = 1", "ZQL123"),
+    ],
+)
+def test_more_errors(text: str, code: str) -> None:
+    with pytest.raises(zql.ZQLSyntaxError) as info:
+        zql.parse(text)
+    assert info.value.diagnostics[0].code == code
+
+
+@pytest.mark.parametrize("value", [None, b"a = 1", 42, ["a = 1"]])
+def test_non_text_raises_syntax_error(value: object) -> None:
+    with pytest.raises(zql.ZQLSyntaxError) as info:
+        zql.parse(value)  # type: ignore[arg-type]
+    assert info.value.diagnostics[0].code == "ZQL100"
+
+
+def test_syntax_error_is_zqlerror_and_valueerror() -> None:
+    with pytest.raises(zql.ZQLSyntaxError) as info:
+        zql.parse("a = ")
+    assert isinstance(info.value, zql.ZQLError)
+    assert isinstance(info.value, ValueError)
+
+
+def test_deep_parentheses_around_one_clause_are_fine() -> None:
+    depth = MAX_DEPTH * 10
+    assert zql.parse("(" * depth + "a = 1" + ")" * depth) == A
+
+
+@pytest.mark.parametrize(
+    ("text", "fixed"),
+    [
+        ("status = Fail", 'status = "Fail"'),
+        ('status = "Fail', 'status = "Fail"'),
+        ("a = 'x'", 'a = "x"'),
+        ("a == 1", "a = 1"),
+        ("a = 1 && b = 2", "a = 1 and b = 2"),
+        ("a = 1&&b = 2", "a = 1 and b = 2"),
+        ("a = 1 and and b = 2", "a = 1 and b = 2"),
+        ("a = 1 and", "a = 1"),
+        ("(a = 1", "(a = 1)"),
+        ("a = 1)", "a = 1"),
+        ("a not in (1, 2)", "not (a in (1, 2))"),
+        ('a = "1" order by name', 'a = "1"'),
+        ('a in "x"', 'a in ("x")'),
+        ('a = ("x")', 'a in ("x")'),
+        ("a = 1 b = 2", "a = 1 and b = 2"),
+        ("a ~ 5", 'a ~ "5"'),
+        ("a in (1 2)", "a in (1, 2)"),
+        ('a = "\\x"', 'a = "\\\\x"'),
+    ],
+)
+def test_fixes_make_the_query_parse(text: str, fixed: str) -> None:
+    with pytest.raises(zql.ZQLSyntaxError) as info:
+        zql.parse(text)
+    fix = info.value.diagnostics[0].fix
+    assert fix is not None
+    assert fix.apply(text) == fixed
+    zql.parse(fixed)
+
+
+def test_rendering_golden() -> None:
+    with pytest.raises(zql.ZQLSyntaxError) as info:
+        zql.parse('project = "A" and\n  status not in ("Pass")')
+    assert str(info.value) == (
+        "2:10: error[ZQL112]: ZE has no 'not in'\n"
+        '    status not in ("Pass")\n'
+        "           ^^^^^^\n"
+        "  hint: use not (status in (…)), or status != … for each value"
+    )
+
+
+def test_messages_never_name_terminals() -> None:
+    for case in invalid_cases():
+        with pytest.raises(zql.ZQLSyntaxError) as info:
+            zql.parse(case.query)
+        text = str(info.value)
+        for terminal in ("ESCAPED_STRING", "STRING", "NUMBER", "FIELD", "LPAR", "RPAR", "$END"):
+            assert terminal not in text, (case.query, text)
