@@ -21,7 +21,17 @@ from lark.lexer import PatternStr
 
 from zql.ast import Op
 
-__all__ = ["Tok", "Vocabulary", "grammar_path", "grammar_text", "lark_parser", "scan", "vocabulary"]
+__all__ = [
+    "Tables",
+    "Tok",
+    "Vocabulary",
+    "grammar_path",
+    "grammar_text",
+    "lark_parser",
+    "scan",
+    "tables",
+    "vocabulary",
+]
 
 _HERE = Path(__file__).resolve().parent
 
@@ -208,6 +218,61 @@ def vocabulary() -> Vocabulary:
         op_text=op_text,
         terminal_kind=kinds,
         words=words,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Tables:
+    """What the fast LALR driver in ``parser.py`` needs, taken from Lark's analysis of the grammar.
+
+    ``states`` maps a parser state to ``{terminal or rule name: (action, argument)}``;
+    ``keyword_prefixes`` lists, per state, the keywords acceptable there (longest first), so a
+    word glued to a keyword (``"x"andname``) splits exactly as Lark's contextual lexer splits it.
+    """
+
+    pattern: re.Pattern[str]
+    states: dict[int, dict[str, tuple[Any, Any]]]
+    callbacks: dict[Any, Any]
+    start: int
+    end: int
+    shift: Any
+    keyword_prefixes: dict[int, tuple[tuple[str, str], ...]]
+    skip: frozenset[str]
+
+
+@functools.cache
+def tables() -> Tables:
+    """Parse tables and the token pattern for the fast parse loop (built once).
+
+    >>> t = tables(); t.start in t.states
+    True
+    """
+    from lark.parsers.lalr_analysis import Shift
+
+    lark = lark_parser()
+    inner: Any = lark.parser.parser.parser  # ParsingFrontend -> LALR_Parser -> _Parser
+    table = inner.parse_table
+    by_name = {t.name: t for t in lark.terminals}
+    vocab = vocabulary()
+    parts = [f"(?P<{name}>{by_name[name].pattern.to_regexp()})"
+             for name in ("WS", "COMMENT", "STRING", "NUMBER")]
+    parts.append(f"(?P<WORD>{by_name['FIELD'].pattern.to_regexp()})")
+    parts += [f"(?P<{name}>{re.escape(text)})"
+              for name, text in sorted(vocab.symbols.items(), key=lambda kv: -len(kv[1]))]
+    prefixes = {
+        state: tuple(sorted(((text, name) for name, text in vocab.keywords.items()
+                             if name in actions), key=lambda kv: -len(kv[0])))
+        for state, actions in table.states.items()
+    }
+    return Tables(
+        pattern=re.compile("|".join(parts)),
+        states=table.states,
+        callbacks=inner.callbacks,
+        start=table.start_states["start"],
+        end=table.end_states["start"],
+        shift=Shift,
+        keyword_prefixes=prefixes,
+        skip=frozenset({"WS", "COMMENT"}),
     )
 
 

@@ -1,0 +1,48 @@
+"""Both ways of loading the grammar work: from the checkout, and from an installed wheel."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+from zql import _grammar
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_checkout_loads_the_grammar_from_grammar_dir() -> None:
+    assert _grammar.grammar_path() == ROOT / "grammar" / "zql.lark"
+    assert not (ROOT / "zql" / "zql.lark").exists(), "the grammar has exactly one copy"
+
+
+@pytest.mark.slow
+def test_wheel_installs_into_a_fresh_venv_and_parses(tmp_path: Path) -> None:
+    dist = tmp_path / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist)],
+        cwd=ROOT, check=True, capture_output=True, timeout=300,
+    )
+    wheel = next(dist.glob("zephyr_zql-*.whl"))
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    python = env_dir / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", str(wheel)],
+                   check=True, capture_output=True, timeout=600)
+    script = (
+        "import zql, zql._grammar as g;"
+        "print(g.grammar_path());"
+        "print(zql.format(zql.parse('status=\"Fail\" AND priority IN (\"P1\")')))"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",)}
+    out = subprocess.run([str(python), "-c", script], cwd=tmp_path, check=True,
+                         capture_output=True, text=True, env=env, timeout=120).stdout.splitlines()
+    assert out[0].endswith(os.path.join("site-packages", "zql", "zql.lark"))
+    assert out[1] == 'status = "Fail" and priority in ("P1")'
+    console = subprocess.run([str(env_dir / "bin" / "zql"), "fmt", "-q", "a=1"], cwd=tmp_path,
+                             capture_output=True, text=True, env=env, timeout=120)
+    assert console.stdout == "a = 1\n"

@@ -1,0 +1,97 @@
+"""Inputs shared by ``zql lint`` and ``zql fmt``: paths, ``-`` for stdin, ``-q QUERY``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Source", "UsageError", "add_input_arguments", "iter_sources", "write_atomically"]
+
+STDIN = "-"
+
+
+class UsageError(Exception):
+    """A mistake in how the command was called or a file that cannot be read (exit code 2)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One input: a display name, its text, and the file path to write back (None for stdin)."""
+
+    name: str
+    text: str
+    path: Path | None
+
+
+def add_input_arguments(parser: argparse.ArgumentParser) -> None:
+    """``PATH…``, ``-`` and ``-q/--query``.
+
+    >>> p = argparse.ArgumentParser(); add_input_arguments(p)
+    >>> p.parse_args(["-q", "a = 1"]).query
+    ['a = 1']
+    """
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help=".zql files or directories (all *.zql below), or - for stdin")
+    parser.add_argument("-q", "--query", action="append", default=[], metavar="QUERY",
+                        help="a query given on the command line (repeatable)")
+
+
+def _expand(path_arg: str) -> Iterator[Path]:
+    path = Path(path_arg)
+    if path.is_dir():
+        found = sorted(p for p in path.rglob("*.zql") if p.is_file())
+        yield from found
+        return
+    yield path
+
+
+def iter_sources(args: argparse.Namespace) -> Iterator[Source]:
+    """Every input named on the command line, in order; stdin when none is named.
+
+    >>> ns = argparse.Namespace(paths=[], query=["a = 1"])
+    >>> [s.text for s in iter_sources(ns)]
+    ['a = 1']
+    """
+    for index, query in enumerate(args.query, 1):
+        yield Source(f"<query{'' if len(args.query) == 1 else index}>", query, None)
+    paths: list[str] = list(args.paths)
+    if not paths and not args.query:
+        paths = [STDIN]
+    for arg in paths:
+        if arg == STDIN:
+            yield Source("<stdin>", sys.stdin.read(), None)
+            continue
+        if not os.path.exists(arg):
+            raise UsageError(f"{arg}: no such file or directory")
+        for path in _expand(arg):
+            try:
+                text = path.read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                raise UsageError(f"{path}: not UTF-8 text") from None
+            except OSError as err:
+                raise UsageError(f"{path}: {err.strerror or err}") from None
+            yield Source(str(path), text, path)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` so a reader never sees a half-written file.
+
+    >>> d = Path(tempfile.mkdtemp()); write_atomically(d / "q.zql", "a = 1\\n")
+    >>> (d / "q.zql").read_text()
+    'a = 1\\n'
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

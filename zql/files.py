@@ -1,0 +1,127 @@
+"""``.zql`` files: several queries separated by ``;``, ``#`` comments, an options header.
+
+A first-line comment ``# zql: entity=execution schema=ze6`` sets that file's options. Offsets of
+every query are kept so diagnostics point into the file, not into the query alone. Used by
+``zql lint``, ``zql fmt`` and the language server.
+
+>>> f = parse_file('# zql: entity=execution\\nstatus = "Fail";\\n# next\\nname ~ "x"\\n')
+>>> f.options, [(q.body, q.offset) for q in f.queries]
+({'entity': 'execution'}, [('status = "Fail"', 24), ('name ~ "x"', 48)])
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from zql import _grammar
+
+__all__ = ["HEADER", "QueryText", "ZqlFile", "parse_file", "parse_header"]
+
+#: The options header: ``# zql: key=value key=value`` on the first line.
+HEADER = re.compile(r"\A[ \t]*#[ \t]*zql:(?P<opts>[^\n]*)")
+_SEPARATOR = ";"
+
+
+@dataclass(frozen=True, slots=True)
+class QueryText:
+    """One query of a file: its text (with surrounding comments) and where it starts.
+
+    ``body_start``/``body_end`` delimit the query proper inside ``text``, without the
+    comments and whitespace around it.
+    """
+
+    text: str
+    start: int
+    body_start: int
+    body_end: int
+    #: a comment stands between the query's tokens (formatting would drop it)
+    inner_comments: bool = False
+
+    @property
+    def offset(self) -> int:
+        """Where the query proper starts in the file (add it to the body's spans).
+
+        >>> parse_file("# c\\na = 1 ;").queries[0].offset
+        4
+        """
+        return self.start + self.body_start
+
+    @property
+    def body(self) -> str:
+        """The query without the comments and whitespace around it.
+
+        >>> parse_file("# c\\na = 1 ;").queries[0].body
+        'a = 1'
+        """
+        return self.text[self.body_start : self.body_end]
+
+
+@dataclass(frozen=True, slots=True)
+class ZqlFile:
+    """A parsed ``.zql`` file: header options, its queries, and any trailing comment text."""
+
+    text: str
+    options: dict[str, str] = field(default_factory=dict)
+    queries: tuple[QueryText, ...] = ()
+
+
+def parse_header(text: str) -> dict[str, str]:
+    """Options from a ``# zql: key=value ...`` first line (unknown keys are kept).
+
+    >>> parse_header("# zql: entity=execution schema=ze6\\nx = 1")
+    {'entity': 'execution', 'schema': 'ze6'}
+    >>> parse_header("x = 1")
+    {}
+    """
+    match = HEADER.match(text)
+    if not match:
+        return {}
+    options: dict[str, str] = {}
+    for item in match.group("opts").split():
+        key, sep, value = item.partition("=")
+        if sep and key:
+            options[key.strip().lower()] = value.strip()
+    return options
+
+
+def parse_file(text: str) -> ZqlFile:
+    """Split a file into queries at ``;`` outside strings and comments.
+
+    Segments holding nothing but whitespace and comments are not queries.
+
+    >>> [q.body for q in parse_file('a = ";" ; # x;y\\nb = 2;').queries]
+    ['a = ";"', 'b = 2']
+    """
+    queries: list[QueryText] = []
+    seg_start = 0
+    first = last = -1
+    inner = False
+    saw_comment_after_body = False
+
+    def close(end: int) -> None:
+        nonlocal first, last, inner, saw_comment_after_body
+        if first >= 0:
+            queries.append(QueryText(text[seg_start:end], seg_start, first - seg_start,
+                                     last - seg_start, inner))
+        first = last = -1
+        inner = saw_comment_after_body = False
+
+    for tok in _grammar.scan(text):
+        if tok.type == "ERROR" and tok.text == _SEPARATOR:
+            close(tok.start)
+            seg_start = tok.end
+            continue
+        if tok.kind == "whitespace":
+            continue
+        if tok.kind == "comment":
+            if first >= 0:
+                saw_comment_after_body = True
+            continue
+        if first < 0:
+            first = tok.start
+        if saw_comment_after_body:
+            inner = True
+        last = tok.end
+    close(len(text))
+    return ZqlFile(text, parse_header(text), tuple(queries))
