@@ -92,7 +92,9 @@ def _lalr_parse(text: str) -> Node:
         if pos < size:
             m = match(text, pos)
             if m is None:
-                raise UnexpectedCharacters(text, pos, 0, 0, allowed=set(states[state_stack[-1]]))
+                allowed = set(states[state_stack[-1]])
+                raise UnexpectedCharacters(  # type: ignore[no-untyped-call]
+                    text, pos, 0, 0, allowed=allowed)
             kind = m.lastgroup or ""
             end = m.end()
             if kind in skip:
@@ -115,7 +117,8 @@ def _lalr_parse(text: str) -> Node:
             try:
                 action, arg = actions[token.type]
             except KeyError:
-                raise UnexpectedToken(token, {s for s in actions if s.isupper()}) from None
+                expected = {s for s in actions if s.isupper()}
+                raise UnexpectedToken(token, expected) from None  # type: ignore[no-untyped-call]
             if action is shift:
                 state_stack.append(arg)
                 value_stack.append(token)
@@ -499,7 +502,8 @@ def _unexpected_token(
                      Span(prev.start, prev.end) if prev else span,
                      f"expected {vocab.expected(expected)}, found {_found(lark_tok)}")
     if expected == {"LPAR"}:
-        return _diag("ZQL118", f"'{prev.text if prev else vocab.keywords['IN']}' needs a list in parentheses",
+        keyword = prev.text if prev else vocab.keywords["IN"]
+        return _diag("ZQL118", f"'{keyword}' needs a list in parentheses",
                      span, f"write {vocab.keywords['IN']} ({found})",
                      _fix("wrap in parentheses", (span.start, span.start, "("),
                           (span.end, span.end, ")")))

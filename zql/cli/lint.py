@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from zql.cli._inputs import UsageError, add_input_arguments, iter_sources, write_atomically
-from zql.errors import Diagnostic, Severity, apply_edits, line_col, render
+from zql.errors import Diagnostic, Severity, Span, TextEdit, apply_edits, line_col, render
 
 __all__ = ["FileResult", "fix_text", "lint_text", "register"]
 
@@ -96,21 +96,24 @@ def fix_text(text: str, *, entity: str | None = None, schema: str | None = None,
     'status = "Fail" AND priority in ("P1", "P1")'
     """
     for _ in range(_MAX_FIX_ROUNDS):
-        edits = []
-        taken: list[tuple[int, int]] = []
+        edits: list[TextEdit] = []
         for diag in lint_text(text, entity=entity, schema=schema, select=select, ignore=ignore):
             fix = diag.fix
             if fix is None:
                 continue
-            spans = [(e.span.start, e.span.end) for e in fix.edits]
-            if any(a < d and c < b or a == b == c == d for a, b in spans for c, d in taken):
-                continue  # overlaps an edit already taken this round: next round
-            taken.extend(spans)
+            if any(_overlaps(new.span, old.span) for new in fix.edits for old in edits):
+                continue  # clashes with an edit taken this round: the next round redoes it
             edits.extend(fix.edits)
         if not edits:
             break
         text = apply_edits(text, edits)
     return text
+
+
+def _overlaps(a: Span, b: Span) -> bool:
+    if a.start == a.end == b.start == b.end:
+        return True  # two insertions at one point: their order would be arbitrary
+    return a.start < b.end and b.start < a.end
 
 
 FORMATS = ("human", "gcc", "json")
