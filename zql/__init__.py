@@ -6,6 +6,7 @@
 """
 
 from zql.ast import And, Boolean, Clause, Empty, Node, Not, Number, Op, Or, String, ValueList
+from zql.builder import Expr, Field, Fields, all_of, and_, any_of, field, fields, not_, or_
 from zql.errors import Diagnostic, Fix, Severity, Span, TextEdit, ZQLError, ZQLSyntaxError
 from zql.format import format, quote
 from zql.parser import parse
@@ -19,7 +20,10 @@ __all__ = [
     "Clause",
     "Diagnostic",
     "Empty",
+    "Expr",
+    "Field",
     "FieldSpec",
+    "Fields",
     "Fix",
     "Node",
     "Not",
@@ -35,8 +39,15 @@ __all__ = [
     "ValueList",
     "ZQLError",
     "ZQLSyntaxError",
+    "all_of",
+    "and_",
+    "any_of",
+    "field",
+    "fields",
     "format",
     "load_schema",
+    "not_",
+    "or_",
     "parse",
     "quote",
 ]

@@ -225,17 +225,17 @@ def vocabulary() -> Vocabulary:
 class Tables:
     """What the fast LALR driver in ``parser.py`` needs, taken from Lark's analysis of the grammar.
 
-    ``states`` maps a parser state to ``{terminal or rule name: (action, argument)}``;
+    ``states`` maps a parser state to ``{terminal or rule name: (is_shift, argument)}`` where a
+    shift's argument is the next state and a reduce's is ``(child count, callback, rule name)``
+    (precomputed: hashing Lark's Rule objects per token costs more than the parse itself);
     ``keyword_prefixes`` lists, per state, the keywords acceptable there (longest first), so a
     word glued to a keyword (``"x"andname``) splits exactly as Lark's contextual lexer splits it.
     """
 
     pattern: re.Pattern[str]
-    states: dict[int, dict[str, tuple[Any, Any]]]
-    callbacks: dict[Any, Any]
+    states: dict[int, dict[str, tuple[bool, Any]]]
     start: int
     end: int
-    shift: Any
     keyword_prefixes: dict[int, tuple[tuple[str, str], ...]]
     skip: frozenset[str]
 
@@ -264,13 +264,20 @@ def tables() -> Tables:
                              if name in actions), key=lambda kv: -len(kv[0])))
         for state, actions in table.states.items()
     }
+    states: dict[int, dict[str, tuple[bool, Any]]] = {}
+    for state, actions in table.states.items():
+        states[state] = {}
+        for name, (action, arg) in actions.items():
+            if action is Shift:
+                states[state][name] = (True, arg)
+            else:
+                states[state][name] = (False, (len(arg.expansion), inner.callbacks[arg],
+                                               arg.origin.name))
     return Tables(
         pattern=re.compile("|".join(parts)),
-        states=table.states,
-        callbacks=inner.callbacks,
+        states=states,
         start=table.start_states["start"],
         end=table.end_states["start"],
-        shift=Shift,
         keyword_prefixes=prefixes,
         skip=frozenset({"WS", "COMMENT"}),
     )

@@ -82,7 +82,7 @@ def _lalr_parse(text: str) -> Node:
     not acceptable in the current state is cut after an acceptable keyword it starts with.
     """
     t = _grammar.tables()
-    states, callbacks, shift = t.states, t.callbacks, t.shift
+    states, end_state = t.states, t.end
     match, skip, prefixes = t.pattern.match, t.skip, t.keyword_prefixes
     keyword_by_text = _grammar.vocabulary().keyword_by_text
     state_stack = [t.start]
@@ -111,26 +111,29 @@ def _lalr_parse(text: str) -> Node:
             token = Token(kind, value, pos, None, None, None, None, end)
             pos = end
         else:
-            token = Token("$END", "", size, None, None, None, None, size)
+            kind = "$END"
+            token = Token(kind, "", size, None, None, None, None, size)
         while True:
             actions = states[state_stack[-1]]
             try:
-                action, arg = actions[token.type]
+                is_shift, arg = actions[kind]
             except KeyError:
                 expected = {s for s in actions if s.isupper()}
                 raise UnexpectedToken(token, expected) from None  # type: ignore[no-untyped-call]
-            if action is shift:
+            if is_shift:
                 state_stack.append(arg)
                 value_stack.append(token)
                 break
-            count = len(arg.expansion)
-            children = value_stack[-count:] if count else []
+            count, callback, origin = arg
             if count:
+                children = value_stack[-count:]
                 del state_stack[-count:]
                 del value_stack[-count:]
-            value_stack.append(callbacks[arg](children))
-            state_stack.append(states[state_stack[-1]][arg.origin.name][1])
-            if token.type == "$END" and state_stack[-1] == t.end:
+            else:
+                children = []
+            value_stack.append(callback(children))
+            state_stack.append(states[state_stack[-1]][origin][1])
+            if state_stack[-1] == end_state:
                 return cast(Node, value_stack[-1])
 
 
@@ -243,7 +246,9 @@ def _scalar(tok: Token) -> Scalar:
     span = _span(tok)
     kind = tok.type
     if kind == "STRING":
-        return String(json.loads(tok), span)
+        raw = str(tok)
+        # Most values have no escapes: slicing is much cheaper than a JSON decode.
+        return String(raw[1:-1] if "\\" not in raw else json.loads(raw), span)
     if kind == "NUMBER":
         text = str(tok)
         return Number(Decimal(text) if "." in text else int(text), span)

@@ -1,4 +1,4 @@
-"""The registry of every diagnostic code: syntax (``ZQL1xx``), schema (``ZQL2xx``), style (``ZQL3xx``).
+"""The registry of every diagnostic code: syntax ``ZQL1xx``, schema ``ZQL2xx``, style ``ZQL3xx``.
 
 One :class:`Rule` per code, with its kebab-case name, default severity, a one-line summary, why it
 matters, and a bad query with its fixed form. The parser, validator and linter take their
@@ -168,7 +168,7 @@ _RULES: tuple[Rule, ...] = (
          "Numbers for number fields, quoted strings for text fields, true / false for booleans, "
          "HH:MM:SS for times; the ZE UI rejects the others and the server may match nothing.",
          'version = "3"', "version = 3"),
-    Rule("ZQL205", "api-only-field", _W, "a field that the API accepts but the ZE UI does not offer",
+    Rule("ZQL205", "api-only-field", _W, "a field the API accepts but the ZE UI does not offer",
          "A query that uses it cannot be pasted into the web UI's search box.",
          "treeid = 5", 'release = "R1"', "testcase", "ze6"),
     Rule("ZQL206", "unknown-value", _W, "a value that is not among the field's known values",

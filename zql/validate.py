@@ -231,7 +231,8 @@ def _boolean_problem(value: String | Number, spec: FieldSpec) -> Diagnostic:
         guess = value.value.strip().lower()
     elif isinstance(value, Number) and value.value in (0, 1):
         guess = true if value.value == 1 else false
-    return _value_diag(value, spec, f"{true} or {false}", guess, f"write {guess}" if guess else None)
+    return _value_diag(value, spec, f"{true} or {false}", guess,
+                       f"write {guess}" if guess else None)
 
 
 def _format_problem(value: String, spec: FieldSpec) -> Diagnostic | None:
