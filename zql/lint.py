@@ -322,6 +322,11 @@ class _Style:
                     f"{Op.IN.text} (…)" if both_values else "remove one of them"))
 
     def _url_length(self, root: Node) -> None:
+        # Skip the formatting on short input: a code point percent-encodes to at most 12
+        # characters (4 UTF-8 bytes; a \uXXXX escape takes 8), and the formatter adds at most
+        # a space and a parenthesis (3 characters each) around a token of at least 1 character.
+        if len(self.text) * 18 <= URL_LIMIT:
+            return
         encoded = len(urllib.parse.quote(format_node(root), safe=""))
         if encoded > URL_LIMIT:
             self.out.append(diagnostic(

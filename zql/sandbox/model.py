@@ -25,6 +25,7 @@ __all__ = [
     "CustomField",
     "column",
     "fold",
+    "lookup_key",
     "multi_table",
     "sandbox_schema",
 ]
@@ -111,3 +112,18 @@ def fold(text: str) -> str:
     ('überprüfung', True)
     """
     return text.casefold()
+
+
+def lookup_key(spec: FieldSpec) -> str | None:
+    """The ``/v3/zql/val/{lookupKey}`` key offering values for a field, if any.
+
+    Custom picklists offer their options under their search name.
+
+    >>> schema = sandbox_schema()
+    >>> lookup_key(schema.field("execution", "executedBy")), lookup_key(schema.field(
+    ...     "testcase", "custompicklist")), lookup_key(schema.field("testcase", "name"))
+    ('executedby', 'custompicklist', None)
+    """
+    if spec.lookup:
+        return spec.lookup
+    return spec.name.lower() if spec.custom == "picklist" else None

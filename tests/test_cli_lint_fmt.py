@@ -1,0 +1,180 @@
+"""`zql lint` and `zql fmt` through their real entry point, `zql.cli.main(argv)`."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from zql.cli import main
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str], stdin: str | None = None,
+        monkeypatch: pytest.MonkeyPatch | None = None) -> tuple[int, str, str]:
+    if stdin is not None:
+        assert monkeypatch is not None
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# ---------------------------------------------------------------------------- lint
+
+
+def test_lint_clean_query_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["lint", "-q", 'status = "Fail"', "--entity", "execution"], capsys)
+    assert (code, out) == (0, "")
+
+
+def test_lint_error_exits_1_with_caret(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["lint", "-q", "status = Fail", "--entity", "execution"], capsys)
+    assert code == 1
+    assert "error[ZQL107]" in out and "^^^^" in out and 'hint: values are quoted' in out
+
+
+def test_lint_warning_only_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["lint", "-q", 'ALTID is empty'], capsys)
+    assert code == 0
+    assert "ZQL202" in out
+
+
+def test_lint_gcc_format_has_file_positions(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "q.zql", '# saved queries\nnotes ~ "x";\n\n  status = Fail\n')
+    code, out, _ = run(["lint", str(path), "--format", "gcc", "--entity", "execution"], capsys)
+    assert code == 1
+    assert out.strip() == f"{path}:4:12: error: ZQL107 bare word 'Fail' is not a value"
+
+
+def test_lint_json_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "q.zql", 'notes ~ "새로운";\nstatus = Fail')
+    code, out, _ = run(["lint", str(path), "--format", "json", "--entity", "execution"], capsys)
+    data = json.loads(out)
+    assert code == 1
+    assert data["version"] == 1
+    diag = data["files"][0]["diagnostics"][0]
+    assert (diag["code"], diag["line"], diag["column"], diag["offset"]) == ("ZQL107", 2, 10, 24)
+    assert diag["fixes"][0]["edits"][0] == {"offset": 24, "end_offset": 28,
+                                            "new_text": '"Fail"'}
+    assert data["summary"] == {"files": 1, "errors": 1, "warnings": 0, "infos": 0}
+
+
+def test_lint_header_sets_entity_and_schema(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    ok = write(tmp_path, "ok.zql", '# zql: entity=execution schema=ze6\ncyclephase = "S1"\n')
+    code, out, _ = run(["lint", str(ok)], capsys)
+    assert (code, out) == (0, "")
+    bad = write(tmp_path, "bad.zql", 'cyclephase = "S1"\n')  # ze7 testcase has no cyclephase
+    code, out, _ = run(["lint", str(bad), "--format", "gcc"], capsys)
+    assert code == 1 and "ZQL201" in out
+
+
+def test_lint_directory_and_stdin(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, "a/one.zql", "name ~ 1")
+    write(tmp_path, "a/b/two.zql", 'name ~ "ok"')
+    write(tmp_path, "a/ignored.txt", "junk")
+    code, out, _ = run(["lint", str(tmp_path / "a"), "--format", "gcc"], capsys)
+    assert code == 1
+    assert out.count("ZQL124") == 1 and "one.zql" in out
+    code, out, _ = run(["lint", "-", "--format", "gcc"], capsys, 'name ~ "ok"\n', monkeypatch)
+    assert (code, out) == (0, "")
+
+
+def test_lint_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["lint", str(tmp_path / "nope.zql")], capsys)
+    assert code == 2
+    assert "nope.zql: no such file or directory" in err
+
+
+def test_lint_bad_schema_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["lint", "-q", "a = 1", "--schema", "ze9"], capsys)
+    assert code == 2 and "unknown schema profile 'ze9'" in err
+    assert "Traceback" not in err
+
+
+def test_lint_fix_rewrites_file_atomically(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "q.zql", '# keep me\nstatus = Fail and priority in ("P1", "P1");\n')
+    code, _, err = run(["lint", str(path), "--fix", "--entity", "execution"], capsys)
+    # Fixes chain: the duplicate goes, then the one-item list becomes `=`.
+    assert path.read_text() == '# keep me\nstatus = "Fail" and priority = "P1";\n'
+    assert "fixed" in err
+    assert code == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["q.zql"]  # no temporary file left
+
+
+def test_lint_fix_stdin_prints(capsys: pytest.CaptureFixture[str],
+                               monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out, _ = run(["lint", "--fix", "--entity", "execution"], capsys, "status = Fail",
+                       monkeypatch)
+    assert out == 'status = "Fail"\n'
+    assert code == 0
+
+
+# ---------------------------------------------------------------------------- fmt
+
+
+def test_fmt_query_prints_canonical(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["fmt", "-q", 'a=1 OR b=2 AND NOT c~"x"'], capsys)
+    assert (code, out) == (0, 'a = 1 or (b = 2 not c ~ "x")\n')
+
+
+def test_fmt_portable(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["fmt", "--portable", "-q", 'not (a = 1 or b in (2, 3))'], capsys)
+    assert (code, out) == (0, "a != 1 and b != 2 and b != 3\n")
+
+
+def test_fmt_file_keeps_comments_between_queries(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    text = '# zql: entity=execution\nstatus="Fail"  ;\n\n# second\nname~"x" # inside\n  and a=1\n'
+    path = write(tmp_path, "q.zql", text)
+    code, _, err = run(["fmt", str(path)], capsys)
+    assert code == 0
+    assert path.read_text() == (
+        '# zql: entity=execution\nstatus = "Fail"  ;\n\n# second\nname~"x" # inside\n  and a=1\n')
+    assert "query 2 kept as it is" in err
+
+
+def test_fmt_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    messy = write(tmp_path, "messy.zql", "a=1\n")
+    clean = write(tmp_path, "clean.zql", "a = 1\n")
+    code, _, err = run(["fmt", "--check", str(clean)], capsys)
+    assert code == 0 and err == ""
+    code, _, err = run(["fmt", "--check", str(messy)], capsys)
+    assert code == 1 and f"would reformat {messy}" in err
+    assert messy.read_text() == "a=1\n"
+
+
+def test_fmt_syntax_error_leaves_file_untouched(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "q.zql", 'a = 1;\nb = "oops\n')
+    code, _, err = run(["fmt", str(path)], capsys)
+    assert code == 1
+    assert f"{path}:2:5: error[ZQL101]" in err
+    assert path.read_text() == 'a = 1;\nb = "oops\n'
+
+
+def test_no_subcommand_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run([], capsys)
+    assert code == 2 and "usage: zql" in err
+
+
+def test_console_script_runs(tmp_path: Path) -> None:
+    zql_bin = Path(sys.executable).with_name("zql")
+    proc = subprocess.run([str(zql_bin), "lint", "-q", "status = Fail", "--format", "gcc"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert proc.stdout.startswith("<query>:1:10: error: ZQL107")
