@@ -70,14 +70,16 @@ def _lark_result(text: str) -> object:
 
 
 def _fast_result(text: str) -> object:
-    from lark.exceptions import UnexpectedInput
-
-    from zql.parser import _lalr_parse
+    from zql.parser import Unexpected, _lalr_parse
 
     try:
         return _lalr_parse(text)
-    except UnexpectedInput as err:
-        return _error_key(err)
+    except Unexpected as err:
+        if err.token is None:
+            return ("error", "UnexpectedCharacters", err.pos)
+        if err.token.type == "$END":
+            return ("error", "$END")
+        return ("error", "UnexpectedToken", err.pos)
 
 
 @given(st.one_of(zqlish, st.sampled_from(all_queries())))

@@ -10,26 +10,31 @@ at build time) and in ``grammar/zql.lark`` of a source checkout.
 from __future__ import annotations
 
 import functools
+import json
+import os
 import re
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from lark import Lark, Token
-from lark.lexer import PatternStr
+from typing import TYPE_CHECKING, Any
 
 from zql.ast import Op
+
+if TYPE_CHECKING:
+    from lark import Lark, Token
 
 __all__ = [
     "Tables",
     "Tok",
     "Vocabulary",
+    "analysis",
     "grammar_path",
     "grammar_text",
     "lark_parser",
     "scan",
     "tables",
+    "terminal_regexp",
     "vocabulary",
 ]
 
@@ -100,6 +105,8 @@ def lark_parser(*, transformer: bool = True) -> Lark:
     >>> lark_parser().options.parser
     'lalr'
     """
+    from lark import Lark
+
     from zql.parser import AstBuilder
 
     return Lark(
@@ -109,12 +116,106 @@ def lark_parser(*, transformer: bool = True) -> Lark:
         maybe_placeholders=False,
         transformer=AstBuilder() if transformer else None,
         lexer_callbacks={"FIELD": _reserve_keywords},
-        # Lark caches its LALR analysis in the temp dir, keyed by grammar and options.
-        cache=True,
     )
 
 
-def _reserve_keywords(token: Token) -> Token:
+# ---------------------------------------------------------------------------- analysis cache
+#
+# Importing Lark and analysing the grammar takes longer than a whole `zql lint` run should. The
+# analysis (terminal patterns and LALR tables) is plain data, so it is computed with Lark once
+# per grammar text and kept as JSON in the user's cache directory; `parse()`, `scan()` and the
+# vocabulary then run without importing Lark at all. JSON, not pickle: a cache file must never
+# be able to run code.
+
+_ANALYSIS_FORMAT = 1
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "zql"
+
+
+@functools.cache
+def analysis() -> dict[str, Any]:
+    """Terminals and LALR tables of the grammar: from the cache, else computed with Lark.
+
+    >>> sorted(analysis())[:3]
+    ['digest', 'end', 'format']
+    """
+    # A checksum, not a security boundary: the cache only says what this grammar text means.
+    text = grammar_text().encode("utf-8")
+    digest = f"{zlib.crc32(text):08x}{len(text):x}v{_ANALYSIS_FORMAT}"
+    path = _cache_dir() / f"grammar-{digest}.json"
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("digest") == digest and data.get("format") == _ANALYSIS_FORMAT:
+            return data
+    except (OSError, ValueError):
+        pass  # missing, unreadable or stale: recompute
+    data = _analyse(digest)
+    import tempfile  # only on a cache miss
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".grammar-", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only home: compute every time, which is only slower
+    return data
+
+
+def _analyse(digest: str) -> dict[str, Any]:
+    from lark import Lark
+    from lark.grammar import NonTerminal
+    from lark.lexer import PatternStr
+    from lark.parsers.lalr_analysis import Shift
+
+    lark = Lark(grammar_text(), parser="lalr", lexer="contextual", maybe_placeholders=False)
+    table: Any = lark.parser.parser.parser.parse_table  # ParsingFrontend -> LALR_Parser -> _Parser
+    rules: list[Any] = []
+    index: dict[Any, int] = {}
+    states: dict[str, dict[str, list[Any]]] = {}
+    for state, actions in table.states.items():
+        row: dict[str, list[Any]] = {}
+        for name, (action, arg) in actions.items():
+            if action is Shift:
+                row[name] = [1, arg]
+                continue
+            if arg not in index:
+                index[arg] = len(rules)
+                # How each child is kept: 1 keep, 2 splice (an inlined `_rule`), 0 drop.
+                modes = [2 if isinstance(sym, NonTerminal) and sym.name.startswith("_")
+                         else 0 if getattr(sym, "filter_out", False) else 1
+                         for sym in arg.expansion]
+                rules.append([arg.origin.name, arg.alias, bool(arg.options.expand1), modes])
+            row[name] = [0, index[arg]]
+        states[str(state)] = row
+    terminals = [
+        {"name": t.name, "regexp": t.pattern.to_regexp(),
+         "string": t.pattern.value if isinstance(t.pattern, PatternStr) else None}
+        for t in lark.terminals
+    ]
+    return {
+        "format": _ANALYSIS_FORMAT, "digest": digest, "terminals": terminals, "rules": rules,
+        "states": states, "start": table.start_states["start"], "end": table.end_states["start"],
+    }
+
+
+def terminal_regexp(name: str) -> str:
+    """The regular expression of a grammar terminal.
+
+    >>> bool(re.fullmatch(terminal_regexp("NUMBER"), "-1.5"))
+    True
+    """
+    for term in analysis()["terminals"]:
+        if term["name"] == name:
+            return str(term["regexp"])
+    raise KeyError(name)
+
+
+def _reserve_keywords(token: Token) -> Token:  # used by Lark's own lexer (lark_parser)
     # Where the contextual lexer expects a field, a word spelling a keyword is still that
     # keyword: keywords are reserved, so `and = 1` is an error, not a field named "and".
     name = vocabulary().keyword_by_text.get(token.lower())
@@ -190,25 +291,24 @@ def vocabulary() -> Vocabulary:
     >>> sorted(vocabulary().keywords.values())
     ['and', 'empty', 'false', 'in', 'is', 'not', 'null', 'or', 'true']
     """
-    parser = lark_parser(transformer=False)
     word = re.compile(r"[a-z][a-z0-9_\-]*\Z", re.I)
     keywords: dict[str, str] = {}
     symbols: dict[str, str] = {}
     kinds: dict[str, str] = {}
     words: dict[str, str] = dict(_PATTERN_WORDS)
-    for term in parser.terminals:
-        pattern = term.pattern
-        if isinstance(pattern, PatternStr):
-            text = pattern.value.lower()
+    for term in analysis()["terminals"]:
+        name, spelled = term["name"], term["string"]
+        if spelled is not None:
+            text = spelled.lower()
             if word.match(text):
-                keywords[term.name] = text
-                kinds[term.name] = CONSTANT if term.name in _CONSTANT_TERMINALS else KEYWORD
+                keywords[name] = text
+                kinds[name] = CONSTANT if name in _CONSTANT_TERMINALS else KEYWORD
             else:
-                symbols[term.name] = text
-                kinds[term.name] = OPERATOR if term.name in _OP_TERMINALS else PUNCT
-            words[term.name] = f"'{text}'"
-        elif term.name in _PATTERN_KINDS:
-            kinds[term.name] = _PATTERN_KINDS[term.name]
+                symbols[name] = text
+                kinds[name] = OPERATOR if name in _OP_TERMINALS else PUNCT
+            words[name] = f"'{text}'"
+        elif name in _PATTERN_KINDS:
+            kinds[name] = _PATTERN_KINDS[name]
     op_text = {op: (keywords.get(name) or symbols[name]) for name, op in _OP_TERMINALS.items()}
     op_text[Op.IS_NOT] = f"{keywords['IS']} {keywords['NOT']}"
     return Vocabulary(
@@ -226,8 +326,7 @@ class Tables:
     """What the fast LALR driver in ``parser.py`` needs, taken from Lark's analysis of the grammar.
 
     ``states`` maps a parser state to ``{terminal or rule name: (is_shift, argument)}`` where a
-    shift's argument is the next state and a reduce's is ``(child count, callback, rule name)``
-    (precomputed: hashing Lark's Rule objects per token costs more than the parse itself);
+    shift's argument is the next state and a reduce's is ``(child count, reducer, rule name)``;
     ``keyword_prefixes`` lists, per state, the keywords acceptable there (longest first), so a
     word glued to a keyword (``"x"andname``) splits exactly as Lark's contextual lexer splits it.
     """
@@ -247,40 +346,61 @@ def tables() -> Tables:
     >>> t = tables(); t.start in t.states
     True
     """
-    from lark.parsers.lalr_analysis import Shift
+    from zql.parser import AstBuilder
 
-    lark = lark_parser()
-    inner: Any = lark.parser.parser.parser  # ParsingFrontend -> LALR_Parser -> _Parser
-    table = inner.parse_table
-    by_name = {t.name: t for t in lark.terminals}
+    data = analysis()
+    regexps = {t["name"]: t["regexp"] for t in data["terminals"]}
     vocab = vocabulary()
-    parts = [f"(?P<{name}>{by_name[name].pattern.to_regexp()})"
-             for name in ("WS", "COMMENT", "STRING", "NUMBER")]
-    parts.append(f"(?P<WORD>{by_name['FIELD'].pattern.to_regexp()})")
+    parts = [f"(?P<{name}>{regexps[name]})" for name in ("WS", "COMMENT", "STRING", "NUMBER")]
+    parts.append(f"(?P<WORD>{regexps['FIELD']})")
     parts += [f"(?P<{name}>{re.escape(text)})"
               for name, text in sorted(vocab.symbols.items(), key=lambda kv: -len(kv[1]))]
+    builder = AstBuilder()
+    reducers = [(len(modes), _reducer(builder, origin, alias, expand1, modes), origin)
+                for origin, alias, expand1, modes in data["rules"]]
+    states: dict[int, dict[str, tuple[bool, Any]]] = {
+        int(state): {name: (True, arg) if shift else (False, reducers[arg])
+                     for name, (shift, arg) in actions.items()}
+        for state, actions in data["states"].items()
+    }
     prefixes = {
         state: tuple(sorted(((text, name) for name, text in vocab.keywords.items()
                              if name in actions), key=lambda kv: -len(kv[0])))
-        for state, actions in table.states.items()
+        for state, actions in states.items()
     }
-    states: dict[int, dict[str, tuple[bool, Any]]] = {}
-    for state, actions in table.states.items():
-        states[state] = {}
-        for name, (action, arg) in actions.items():
-            if action is Shift:
-                states[state][name] = (True, arg)
-            else:
-                states[state][name] = (False, (len(arg.expansion), inner.callbacks[arg],
-                                               arg.origin.name))
     return Tables(
         pattern=re.compile("|".join(parts)),
         states=states,
-        start=table.start_states["start"],
-        end=table.end_states["start"],
+        start=int(data["start"]),
+        end=int(data["end"]),
         keyword_prefixes=prefixes,
         skip=frozenset({"WS", "COMMENT"}),
     )
+
+
+def _reducer(builder: Any, origin: str, alias: str | None, expand1: bool,
+             modes: list[int]) -> Callable[[list[Any]], Any]:
+    """What reducing one rule does, as Lark's tree builder would do it with our transformer."""
+    method = getattr(builder, alias or origin, None)
+    simple = all(mode == 1 for mode in modes)
+
+    def reduce(children: list[Any]) -> Any:
+        if not simple:
+            kept: list[Any] = []
+            for child, mode in zip(children, modes, strict=True):
+                if mode == 1:
+                    kept.append(child)
+                elif mode == 2:
+                    kept.extend(child)
+            children = kept
+        if origin.startswith("_"):
+            return children  # an inlined helper rule: its parent splices these in
+        if expand1 and len(children) == 1:
+            return children[0]
+        assert method is not None, f"AstBuilder has no method for rule {alias or origin}"
+        return method(children)
+
+    return reduce
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,13 +420,11 @@ class Tok:
 
 @functools.cache
 def _scanner() -> re.Pattern[str]:
-    parser = lark_parser(transformer=False)
-    by_name = {t.name: t for t in parser.terminals}
     parts: list[str] = []
     for name in ("WS", "COMMENT", "STRING", "NUMBER"):
-        parts.append(f"(?P<{name}>{by_name[name].pattern.to_regexp()})")
+        parts.append(f"(?P<{name}>{terminal_regexp(name)})")
     parts.append(r"(?P<UNTERMINATED>\"(?:[^\"\\\n]|\\.)*)")
-    parts.append(f"(?P<WORD>{by_name['FIELD'].pattern.to_regexp()})")
+    parts.append(f"(?P<WORD>{terminal_regexp('FIELD')})")
     for name, text in sorted(vocabulary().symbols.items(), key=lambda kv: -len(kv[1])):
         parts.append(f"(?P<{name}>{re.escape(text)})")
     parts.append(r"(?P<ERROR>.)")
@@ -348,6 +466,7 @@ def lex_like_parser(text: str) -> list[Tok]:
     >>> [t.text for t in lex_like_parser('a="x"andb="y"')]
     ['a', '=', '"x"', 'and', 'b', '=', '"y"']
     """
+    from lark import Token
     from lark.exceptions import LarkError
 
     out: list[Tok] = []

@@ -1,4 +1,4 @@
-"""``parse()``: ZQL text to AST. The only module that catches (and translates) Lark errors.
+"""``parse()``: ZQL text to AST. The only module that turns parse failures into diagnostics.
 
 Every failure becomes a :class:`~zql.errors.ZQLSyntaxError` whose diagnostic names the offending
 text, says what ZE accepts instead and, where one is clear, carries a fix.
@@ -10,9 +10,6 @@ import json
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any, cast
-
-from lark import Token, Transformer
-from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from zql import _grammar
 from zql.ast import (
@@ -62,9 +59,9 @@ def parse(text: str) -> Node:
         )
     try:
         node = _lalr_parse(text)
-    except UnexpectedInput as err:
+    except Unexpected as err:
         raise ZQLSyntaxError([_explain(text, err)], text) from None
-    except (LarkError, RecursionError, ValueError) as err:  # defensive: never leak lark errors
+    except (RecursionError, ValueError) as err:  # defensive: nothing but ZQLSyntaxError leaves
         raise ZQLSyntaxError(
             [Diagnostic("ZQL199", _ERR, f"could not parse the query: {err}", Span(0, len(text)))],
             text,
@@ -73,13 +70,46 @@ def parse(text: str) -> Node:
     return node
 
 
-def _lalr_parse(text: str) -> Node:
-    """Lex and run the grammar's LALR tables in one tight loop.
+class Token(str):
+    """A token of the parse loop: its text, terminal ``type`` and code-point span.
 
-    Lark's own ``parse`` would give the same result (a test checks this on random text); this
-    loop is about twice as fast because it skips Lark's per-token lexer and parser-state
-    objects. Words are split exactly as the contextual lexer splits them: a word whose type is
-    not acceptable in the current state is cut after an acceptable keyword it starts with.
+    Lark's own tokens have the same attributes, so :class:`AstBuilder` serves both.
+    """
+
+    __slots__ = ("end_pos", "start_pos", "type")
+    type: str
+    start_pos: int
+    end_pos: int
+
+    @classmethod
+    def make(cls, kind: str, value: str, start: int, end: int) -> Token:
+        """A token of terminal ``kind``.
+
+        >>> t = Token.make("FIELD", "a", 0, 1); (t, t.type, t.end_pos)
+        ('a', 'FIELD', 1)
+        """
+        tok = str.__new__(cls, value)
+        tok.type, tok.start_pos, tok.end_pos = kind, start, end
+        return tok
+
+
+class Unexpected(Exception):
+    """Where the parse loop stopped: a character no terminal matches (``token`` None), or a
+    token the grammar does not allow there (``expected``: the terminals it would allow)."""
+
+    def __init__(self, pos: int, token: Token | None = None,
+                 expected: frozenset[str] = frozenset()) -> None:
+        super().__init__(pos)
+        self.pos, self.token, self.expected = pos, token, expected
+
+
+def _lalr_parse(text: str) -> Node:
+    """Lex and run the grammar's LALR tables (computed by Lark) in one tight loop.
+
+    Lark's own ``parse`` gives the same result (a test checks this on random text); this loop
+    is about twice as fast, and needs no Lark import once the tables are cached. Words are
+    split exactly as Lark's contextual lexer splits them: a word whose type is not acceptable
+    in the current state is cut after an acceptable keyword it starts with (``"x"andname``).
     """
     t = _grammar.tables()
     states, end_state = t.states, t.end
@@ -92,9 +122,7 @@ def _lalr_parse(text: str) -> Node:
         if pos < size:
             m = match(text, pos)
             if m is None:
-                allowed = set(states[state_stack[-1]])
-                raise UnexpectedCharacters(  # type: ignore[no-untyped-call]
-                    text, pos, 0, 0, allowed=allowed)
+                raise Unexpected(pos)
             kind = m.lastgroup or ""
             end = m.end()
             if kind in skip:
@@ -108,18 +136,18 @@ def _lalr_parse(text: str) -> Node:
                         if value[: len(kw_text)].lower() == kw_text:
                             kind, value, end = kw_name, value[: len(kw_text)], pos + len(kw_text)
                             break
-            token = Token(kind, value, pos, None, None, None, None, end)
+            token = Token.make(kind, value, pos, end)
             pos = end
         else:
             kind = "$END"
-            token = Token(kind, "", size, None, None, None, None, size)
+            token = Token.make(kind, "", size, size)
         while True:
             actions = states[state_stack[-1]]
             try:
                 is_shift, arg = actions[kind]
             except KeyError:
-                expected = {s for s in actions if s.isupper()}
-                raise UnexpectedToken(token, expected) from None  # type: ignore[no-untyped-call]
+                expected = frozenset(s for s in actions if s.isupper())
+                raise Unexpected(token.start_pos, token, expected) from None
             if is_shift:
                 state_stack.append(arg)
                 value_stack.append(token)
@@ -162,8 +190,11 @@ def _span(tok: Token) -> Span:
     return Span(start, tok.end_pos if tok.end_pos is not None else start + len(tok))
 
 
-class AstBuilder(Transformer[Token, Node]):
-    """Builds AST nodes while the LALR parser reduces (embedded transformer: no Lark tree)."""
+class AstBuilder:
+    """Builds AST nodes as the LALR parser reduces: one method per grammar rule or alias.
+
+    Serves the parse loop here and Lark's own parser (as its embedded transformer).
+    """
 
     def start(self, children: list[Node]) -> Node:
         node: Node = children[0]
@@ -172,7 +203,7 @@ class AstBuilder(Transformer[Token, Node]):
     def or_expr(self, children: list[Any]) -> Node:
         nodes: list[Node] = []
         for child in children:
-            if isinstance(child, Token):
+            if isinstance(child, str):
                 continue
             nodes.extend(child.children if isinstance(child, Or) else (child,))
         return Or(tuple(nodes), nodes[0].span.cover(nodes[-1].span))
@@ -181,8 +212,9 @@ class AstBuilder(Transformer[Token, Node]):
         nodes: list[Node] = []
         pending_not: Token | None = None
         for child in children:
-            if isinstance(child, Token):
-                pending_not = child if child.type == "NOT" else None
+            if isinstance(child, str):  # a connective token (ours or Lark's; both are str)
+                token = cast(Token, child)
+                pending_not = token if token.type == "NOT" else None
                 continue
             if pending_not is not None:
                 kw = _span(pending_not)
@@ -216,7 +248,7 @@ class AstBuilder(Transformer[Token, Node]):
         name, is_tok, *rest = children
         rhs: Token = rest[-1]
         if len(rest) == 2:
-            op = Token("IS_NOT", "", start_pos=is_tok.start_pos, end_pos=rest[0].end_pos)
+            op = Token.make("IS_NOT", "", is_tok.start_pos, rest[0].end_pos)
         else:
             op = is_tok
         return self._clause(name, op, Empty(_span(rhs), spelled=str(rhs).upper()))
@@ -231,7 +263,7 @@ class AstBuilder(Transformer[Token, Node]):
         return children[0]
 
     def value_list(self, children: list[Any]) -> list[Scalar]:
-        return [_scalar(c) for c in children if not (isinstance(c, Token) and c.type == "COMMA")]
+        return [_scalar(c) for c in children if c.type != "COMMA"]
 
     @staticmethod
     def _clause(name: Token, op: Token, value: Any) -> Clause:
@@ -267,22 +299,17 @@ def _fix(title: str, *edits: tuple[int, int, str]) -> Fix:
     return Fix(title, tuple(TextEdit(Span(a, b), t) for a, b, t in edits))
 
 
-def _explain(text: str, err: UnexpectedInput) -> Diagnostic:
-    """Turn a Lark error into one precise, human diagnostic."""
+def _explain(text: str, err: Unexpected) -> Diagnostic:
+    """Turn where the parse stopped into one precise, human diagnostic."""
     toks = [t for t in _grammar.scan(text) if t.kind not in ("whitespace", "comment")]
-    pos = err.pos_in_stream if err.pos_in_stream is not None else len(text)
-    foreign = _foreign_construct(text, toks, pos)
+    foreign = _foreign_construct(text, toks, err.pos)
     if foreign is not None:
         return foreign
-    if isinstance(err, UnexpectedCharacters):
-        return _bad_character(text, pos)
-    if isinstance(err, UnexpectedToken):
-        expected = set(err.expected) if err.expected else set()
-        if err.token.type == "$END":
-            return _unexpected_end(text, toks, expected)
-        return _unexpected_token(text, toks, err.token, expected)
-    # UnexpectedEOF is not raised by the LALR parser, but keep the contract if it ever is.
-    return _unexpected_end(text, toks, set())  # pragma: no cover
+    if err.token is None:
+        return _bad_character(text, err.pos)
+    if err.token.type == "$END":
+        return _unexpected_end(text, toks, set(err.expected))
+    return _unexpected_token(text, toks, err.token, set(err.expected))
 
 
 def _foreign_construct(text: str, toks: list[_grammar.Tok], pos: int) -> Diagnostic | None:
@@ -464,13 +491,13 @@ def _prev_end(toks: list[_grammar.Tok], index: int) -> int:
 
 
 def _unexpected_token(
-    text: str, toks: list[_grammar.Tok], lark_tok: Token, expected: set[str]
+    text: str, toks: list[_grammar.Tok], tok: Token, expected: set[str]
 ) -> Diagnostic:
     vocab = _grammar.vocabulary()
-    start = lark_tok.start_pos or 0
-    span = _span(lark_tok)
-    found = str(lark_tok)
-    kind = lark_tok.type
+    start = tok.start_pos or 0
+    span = _span(tok)
+    found = str(tok)
+    kind = tok.type
     before = [t for t in toks if t.end <= start]
     prev = before[-1] if before else None
     value_expected = "STRING" in expected or "NUMBER" in expected
@@ -505,7 +532,7 @@ def _unexpected_token(
                          f"write is {vocab.keywords['EMPTY']} / is not {vocab.keywords['EMPTY']}")
         return _diag("ZQL104", f"missing value after '{op}'",
                      Span(prev.start, prev.end) if prev else span,
-                     f"expected {vocab.expected(expected)}, found {_found(lark_tok)}")
+                     f"expected {vocab.expected(expected)}, found {_found(tok)}")
     if expected == {"LPAR"}:
         keyword = prev.text if prev else vocab.keywords["IN"]
         return _diag("ZQL118", f"'{keyword}' needs a list in parentheses",
@@ -516,16 +543,16 @@ def _unexpected_token(
         hint = f"write is {vocab.keywords['EMPTY']} or is not {vocab.keywords['EMPTY']}"
         if kind in ("STRING", "NUMBER", "TRUE", "FALSE"):
             hint += "; to compare with a value use = or !="
-        return _diag("ZQL120", f"'is' takes {vocab.keywords['EMPTY']}, not {_found(lark_tok)}",
+        return _diag("ZQL120", f"'is' takes {vocab.keywords['EMPTY']}, not {_found(tok)}",
                      span, hint)
     if "COMMA" in expected and _inside_list(before):
-        return _diag("ZQL126", f"expected ',' or ')' in the list, found {_found(lark_tok)}", span,
+        return _diag("ZQL126", f"expected ',' or ')' in the list, found {_found(tok)}", span,
                      "separate list items with commas",
                      *([_fix("add a comma", (prev.end, prev.end, ","))] if prev else []))
     if "EQ" in expected or "CONTAINS" in expected:
         name = prev.text if prev else "field"
         return _diag("ZQL105", f"missing operator after field '{name}'", span,
-                     f"expected {vocab.expected(expected)}, found {_found(lark_tok)}")
+                     f"expected {vocab.expected(expected)}, found {_found(tok)}")
     if "FIELD" in expected:
         if prev is not None and prev.kind in ("keyword", "constant") and kind in vocab.symbols:
             return _diag("ZQL122", f"'{prev.text}' is a reserved word, not a field name",
@@ -545,14 +572,14 @@ def _unexpected_token(
         if kind == "STRING":
             return _diag("ZQL122", "field names are not quoted", span,
                          f"write {json.loads(found) if _is_json(found) else found} without quotes")
-        return _diag("ZQL199", f"expected a clause, found {_found(lark_tok)}", span,
+        return _diag("ZQL199", f"expected a clause, found {_found(tok)}", span,
                      f"expected {vocab.expected(expected)}")
     if prev is not None and _is_value(prev) and kind in ("FIELD", "LPAR", "NOT", "STRING"):
         and_kw = vocab.keywords["AND"]
         return _diag("ZQL121", f"missing '{and_kw}' or '{vocab.keywords['OR']}' before "
-                     f"{_found(lark_tok)}", span, "join clauses with and / or",
+                     f"{_found(tok)}", span, "join clauses with and / or",
                      _fix(f"insert {and_kw}", (span.start, span.start, f"{and_kw} ")))
-    return _diag("ZQL199", f"unexpected {_found(lark_tok)}", span,
+    return _diag("ZQL199", f"unexpected {_found(tok)}", span,
                  f"expected {vocab.expected(expected)}")
 
 

@@ -255,12 +255,20 @@ def rule(code: str) -> Rule:
     found = _index().get(key)
     if found is not None:
         return found
-    close = difflib.get_close_matches(key, list(_index()), n=1, cutoff=0.6)
-    if close:
-        best = _index()[close[0]]
-        suggestion = best.code if close[0] == best.code.lower() else best.name
-        raise KeyError(f"unknown rule {code!r}; did you mean {suggestion}?")
-    raise KeyError(f"unknown rule {code!r}; see `zql lint --list-rules`")
+    raise KeyError(f"unknown rule {code!r}; " + (
+        f"did you mean {_closest(key)}?" if _closest(key) else "see `zql lint --list-rules`"))
+
+
+def _closest(key: str) -> str | None:
+    codes = [r.code for r in _RULES]
+    if len(key) == 6:  # a mistyped code: count differing characters (3O1 is nearer 301 than 310)
+        diff, best = min((sum(a != b for a, b in zip(c.lower(), key, strict=True)), c)
+                         for c in codes)
+        if diff <= 2:
+            return best
+    names = [r.name for r in _RULES]
+    close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 def severity(code: str) -> Severity:

@@ -122,8 +122,9 @@ class Expr:
     def __delattr__(self, name: str) -> None:
         raise AttributeError("Expr is immutable")
 
-    def __reduce__(self) -> tuple[type[Expr], tuple[Node]]:
-        return (Expr, (self._node,))
+    def __reduce__(self) -> tuple[type[Expr], tuple[str]]:
+        # Text, not the node: unpickling re-parses, which accepts whatever the parser did.
+        return (Expr, (self.to_zql(portable=False),))
 
 
 def _coerce(part: object, where: str) -> Expr:

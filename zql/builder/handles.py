@@ -362,7 +362,7 @@ class Fields:
             message += f"; it is called {rename.new!r} here ({rename.old!r} in {rename.profile})"
             suggestions = [rename.new, *(s for s in suggestions if s != rename.new)]
         elif suggestions:
-            message += "; did you mean " + " or ".join(map(repr, suggestions)) + "?"
+            message += "; did you mean " + ", ".join(map(repr, suggestions)) + "?"
         elif not others:
             message += ("; fields: " + ", ".join(f.name for f in schema.fields(entity))
                         + "; for a custom field use .custom(name, kind=...)")

@@ -19,7 +19,6 @@ import json
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +34,10 @@ __all__ = [
     "load_schema",
     "profile_names",
 ]
+
+# Package data beside this module (inside the wheel too); a plain path is cheaper to import
+# than importlib.resources and the package is never zipped.
+_PROFILES = Path(__file__).resolve().parent / "profiles"
 
 #: The searchable entities, as the search API's ``entitytype`` names them.
 ENTITIES: tuple[str, ...] = ("testcase", "requirement", "execution")
@@ -412,20 +415,20 @@ def custom_field(entity: str, name: str, kind: str) -> FieldSpec:
                      operators=frozenset(ops), custom=kind)
 
 
+@functools.cache
 def profile_names() -> list[str]:
     """Names of the bundled schema profiles.
 
     >>> profile_names()
     ['ze6', 'ze7']
     """
-    folder = resources.files("zql.schema") / "profiles"
-    return sorted(p.name.removesuffix(".json") for p in folder.iterdir()
+    return sorted(p.name.removesuffix(".json") for p in _PROFILES.iterdir()
                   if p.name.endswith(".json"))
 
 
 @functools.cache
 def _bundled(name: str) -> Schema:
-    data = (resources.files("zql.schema") / "profiles" / f"{name}.json").read_text("utf-8")
+    data = (_PROFILES / f"{name}.json").read_text("utf-8")
     return Schema.from_json(json.loads(data), name=name)
 
 

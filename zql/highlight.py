@@ -1,0 +1,99 @@
+"""Syntax highlighting: a pygments lexer generated from the grammar's terminals.
+
+There is no keyword list here. :func:`zql._grammar.lex_like_parser` reads the text exactly as
+the parser's contextual lexer does (so ``"x"andname`` shows ``and`` as a keyword), then scans
+whatever follows a syntax error tolerantly, so half-typed input (an open string, a stray ``@``)
+still colours. Each token's kind comes from its terminal (:attr:`Vocabulary.terminal_kind`) and
+:data:`PYGMENTS_TYPES` maps kinds to pygments token types. :func:`token_kinds` gives the same
+kinds as plain ranges, for the language server's semantic tokens.
+
+``ZQLLexer`` is registered as the pygments entry point ``zql`` (``pygmentize -l zql``, files
+``*.zql``).
+
+>>> from pygments import highlight
+>>> from pygments.formatters import NullFormatter
+>>> highlight('status = "Fail"', ZQLLexer(), NullFormatter())
+'status = "Fail"\\n'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pygments.lexer import Lexer  # type: ignore[import-untyped]
+from pygments.token import (  # type: ignore[import-untyped]
+    Comment,
+    Error,
+    Keyword,
+    Name,
+    Number,
+    Operator,
+    Punctuation,
+    String,
+    Whitespace,
+    _TokenType,
+)
+
+from zql import _grammar
+
+__all__ = ["KINDS", "PYGMENTS_TYPES", "ZQLLexer", "token_kinds"]
+
+#: Every token kind the scanner and the grammar produce (see :mod:`zql._grammar`).
+KINDS: tuple[str, ...] = (
+    _grammar.KEYWORD, _grammar.OPERATOR, _grammar.PUNCT, _grammar.FIELD, _grammar.STRING,
+    _grammar.NUMBER, _grammar.CONSTANT, _grammar.COMMENT, _grammar.WS, _grammar.ERROR,
+)
+
+#: Token kind -> pygments token type (total over :data:`KINDS`; an open string is a string).
+PYGMENTS_TYPES: dict[str, _TokenType] = {
+    _grammar.KEYWORD: Keyword,
+    _grammar.OPERATOR: Operator,
+    _grammar.PUNCT: Punctuation,
+    _grammar.FIELD: Name.Attribute,
+    _grammar.STRING: String.Double,
+    _grammar.NUMBER: Number,
+    _grammar.CONSTANT: Keyword.Constant,
+    _grammar.COMMENT: Comment.Single,
+    _grammar.WS: Whitespace,
+    _grammar.ERROR: Error,
+}
+
+
+def token_kinds(text: str) -> list[tuple[int, int, str]]:
+    """``(start, end, kind)`` for every token but whitespace, in order; never raises.
+
+    Offsets are code points. Kinds are those of :data:`KINDS`; an unterminated string is a
+    ``string``, a character no terminal matches an ``error``.
+
+    >>> token_kinds('a="x"and b ~ "y  # no closing quote')
+    [(0, 1, 'field'), (1, 2, 'operator'), (2, 5, 'string'), (5, 8, 'keyword'), \
+(9, 10, 'field'), (11, 12, 'operator'), (13, 35, 'string')]
+    """
+    return [(t.start, t.end, t.kind) for t in _grammar.lex_like_parser(text)
+            if t.kind != _grammar.WS]
+
+
+class ZQLLexer(Lexer):  # type: ignore[misc]
+    """Pygments lexer for ZQL, driven by the grammar (``pygments.lexers.get_lexer_by_name("zql")``).
+
+    >>> [(str(t), v) for _, t, v in ZQLLexer().get_tokens_unprocessed("tag in (1,@")]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('Token.Name.Attribute', 'tag'), ('Token.Text.Whitespace', ' '), ('Token.Keyword', 'in'),
+     ('Token.Text.Whitespace', ' '), ('Token.Punctuation', '('),
+     ('Token.Literal.Number', '1'), ('Token.Punctuation', ','), ('Token.Error', '@')]
+    """
+
+    name = "ZQL"
+    aliases = ["zql"]  # noqa: RUF012 - pygments reads these class attributes as lists
+    filenames = ["*.zql"]  # noqa: RUF012
+    mimetypes = ["text/x-zql"]  # noqa: RUF012
+    url = "https://github.com/zephyr-zql/zephyr-zql"
+
+    def get_tokens_unprocessed(self, text: str) -> Iterator[tuple[int, _TokenType, str]]:
+        """Yield ``(offset, token type, text)`` covering ``text`` exactly.
+
+        >>> list(ZQLLexer().get_tokens_unprocessed("# hi"))
+        [(0, Token.Comment.Single, '# hi')]
+        """
+        for tok in _grammar.lex_like_parser(text):
+            yield tok.start, PYGMENTS_TYPES[tok.kind], tok.text

@@ -1,0 +1,330 @@
+"""ZQL to SQL: a checked query becomes a ``WHERE`` clause over the search documents.
+
+Values are always bound parameters; identifiers come only from the schema (see
+:func:`~zql.sandbox.model.column`). Every compiled predicate is 0 or 1, never ``NULL``, so
+``not``, ``and`` and ``or`` are plain two-valued logic — the rule the reference evaluator in
+:mod:`zql.sandbox.reference` states in Python (see ``docs/sandbox.md`` for the semantics).
+
+>>> w = compile_query('priority in ("High", "critical") and not tag = "Smoke"', "testcase")
+>>> w.sql
+'(d.f_priority IS NOT NULL AND d.f_priority IN (?, ?)) AND NOT (d.id IN \
+(SELECT doc_id FROM doc_testcase_f_tag WHERE value = ?))'
+>>> w.params
+('high', 'critical', 'smoke')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zql.ast import (
+    And,
+    Boolean,
+    Clause,
+    Empty,
+    Node,
+    Not,
+    Number,
+    Op,
+    Or,
+    Scalar,
+    String,
+    ValueList,
+)
+from zql.errors import Diagnostic, Severity, Span, ZQLSyntaxError, line_col
+from zql.parser import parse
+from zql.sandbox.model import column, fold, multi_table, sandbox_schema
+from zql.schema import FieldSpec, Schema
+from zql.validate import check
+
+__all__ = [
+    "MATCH_ALL",
+    "Order",
+    "QueryError",
+    "Where",
+    "bind",
+    "compile_node",
+    "compile_query",
+    "order_by",
+    "quick_search",
+]
+
+
+class QueryError(ValueError):
+    """A query or parameter the server answers with 400; ``str()`` is the ``errorMsg``.
+
+    >>> str(QueryError("bad", code="ZQL201", span=Span(0, 3), text="abc = 1"))
+    '1:1: bad'
+    """
+
+    def __init__(self, message: str, *, code: str | None = None, span: Span | None = None,
+                 text: str = "", hint: str | None = None) -> None:
+        self.message = message
+        self.code = code
+        self.span = span
+        self.text = text
+        self.hint = hint
+        where = "{}:{}: ".format(*line_col(text, span.start)) if span is not None else ""
+        super().__init__(where + message)
+
+    @classmethod
+    def from_diagnostic(cls, diagnostic: Diagnostic, text: str) -> QueryError:
+        """Wrap a parser or validator finding, keeping its code, span and hint.
+
+        >>> QueryError.from_diagnostic(Diagnostic("ZQL1", Severity.ERROR, "m", Span(2, 3)),
+        ...                            "a\\nbc").args[0]
+        '2:1: m'
+        """
+        return cls(diagnostic.message, code=diagnostic.code, span=diagnostic.span, text=text,
+                   hint=diagnostic.hint)
+
+    def details(self) -> dict[str, object]:
+        """Extra JSON keys for the error body: the diagnostic code, position and hint.
+
+        >>> QueryError("m", code="ZQL107", span=Span(9, 13), text="status = Fail").details()
+        {'code': 'ZQL107', 'position': {'start': 9, 'end': 13, 'line': 1, 'column': 10}}
+        """
+        out: dict[str, object] = {}
+        if self.code:
+            out["code"] = self.code
+        if self.span is not None:
+            line, col = line_col(self.text, self.span.start)
+            out["position"] = {"start": self.span.start, "end": self.span.end, "line": line,
+                               "column": col}
+        if self.hint:
+            out["hint"] = self.hint
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """An SQL condition over the document alias ``d`` with its bound parameters.
+
+    >>> (Where("a = ?", (1,)) & Where("b = ?", (2,))).sql
+    '(a = ?) AND (b = ?)'
+    """
+
+    sql: str
+    params: tuple[object, ...] = ()
+
+    def __and__(self, other: Where) -> Where:
+        if self is MATCH_ALL:
+            return other
+        if other is MATCH_ALL:
+            return self
+        return Where(f"({self.sql}) AND ({other.sql})", self.params + other.params)
+
+
+#: The condition of an empty query: every item.
+MATCH_ALL = Where("1")
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """``ORDER BY`` for a page: a document column and a direction; ties break on the id.
+
+    >>> Order("d.f_name", ascending=False).sql
+    'd.f_name DESC, d.id DESC'
+    """
+
+    column: str = "d.id"
+    ascending: bool = True
+
+    @property
+    def sql(self) -> str:
+        """The ``ORDER BY`` list (same direction throughout, so one index serves it)."""
+        way = "ASC" if self.ascending else "DESC"
+        return f"{self.column} {way}" if self.column == "d.id" else \
+            f"{self.column} {way}, d.id {way}"
+
+
+def compile_query(text: str, entity: str, schema: Schema | None = None) -> Where:
+    """Parse, validate and compile ZQL text for ``entity``; raise :class:`QueryError`.
+
+    An empty (blank) query matches everything.
+
+    >>> compile_query("status = Fail", "execution")
+    Traceback (most recent call last):
+      ...
+    zql.sandbox.sql.QueryError: 1:10: bare word 'Fail' is not a value
+    >>> compile_query('  ', "requirement") is MATCH_ALL
+    True
+    """
+    if not text.strip():
+        return MATCH_ALL
+    schema = schema or sandbox_schema()
+    try:
+        node = parse(text)
+    except ZQLSyntaxError as err:
+        raise QueryError.from_diagnostic(err.diagnostic, text) from None
+    errors = [d for d in check(node, schema, entity) if d.severity is Severity.ERROR]
+    if errors:
+        raise QueryError.from_diagnostic(errors[0], text)
+    return compile_node(node, entity, schema, text=text)
+
+
+def compile_node(node: Node, entity: str, schema: Schema | None = None, *,
+                 text: str = "") -> Where:
+    """Compile a validated tree. Anything the validator let through but SQL cannot express
+    still becomes a :class:`QueryError`, never an exception from SQLite.
+
+    >>> compile_node(parse("automated = true"), "testcase")
+    Where(sql='d.f_automated IS ?', params=(1,))
+    """
+    schema = schema or sandbox_schema()
+    params: list[object] = []
+    sql = _Compiler(schema, entity, params, text).node(node)
+    return Where(sql, tuple(params))
+
+
+def bind(spec: FieldSpec, value: Scalar, text: str = "") -> object:
+    """The value a document column is compared with: folded text, an int, 1/0 for booleans.
+
+    >>> spec = sandbox_schema().field("testcase", "priority")
+    >>> bind(spec, String("HIGH"))
+    'high'
+    """
+    if isinstance(value, String) and spec.type == "string":
+        try:
+            value.value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise QueryError("the string contains an unpaired surrogate escape (\\uD800-\\uDFFF)",
+                             code="ZQL204", span=value.span, text=text) from None
+        return fold(value.value)
+    if isinstance(value, Boolean) and spec.type == "boolean":
+        return int(value.value)
+    if isinstance(value, Number) and spec.type in ("long", "int") and \
+            isinstance(value.value, int):
+        return value.value
+    if isinstance(value, Number) and spec.type == "decimal":
+        return float(value.value)
+    raise QueryError(f"{spec.name} cannot be compared with this value", code="ZQL204",
+                     span=value.span, text=text)
+
+
+class _Compiler:
+    def __init__(self, schema: Schema, entity: str, params: list[object], text: str) -> None:
+        self.schema = schema
+        self.entity = entity
+        self.params = params
+        self.text = text
+
+    def node(self, node: Node) -> str:
+        if isinstance(node, Clause):
+            return self.clause(node)
+        if isinstance(node, Not):
+            return f"NOT ({self.node(node.child)})"
+        joiner = " AND " if isinstance(node, And) else " OR "
+        return joiner.join(self.group(child) for child in node.children)
+
+    def group(self, child: Node) -> str:
+        sql = self.node(child)
+        return f"({sql})" if isinstance(child, And | Or) else sql
+
+    def values(self, spec: FieldSpec, clause: Clause) -> str:
+        value = clause.value
+        items: tuple[Scalar, ...] = value.items if isinstance(value, ValueList) else \
+            () if isinstance(value, Empty) else (value,)
+        for item in items:
+            self.params.append(bind(spec, item, self.text))
+        return ", ".join("?" * len(items))
+
+    def clause(self, clause: Clause) -> str:
+        spec = self.schema.field(self.entity, clause.field)
+        if spec is None or not spec.accepts(clause.op):
+            raise QueryError(f"cannot search {clause.field} with {clause.op.text}",
+                             code="ZQL201" if spec is None else "ZQL203",
+                             span=clause.span, text=self.text)
+        if spec.multi:
+            return self.multi(spec, clause)
+        col = f"d.{column(spec.name)}"
+        op = clause.op
+        if op is Op.IS:
+            return f"{col} IS NULL"
+        if op is Op.IS_NOT:
+            return f"{col} IS NOT NULL"
+        marks = self.values(spec, clause)
+        if op is Op.EQ:
+            return f"{col} IS {marks}"
+        if op is Op.NE:
+            return f"{col} IS NOT {marks}"
+        if op is Op.IN:
+            return f"({col} IS NOT NULL AND {col} IN ({marks}))"
+        # instr() on NULL is NULL: coalesce keeps the predicate two-valued.
+        test = "> 0" if op is Op.CONTAINS else "= 0"
+        return f"coalesce(instr({col}, {marks}), 0) {test}"
+
+    def multi(self, spec: FieldSpec, clause: Clause) -> str:
+        table = multi_table(self.entity, spec)
+        op = clause.op
+        if op in (Op.IS, Op.IS_NOT):
+            # "tag is empty": the item has no tag at all.
+            return f"d.id {'NOT ' if op is Op.IS else ''}IN (SELECT doc_id FROM {table})"
+        marks = self.values(spec, clause)
+        test = {Op.EQ: f"value = {marks}", Op.NE: f"value = {marks}",
+                Op.IN: f"value IN ({marks})", Op.CONTAINS: f"instr(value, {marks}) > 0",
+                Op.NOT_CONTAINS: f"instr(value, {marks}) > 0"}[op]
+        negated = op in (Op.NE, Op.NOT_CONTAINS)
+        sub = f"d.id IN (SELECT doc_id FROM {table} WHERE {test})"
+        return f"NOT ({sub})" if negated else sub
+
+
+def quick_search(word: str) -> Where:
+    """Quick search (``zql=false``): every whitespace-separated term must occur,
+    case-insensitively, in the item's text (name, ids, steps, notes... see the views).
+
+    >>> quick_search("Login  FORM")
+    Where(sql='instr(d.quick, ?) > 0 AND instr(d.quick, ?) > 0', params=('login', 'form'))
+    >>> quick_search("   ") is MATCH_ALL
+    True
+    """
+    terms = [fold(t) for t in word.split()]
+    for term in terms:
+        try:
+            term.encode("utf-8")
+        except UnicodeEncodeError:
+            raise QueryError("the search text contains an unpaired surrogate") from None
+    if not terms:
+        return MATCH_ALL
+    return Where(" AND ".join(["instr(d.quick, ?) > 0"] * len(terms)), tuple(terms))
+
+
+#: Sort keys every entity has besides its fields: ZE's default ``orderId`` and a few aliases.
+_SYSTEM_ORDER = {"orderid": "d.id", "id": "d.id", "lastmodifiedon": "d.modified",
+                 "releaseid": "d.release_id", "projectid": "d.project_id"}
+
+
+def order_by(entity: str, name: str | None, *, ascending: bool = True, is_cfield: bool = False,
+             schema: Schema | None = None) -> Order:
+    """The sort for ``order`` / ``isascorder`` / ``is_cfield``; unknown names are a 400.
+
+    ``is_cfield=true`` means ``order`` names a custom field (and only then may it).
+
+    >>> order_by("testcase", "PRIORITY", ascending=False).sql
+    'd.f_priority DESC, d.id DESC'
+    >>> order_by("testcase", "customnumber")
+    Traceback (most recent call last):
+      ...
+    zql.sandbox.sql.QueryError: customnumber is a custom field: sort by it with is_cfield=true
+    """
+    schema = schema or sandbox_schema()
+    key = (name or "orderId").strip()
+    spec = schema.field(entity, key)
+    if spec is not None and spec.custom is None and key.lower() in _SYSTEM_ORDER:
+        spec = None  # requirement's own `id` field is the same column as the item id
+    if is_cfield:
+        if spec is None or spec.custom is None:
+            customs = [f.name for f in schema.fields(entity) if f.custom]
+            raise QueryError(f"{key!r} is not a custom field of {entity}; custom fields: "
+                             f"{', '.join(customs) or 'none'}")
+    elif spec is not None and spec.custom is not None:
+        raise QueryError(f"{spec.name} is a custom field: sort by it with is_cfield=true")
+    if spec is None:
+        if key.lower() in _SYSTEM_ORDER:
+            return Order(_SYSTEM_ORDER[key.lower()], ascending)
+        raise QueryError(f"cannot sort {entity} by {key!r}; sort by orderId, lastModifiedOn "
+                         "or a field: " + ", ".join(f.name for f in schema.fields(entity)
+                                                    if not f.multi and not f.custom))
+    if spec.multi:
+        raise QueryError(f"cannot sort by {spec.name}: an item can have several")
+    return Order(f"d.{column(spec.name)}", ascending)

@@ -1,0 +1,500 @@
+"""The sandbox's SQLite store: relational tables, search documents, lookups and paging.
+
+Built from :mod:`zql.sandbox.data` in memory (``small``, in well under a second) or once into a
+file (``large``) that later runs reuse when its size, seed and layout match. Besides the
+relational tables, each entity has a *search document* table — one row per item, one column per
+schema field holding the folded (case-insensitive) value, side tables for multi-valued fields —
+much as ZE indexes items for Elasticsearch. ZQL compiles to SQL over those documents
+(:mod:`zql.sandbox.sql`); result items are built as JSON by SQLite from the relational tables
+(:mod:`zql.sandbox.views`).
+
+One connection, guarded by a lock: the server's threads, tests and benchmarks share it.
+
+>>> with Store.open("small", seed=1) as store:
+...     page = store.search("testcase", compile_query('priority = "high"', "testcase"), limit=2)
+...     page.total > 0, len(page.items), page.results()[0]["testcase"]["priority"]
+(True, 2, 'High')
+"""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from zql.ast import Op
+from zql.sandbox import data
+from zql.sandbox.model import column, fold, lookup_key, multi_table, sandbox_schema
+from zql.sandbox.sql import MATCH_ALL, Order, Where, compile_query
+from zql.sandbox.views import VIEWS, View, json_sql
+from zql.schema import ENTITIES, FieldSpec
+
+__all__ = ["Page", "Store", "StoreError"]
+
+# Bump when tables, documents or generated data change: stored files then get rebuilt.
+_LAYOUT = 3
+_SQL_TYPES = {"string": "TEXT", "long": "INTEGER", "int": "INTEGER", "boolean": "INTEGER",
+              "decimal": "REAL"}
+_COUNT_CACHE = 512
+_EQUALITY_OPS = frozenset({Op.EQ, Op.NE, Op.IN, Op.IS, Op.IS_NOT})
+
+
+class StoreError(Exception):
+    """A database file that cannot be used (not a sandbox store, unreadable...).
+
+    >>> str(StoreError("x"))
+    'x'
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of search results: the total hit count and each item as JSON text.
+
+    >>> Page(3, 0, ['{"id": 1}']).body()
+    '[{"firstResult": 0, "resultSize": 3, "results": [{"id": 1}]}]'
+    """
+
+    total: int
+    first: int
+    items: list[str]
+
+    def body(self, *, bare: bool = False) -> str:
+        """The search response body: ZE's array-wrapped page object, or the bare object.
+
+        >>> Page(0, 5, []).body(bare=True)
+        '{"firstResult": 5, "resultSize": 0, "results": []}'
+        """
+        obj = (f'{{"firstResult": {self.first}, "resultSize": {self.total}, '
+               f'"results": [{",".join(self.items)}]}}')
+        return obj if bare else f"[{obj}]"
+
+    def results(self) -> list[Any]:
+        """The items decoded.
+
+        >>> Page(1, 0, ['{"id": 7}']).results()
+        [{'id': 7}]
+        """
+        return [json.loads(item) for item in self.items]
+
+
+def _fingerprint() -> str:
+    # Layout + schema + table definitions: any change makes a stored file stale.
+    text = json.dumps([_LAYOUT, sandbox_schema().to_json(), data.TABLES, sorted(data.SIZES)],
+                      sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class Store:
+    """The sandbox database. Open with :meth:`open`; close (or use ``with``) when done.
+
+    >>> with Store.open("small", 1) as store:
+    ...     store.size, [p["name"] for p in store.projects()][:2]
+    ('small', ['Project Ironclad', 'Atlas Mobile'])
+    """
+
+    def __init__(self, conn: sqlite3.Connection, size: str, seed: int,
+                 path: Path | None = None) -> None:
+        self._conn = conn
+        self._lock = threading.Lock()
+        self._counts: collections.OrderedDict[tuple[object, ...], int] = \
+            collections.OrderedDict()
+        self.size = size
+        self.seed = seed
+        self.path = path
+        self.schema = sandbox_schema()
+        self._item_sql = {e: self._items_query(v) for e, v in VIEWS.items()}
+
+    # ---- opening
+
+    @classmethod
+    def open(cls, size: str = "small", seed: int = 1,
+             path: str | os.PathLike[str] | None = None) -> Store:
+        """Build in memory, or open ``path`` (building it first if missing or stale).
+
+        >>> Store.open("huge")
+        Traceback (most recent call last):
+          ...
+        zql.sandbox.store.StoreError: unknown size 'huge'; one of: small, large
+        """
+        if size not in data.SIZES:
+            raise StoreError(f"unknown size {size!r}; one of: {', '.join(data.SIZES)}")
+        if path is None:
+            conn = sqlite3.connect(":memory:", check_same_thread=False)
+            _build(conn, size, seed)
+            return cls(conn, size, seed)
+        target = Path(path).resolve()
+        if _stored_meta(target) != {"fingerprint": _fingerprint(), "size": size,
+                                    "seed": str(seed)}:
+            _build_file(target, size, seed)
+        try:
+            conn = sqlite3.connect(target.as_uri() + "?mode=ro", uri=True,
+                                   check_same_thread=False)
+            conn.execute("PRAGMA mmap_size = 1073741824")
+            conn.execute("PRAGMA cache_size = -262144")
+        except sqlite3.Error as err:
+            raise StoreError(f"cannot open {target}: {err}") from None
+        return cls(conn, size, seed, target)
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        where = str(self.path) if self.path else "memory"
+        return f"<Store {self.size} seed={self.seed} in {where}>"
+
+    # ---- raw access
+
+    @contextmanager
+    def _cursor(self) -> Iterator[sqlite3.Cursor]:
+        with self._lock:
+            cur = self._conn.cursor()
+            try:
+                yield cur
+            finally:
+                cur.close()
+
+    def rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        """Run a read-only query (tests and benchmarks read rows straight from SQLite).
+
+        >>> with Store.open() as store:
+        ...     store.rows("SELECT count(*) FROM testcases")
+        [(400,)]
+        """
+        with self._cursor() as cur:
+            return cur.execute(sql, tuple(params)).fetchall()
+
+    def _dicts(self, sql: str, params: Sequence[object] = ()) -> list[dict[str, Any]]:
+        with self._cursor() as cur:
+            cur.execute(sql, tuple(params))
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    # ---- lookups
+
+    def users(self) -> list[dict[str, Any]]:
+        """Every user, as ``GET /user`` lists them.
+
+        >>> with Store.open() as store:
+        ...     store.users()[0]["username"]
+        'admin'
+        """
+        return self._dicts(
+            "SELECT id, username, first_name AS firstName, last_name AS lastName, email, "
+            "first_name || ' ' || last_name AS fullName, role, 1 AS accountEnabled "
+            "FROM users ORDER BY id")
+
+    def projects(self) -> list[dict[str, Any]]:
+        """Every project (``GET /project/lite``).
+
+        >>> with Store.open() as store:
+        ...     sorted(store.projects()[0])
+        ['description', 'id', 'name', 'shortName']
+        """
+        return self._dicts("SELECT id, name, short_name AS shortName, description "
+                           "FROM projects ORDER BY id")
+
+    def releases(self, project_id: int | None = None) -> list[dict[str, Any]]:
+        """Releases, all or of one project (``GET /release``, ``/release/project/{id}``).
+
+        >>> with Store.open() as store:
+        ...     [r["name"] for r in store.releases(project_id=2)]
+        ['Atlas 4.0', 'Atlas 4.1']
+        """
+        sql = ("SELECT r.id, r.name, r.description, r.project_id AS projectId, "
+               "p.name AS projectName, r.status, r.start_date AS releaseStartDate, "
+               "r.end_date AS releaseEndDate FROM releases r JOIN projects p "
+               "ON p.id = r.project_id")
+        if project_id is None:
+            return self._dicts(sql + " ORDER BY r.id")
+        return self._dicts(sql + " WHERE r.project_id = ? ORDER BY r.id", (project_id,))
+
+    def cycles(self, release_id: int) -> list[dict[str, Any]]:
+        """The cycles of a release with their phases (``GET /cycle/release/{id}``).
+
+        >>> with Store.open() as store:
+        ...     sorted(store.cycles(1)[0])[:3]
+        ['build', 'cycleEndDate', 'cyclePhases']
+        """
+        cycles = self._dicts(
+            "SELECT id, name, release_id AS releaseId, build, environment, "
+            "start_date AS cycleStartDate, end_date AS cycleEndDate FROM cycles "
+            "WHERE release_id = ? ORDER BY id", (release_id,))
+        for cycle in cycles:
+            cycle["cyclePhases"] = self._dicts(
+                "SELECT id, name, cycle_id AS cycleId FROM phases WHERE cycle_id = ? "
+                "ORDER BY id", (cycle["id"],))
+        return cycles
+
+    def exists(self, table: str, item_id: int) -> bool:
+        """Whether ``table`` (projects, releases...) has a row with this id.
+
+        >>> with Store.open() as store:
+        ...     store.exists("projects", 1), store.exists("projects", 99)
+        (True, False)
+        """
+        if table not in data.TABLES:
+            raise ValueError(f"unknown table {table!r}")
+        return bool(self.rows(f"SELECT 1 FROM {table} WHERE id = ?", (item_id,)))
+
+    def lookup_keys(self) -> list[str]:
+        """The keys ``/v3/zql/val/{lookupKey}`` offers values for.
+
+        >>> with Store.open() as store:
+        ...     "executedby" in store.lookup_keys()
+        True
+        """
+        return [r[0] for r in self.rows("SELECT DISTINCT key FROM lookup_values ORDER BY key")]
+
+    def lookup(self, key: str, partial: str = "", *, release_id: int | None = None,
+               offset: int = 0, limit: int = 20) -> list[str]:
+        """Values of a lookup key containing ``partial`` (any case), sorted, paged.
+
+        >>> with Store.open() as store:
+        ...     store.lookup("status")
+        ['Blocked', 'Fail', 'Not Executed', 'Pass', 'WIP']
+        """
+        sql = "SELECT value FROM lookup_values WHERE key = ? AND instr(fold, ?) > 0"
+        params: list[object] = [key.lower(), fold(partial)]
+        if release_id is not None:
+            sql += " AND release_id = ?"
+            params.append(release_id)
+        sql += " GROUP BY value ORDER BY min(fold), value LIMIT ? OFFSET ?"
+        return [r[0] for r in self.rows(sql, (*params, limit, offset))]
+
+    # ---- search
+
+    def count(self, entity: str, where: Where) -> int:
+        """How many items match (cached: the data never changes while the store is open).
+
+        >>> with Store.open() as store:
+        ...     store.count("execution", MATCH_ALL)
+        1500
+        """
+        key = (entity, where.sql, where.params)
+        with self._lock:
+            if key in self._counts:
+                self._counts.move_to_end(key)
+                return self._counts[key]
+            total: int = self._conn.execute(
+                f"SELECT count(*) FROM doc_{_entity(entity)} d WHERE {where.sql}",
+                where.params).fetchone()[0]
+            self._counts[key] = total
+            if len(self._counts) > _COUNT_CACHE:
+                self._counts.popitem(last=False)
+            return total
+
+    def page_ids(self, entity: str, where: Where, order: Order = Order(), first: int = 0,
+                 limit: int = 50) -> list[int]:
+        """Ids of one page of matches, in order.
+
+        >>> with Store.open() as store:
+        ...     store.page_ids("testcase", MATCH_ALL, Order(ascending=False), 1, 2)
+        [399, 398]
+        """
+        return [r[0] for r in self.rows(
+            f"SELECT d.id FROM doc_{_entity(entity)} d WHERE {where.sql} "
+            f"ORDER BY {order.sql} LIMIT ? OFFSET ?", (*where.params, limit, first))]
+
+    def items(self, entity: str, ids: Sequence[int]) -> list[str]:
+        """The JSON items for ``ids``, in that order.
+
+        >>> with Store.open() as store:
+        ...     json.loads(store.items("requirement", [3])[0])["id"]
+        3
+        """
+        if not ids:
+            return []
+        return [r[0] for r in self.rows(self._item_sql[_entity(entity)],
+                                        (json.dumps(list(ids)),))]
+
+    def search(self, entity: str, where: Where = MATCH_ALL, *, order: Order = Order(),
+               first: int = 0, limit: int = 50) -> Page:
+        """Count, page and build the items: what ``GET /advancesearch`` answers.
+
+        >>> with Store.open() as store:
+        ...     page = store.search("execution", compile_query('status = "fail"', "execution"))
+        ...     {item["lastTestResult"]["executionStatus"] for item in page.results()}
+        {'2'}
+        """
+        total = self.count(entity, where)
+        if first >= total or limit <= 0:
+            return Page(total, first, [])
+        return Page(total, first, self.items(entity, self.page_ids(entity, where, order, first,
+                                                                   limit)))
+
+    def documents(self, entity: str) -> list[dict[str, Any]]:
+        """Every search document of ``entity`` (for the reference evaluator): columns by
+        name, multi-valued fields as tuples of their values.
+
+        >>> with Store.open() as store:
+        ...     doc = store.documents("testcase")[0]
+        ...     doc["id"], doc["f_priority"], doc["f_tag"]
+        (1, 'medium', ('sanity', 'regression'))
+        """
+        entity = _entity(entity)
+        docs = self._dicts(f"SELECT * FROM doc_{entity} ORDER BY id")
+        for spec in self.schema.fields(entity):
+            if spec.multi:
+                values: dict[int, list[str]] = {}
+                for doc_id, value in self.rows(
+                        f"SELECT doc_id, value FROM {multi_table(entity, spec)} ORDER BY rowid"):
+                    values.setdefault(doc_id, []).append(value)
+                for doc in docs:
+                    doc[column(spec.name)] = tuple(values.get(doc["id"], ()))
+        return docs
+
+    @staticmethod
+    def _items_query(view: View) -> str:
+        # json_each keeps the page order (its key is the position in the id list).
+        return (f"SELECT {json_sql(view.item)} FROM json_each(?) j "
+                f"JOIN {view.table} {view.alias} ON {view.alias}.id = j.value {view.joins} "
+                "ORDER BY j.key")
+
+
+def _entity(entity: str) -> str:
+    if entity not in VIEWS:
+        raise ValueError(f"unknown entity {entity!r}; one of: {', '.join(ENTITIES)}")
+    return entity
+
+
+# --------------------------------------------------------------------------- building
+
+
+def _stored_meta(path: Path) -> dict[str, str] | None:
+    if not path.exists():
+        return None
+    try:
+        conn = sqlite3.connect(path.as_uri() + "?mode=ro", uri=True)
+        try:
+            rows = conn.execute("SELECT key, value FROM meta").fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        raise StoreError(f"{path} exists but is not a sandbox database; choose another "
+                         "--db path or remove it") from None
+    return dict(rows)
+
+
+def _build_file(target: Path, size: str, seed: int) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    conn = sqlite3.connect(tmp)
+    try:
+        conn.execute("PRAGMA journal_mode = OFF")
+        conn.execute("PRAGMA synchronous = OFF")
+        _build(conn, size, seed)
+    finally:
+        conn.close()
+    tmp.replace(target)
+
+
+def _build(conn: sqlite3.Connection, size: str, seed: int) -> None:
+    with conn:  # one transaction: fast, and all-or-nothing
+        for table, columns in data.TABLES.items():
+            conn.execute(f"CREATE TABLE {table} ({columns})")
+        for table, rows in data.generate(size, seed):
+            if rows:
+                marks = ", ".join("?" * len(rows[0]))
+                conn.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+        conn.execute("CREATE INDEX testcase_tags_tc ON testcase_tags (tc_id)")
+        conn.execute("CREATE INDEX requirement_tags_req ON requirement_tags (req_id)")
+        for entity, view in VIEWS.items():
+            _build_documents(conn, entity, view)
+        _build_lookups(conn)
+        conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        conn.executemany("INSERT INTO meta VALUES (?, ?)", [
+            ("fingerprint", _fingerprint()), ("size", size), ("seed", str(seed))])
+    conn.execute("ANALYZE")
+
+
+def _folded(value: object) -> object:
+    if isinstance(value, str):
+        return fold(value) if value else None  # an empty text counts as no value
+    return value
+
+
+def _build_documents(conn: sqlite3.Connection, entity: str, view: View) -> None:
+    specs = [s for s in sandbox_schema().fields(entity) if not s.multi]
+    cols = ", ".join(f"{column(s.name)} {_SQL_TYPES[s.type]}" for s in specs)
+    conn.execute(f"CREATE TABLE doc_{entity} (id INTEGER PRIMARY KEY, release_id INTEGER, "
+                 f"project_id INTEGER, modified INTEGER, quick TEXT, {cols})")
+    # A schema field the sandbox has no data for is simply always empty.
+    exprs = [view.fields.get(s.name.lower(), "NULL") for s in specs]
+    quick = " || char(10) || ".join(f"coalesce({q}, '')" for q in view.quick)
+    source = (f"SELECT {view.alias}.id, {view.release}, {view.project}, {view.modified}, "
+              f"{quick}, {', '.join(exprs)} FROM {view.table} {view.alias} {view.joins}")
+    marks = ", ".join("?" * (5 + len(specs)))
+    rows = ([_folded(v) for v in row] for row in conn.execute(source).fetchall())
+    conn.executemany(f"INSERT INTO doc_{entity} VALUES ({marks})", rows)
+    for name in ("release_id", "project_id", "modified"):
+        conn.execute(f"CREATE INDEX doc_{entity}_{name} ON doc_{entity} ({name})")
+    for spec in specs:
+        if _indexed(spec):
+            col = column(spec.name)
+            conn.execute(f"CREATE INDEX doc_{entity}_{col} ON doc_{entity} ({col})")
+    for spec in sandbox_schema().fields(entity):
+        if spec.multi:
+            _build_multi(conn, entity, view, spec)
+
+
+def _indexed(spec: FieldSpec) -> bool:
+    # Equality-style fields are filtered on; `name` is what people sort by. Long texts are
+    # only ever scanned for substrings, where an index does not help.
+    return spec.name.lower() == "name" or not spec.operators.isdisjoint(_EQUALITY_OPS)
+
+
+def _build_multi(conn: sqlite3.Connection, entity: str, view: View, spec: FieldSpec) -> None:
+    table = multi_table(entity, spec)
+    conn.execute(f"CREATE TABLE {table} (doc_id INTEGER NOT NULL, value TEXT NOT NULL)")
+    source = view.multi.get(spec.name.lower())
+    if source is not None:
+        rows = ((doc_id, fold(value)) for doc_id, value in conn.execute(source).fetchall()
+                if value)
+        conn.executemany(f"INSERT INTO {table} VALUES (?, ?)", rows)
+    conn.execute(f"CREATE INDEX {table}_value ON {table} (value, doc_id)")
+    conn.execute(f"CREATE INDEX {table}_doc ON {table} (doc_id)")
+
+
+def _build_lookups(conn: sqlite3.Connection) -> None:
+    conn.execute("CREATE TABLE lookup_values (key TEXT NOT NULL, release_id INTEGER, "
+                 "value TEXT NOT NULL, fold TEXT NOT NULL, "
+                 "PRIMARY KEY (key, release_id, value))")
+    for entity, view in VIEWS.items():
+        for spec in sandbox_schema().fields(entity):
+            key = lookup_key(spec)
+            name = spec.name.lower()
+            if key is None:
+                continue
+            if spec.multi and name in view.multi:
+                source = (f"WITH mv(item, value) AS ({view.multi[name]}) "
+                          f"SELECT DISTINCT {view.release}, mv.value FROM mv "
+                          f"JOIN {view.table} {view.alias} ON {view.alias}.id = mv.item")
+            elif name in view.fields:
+                expr = view.fields[name]
+                source = (f"SELECT DISTINCT {view.release}, {expr} FROM {view.table} "
+                          f"{view.alias} {view.joins} WHERE {expr} IS NOT NULL")
+            else:
+                continue
+            rows = [(key, release, str(value), fold(str(value)))
+                    for release, value in conn.execute(source).fetchall() if value != ""]
+            conn.executemany("INSERT OR IGNORE INTO lookup_values VALUES (?, ?, ?, ?)", rows)
