@@ -15,7 +15,7 @@ from zql.errors import Severity
 from zql.format import lower_negations
 from zql.lint import Rule, lint, rule, rules
 
-W, I = Severity.WARNING, Severity.INFO
+W, INFO = Severity.WARNING, Severity.INFO
 # 300 clauses: under 6000 characters as typed, over it once URL-encoded.
 _LONG_OR = " or ".join(f'tag = "t{i:04}"' for i in range(300))
 
@@ -89,15 +89,17 @@ CASES: list[tuple[str, str, str, Severity, tuple[int, int], str | None]] = [
     ('priority in ("P1", "P2") and priority != "P1" and priority != "P2"', "testcase",
      "ZQL306", W, (50, 66), None),
     ("version = 1 and version = 2", "testcase", "ZQL306", W, (16, 27), None),
+    ('priority = "P1" and priority = "P2" and priority = "P3"', "testcase", "ZQL306", W,
+     (20, 35), None),  # reported once per field
     ('(priority = "P1" and priority = "P2") or tag = "x"', "testcase", "ZQL306", W, (21, 36),
      None),
     # ZQL307 URL length
     ('name ~ "' + "é" * 1000 + '"', "testcase", "ZQL307", W, (0, 1009), None),
     (_LONG_OR, "testcase", "ZQL307", W, (0, len(_LONG_OR)), None),
     # ZQL308 single-item list
-    ('priority in ("P1")', "testcase", "ZQL308", I, (12, 18), 'priority = "P1"'),
-    ("testcaseId in (5)", "testcase", "ZQL308", I, (14, 17), "testcaseId = 5"),
-    ('priority IN ( "P1" )', "testcase", "ZQL308", I, (12, 20), 'priority = "P1"'),
+    ('priority in ("P1")', "testcase", "ZQL308", INFO, (12, 18), 'priority = "P1"'),
+    ("testcaseId in (5)", "testcase", "ZQL308", INFO, (14, 17), "testcaseId = 5"),
+    ('priority IN ( "P1" )', "testcase", "ZQL308", INFO, (12, 20), 'priority = "P1"'),
     # ZQL309 duplicate clause
     ('tag = "a" and tag = "b" and tag = "a"', "testcase", "ZQL309", W, (28, 37),
      'tag = "a" and tag = "b"'),
@@ -112,8 +114,8 @@ CASES: list[tuple[str, str, str, Severity, tuple[int, int], str | None]] = [
     ('(tag = "a" or tag = "b") and (tag = "b" or tag = "a") and (tag = "a" or tag = "b")',
      "testcase", "ZQL309", W, (58, 82), '(tag = "a" or tag = "b") and (tag = "b" or tag = "a")'),
     # ZQL310 null
-    ("tag is null", "testcase", "ZQL310", I, (7, 11), "tag is empty"),
-    ("tag is not NULL", "testcase", "ZQL310", I, (11, 15), "tag is not empty"),
+    ("tag is null", "testcase", "ZQL310", INFO, (7, 11), "tag is empty"),
+    ("tag is not NULL", "testcase", "ZQL310", INFO, (11, 15), "tag is not empty"),
 ]
 
 
@@ -286,9 +288,9 @@ def _keyword_spans(text: str) -> set[tuple[int, int]]:
             if t.kind in (_grammar.KEYWORD, _grammar.CONSTANT)}
 
 
-@pytest.mark.parametrize("query", valid_queries() + [
-    'creator="Test.Lead"andname~"Test.Manager"', "a is # c\n not null", "(a = 1)or(b = 2)",
-    "a in (true,false)", "not(a = 1)and not b = 2"])
+@pytest.mark.parametrize("query", [
+    *valid_queries(), 'creator="Test.Lead"andname~"Test.Manager"', "a is # c\n not null",
+    "(a = 1)or(b = 2)", "a in (true,false)", "not(a = 1)and not b = 2"])
 def test_keyword_positions_match_the_parsers_lexer(query: str) -> None:
     """The tree-derived keyword spans equal the contextual lexer's, on upper-cased input."""
     spans = _keyword_spans(query)

@@ -46,3 +46,29 @@ def test_wheel_installs_into_a_fresh_venv_and_parses(tmp_path: Path) -> None:
     console = subprocess.run([str(env_dir / "bin" / "zql"), "fmt", "-q", "a=1"], cwd=tmp_path,
                              capture_output=True, text=True, env=env, timeout=120)
     assert console.stdout == "a = 1\n"
+
+
+def _run_fresh(code: str, cache: Path) -> str:
+    env = dict(os.environ, XDG_CACHE_HOME=str(cache))
+    return subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                          capture_output=True, text=True, timeout=120).stdout.strip()
+
+
+def test_grammar_analysis_is_cached_and_parsing_then_skips_lark(tmp_path: Path) -> None:
+    probe = ("import sys, zql; zql.parse('a = 1 and b ~ \"x\"');"
+             "print('lark' in sys.modules)")
+    assert _run_fresh(probe, tmp_path) == "True"  # first run: Lark analyses the grammar
+    cached = list((tmp_path / "zql").glob("grammar-*.json"))
+    assert len(cached) == 1
+    assert _run_fresh(probe, tmp_path) == "False"  # later runs: the tables come from the cache
+
+
+def test_corrupt_or_unwritable_cache_is_recomputed(tmp_path: Path) -> None:
+    probe = "import zql; print(zql.format('A=1'))"
+    _run_fresh(probe, tmp_path)
+    for path in (tmp_path / "zql").glob("grammar-*.json"):
+        path.write_text("{not json")
+    assert _run_fresh(probe, tmp_path) == "A = 1"
+    blocked = tmp_path / "file-not-dir"
+    blocked.write_text("")
+    assert _run_fresh(probe, blocked) == "A = 1"  # cache dir cannot be created: still works

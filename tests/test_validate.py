@@ -114,7 +114,8 @@ def test_messages_say_where_the_field_is() -> None:
     assert message('notes ~ "x"') == (
         "no field 'notes' in testcase: it exists for execution, not testcase")
     assert message('prority = "P1"') == "no field 'prority' in testcase; did you mean priority?"
-    assert message('priority ~ "P"') == "'~' is not allowed for priority; allowed: =, !=, in, is, is not"
+    assert message('priority ~ "P"') == (
+        "'~' is not allowed for priority; allowed: =, !=, in, is, is not")
     assert message('status = "Passed"', entity="execution") == (
         '"Passed" is not a known status; did you mean "Pass"?')
     assert message("treeid = 5", schema="ze6") == "'treeid' is API-only: not offered in the ZE UI"
@@ -130,7 +131,18 @@ def test_unknown_field_hint_lists_the_fields() -> None:
 
 def test_every_suggestion_is_a_fix() -> None:
     (diag,) = validate('tagg = "x"', entity="requirement")
-    assert [f.apply('tagg = "x"') for f in diag.fixes][0] == 'tag = "x"'
+    assert [f.edits[0].new_text for f in diag.fixes] == load_schema().suggest(
+        "requirement", "tagg")
+    assert diag.fixes
+
+
+def test_decimal_fields_take_integers_and_decimals() -> None:
+    schema = Schema.from_json({"entities": {"testcase": [
+        {"name": "price", "type": "decimal", "operators": ["=", "in"]}]}})
+    assert validate("price = 1.5 and price in (2, -3.25)", schema=schema) == []
+    (diag,) = validate('price = "1.5"', schema=schema)
+    assert (diag.code, diag.fix.apply('price = "1.5"') if diag.fix else None) == (
+        "ZQL204", "price = 1.5")
 
 
 # ---------------------------------------------------------------- schema-driven: the good clauses

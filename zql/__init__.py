@@ -9,8 +9,10 @@ from zql.ast import And, Boolean, Clause, Empty, Node, Not, Number, Op, Or, Stri
 from zql.builder import Expr, Field, Fields, all_of, and_, any_of, field, fields, not_, or_
 from zql.errors import Diagnostic, Fix, Severity, Span, TextEdit, ZQLError, ZQLSyntaxError
 from zql.format import format, quote
+from zql.lint import Rule, lint
 from zql.parser import parse
 from zql.schema import FieldSpec, Schema, SchemaError, load_schema
+from zql.validate import validate
 
 __version__ = "0.1.0"
 
@@ -30,6 +32,7 @@ __all__ = [
     "Number",
     "Op",
     "Or",
+    "Rule",
     "Schema",
     "SchemaError",
     "Severity",
@@ -45,9 +48,11 @@ __all__ = [
     "field",
     "fields",
     "format",
+    "lint",
     "load_schema",
     "not_",
     "or_",
     "parse",
     "quote",
+    "validate",
 ]

@@ -69,8 +69,8 @@ class History:
     >>> h = History()
     >>> h.record('status = "Fail" and priority in ("P1", "P2")')
     True
-    >>> h.uses("field", "STATUS"), h.uses("value", "P2", field="priority"), h.uses("operator", "in", field="priority")
-    (1, 1, 1)
+    >>> h.uses("field", "STATUS"), h.uses("value", "P2", field="priority")
+    (1, 1)
     >>> History.from_json(h.to_json()).uses("value", "Fail", field="status")
     1
     """

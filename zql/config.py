@@ -138,6 +138,8 @@ def _schema(value: Any, base_dir: Path | None, origin: str) -> str:
     path = Path(os.path.expanduser(text))
     if not path.is_absolute() and base_dir is not None:
         path = base_dir / path
+    if not path.exists() and not path.suffix and os.sep not in text and "/" not in text:
+        return text  # a mistyped profile name: load_schema says "unknown schema profile"
     return str(path)
 
 

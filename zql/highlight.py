@@ -87,7 +87,6 @@ class ZQLLexer(Lexer):  # type: ignore[misc]
     aliases = ["zql"]  # noqa: RUF012 - pygments reads these class attributes as lists
     filenames = ["*.zql"]  # noqa: RUF012
     mimetypes = ["text/x-zql"]  # noqa: RUF012
-    url = "https://github.com/zephyr-zql/zephyr-zql"
 
     def get_tokens_unprocessed(self, text: str) -> Iterator[tuple[int, _TokenType, str]]:
         """Yield ``(offset, token type, text)`` covering ``text`` exactly.

@@ -286,10 +286,12 @@ class _Style:
     def _duplicate_children(self, node: And | Or) -> None:
         seen: set[object] = set()
         kw = self.vocab.keywords["AND" if isinstance(node, And) else "OR"]
-        for before, child in zip(node.children, node.children[1:], strict=False):
-            seen.add(_key(before))
-            if _key(child) not in seen:
+        keys = [_key(c) for c in node.children]
+        for i, child in enumerate(node.children[1:], start=1):
+            seen.add(keys[i - 1])
+            if keys[i] not in seen:
                 continue
+            before = node.children[i - 1]
             fixes: list[Fix] = []
             gap = list(_grammar.scan(self.text, before.span.end, child.span.start))
             # Children of flattened groups can have a parenthesis in the gap; never unbalance it.

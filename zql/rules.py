@@ -62,171 +62,186 @@ class Rule:
 
 _E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
 
-_RULES: tuple[Rule, ...] = (
-    # ---------------------------------------------------------------- syntax (parser)
-    Rule("ZQL100", "empty-query", _E, "the query is empty (or not text at all)",
-         "ZE has no 'match everything' query; an empty search is a mistake upstream.",
-         "# nothing but a comment", 'name ~ "login"'),
-    Rule("ZQL101", "unterminated-string", _E, "a string has no closing double quote",
-         "Everything after the quote would be read as part of the value.",
-         'priority = "P1', 'priority = "P1"'),
-    Rule("ZQL102", "invalid-escape", _E,
-         "a string holds an unknown escape, a bad \\u escape or a raw control character",
-         "Strings are JSON strings: only \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX are escapes, "
-         "so a Windows path needs doubled backslashes.",
-         'name ~ "C:\\data"', 'name ~ "C:\\\\data"'),
-    Rule("ZQL103", "unexpected-character", _E, "a character that no part of ZQL uses",
-         "ZQL is `field operator value` joined by and, or, not and parentheses; nothing else.",
-         'priority ! "P1"', 'priority != "P1"'),
-    Rule("ZQL104", "missing-value", _E, "an operator with no value after it",
-         "Every clause compares a field with a value.",
-         "priority =", 'priority = "P1"'),
-    Rule("ZQL105", "missing-operator", _E, "a field with no operator after it",
-         "Every clause is `field operator value`.",
-         'priority "P1"', 'priority = "P1"'),
-    Rule("ZQL106", "empty-list", _E, "`in ()` holds no value",
-         "ZE lists need at least one value; an empty list can never match.",
-         "priority in ()", 'priority in ("P1", "P2")'),
-    Rule("ZQL107", "bare-word-value", _E, "a value is a bare word instead of a quoted string",
-         "ZE values are quoted (`status = \"Fail\"`); bare enum values are Zephyr Squad's dialect.",
-         "priority = P1", 'priority = "P1"'),
-    Rule("ZQL108", "single-quoted-string", _E, "a value is in single quotes",
-         "Only double quotes delimit strings in ZE; a single quote is an ordinary character.",
-         "priority = 'P1'", 'priority = "P1"'),
-    Rule("ZQL109", "no-comparison", _E, "`>`, `<`, `>=` or `<=`: ZE has no ordering comparisons",
-         "ZE compares with =, !=, ~, !~, in and is; list the wanted values with in (…).",
-         "version > 2", "version in (3, 4, 5)"),
-    Rule("ZQL110", "double-equals", _E, "`==` instead of `=`",
-         "ZQL compares with a single '='.",
-         'priority == "P1"', 'priority = "P1"'),
-    Rule("ZQL111", "symbol-connective", _E, "`&&`, `||`, `&` or `|` instead of and / or",
-         "ZQL joins clauses with the words and, or and not.",
-         'priority = "P1" && automated = true', 'priority = "P1" and automated = true'),
-    Rule("ZQL112", "not-in", _E, "`not in`: ZE has no such operator",
-         "`not in` is Zephyr Squad's dialect; in ZE negate the clause or list != clauses.",
-         'priority not in ("P1", "P2")', 'priority != "P1" and priority != "P2"'),
-    Rule("ZQL113", "order-by", _E, "`ORDER BY` inside the query",
-         "Sorting is a parameter of the search API (order, isascorder), never part of ZQL.",
-         'priority = "P1" order by name', 'priority = "P1"'),
-    Rule("ZQL114", "trailing-connective", _E, "the query ends with and, or or not",
-         "A connective needs a clause on both sides.",
-         'priority = "P1" and', 'priority = "P1"'),
-    Rule("ZQL115", "misplaced-connective", _E,
-         "a connective at the start of the query or right after another one",
-         "A connective needs a clause on both sides.",
-         'priority = "P1" and or tag = "smoke"', 'priority = "P1" or tag = "smoke"'),
-    Rule("ZQL116", "unclosed-parenthesis", _E, "a '(' that is never closed",
-         "The span points at the '(' that has no partner.",
-         '(priority = "P1" or tag = "smoke"', '(priority = "P1" or tag = "smoke")'),
-    Rule("ZQL117", "unmatched-parenthesis", _E, "a ')' with no '(' before it",
-         "The span points at the ')' that has no partner.",
-         'priority = "P1")', 'priority = "P1"'),
-    Rule("ZQL118", "in-without-list", _E, "`in` not followed by a parenthesised list",
-         "`in` takes a list: field in (\"a\", \"b\").",
-         'priority in "P1"', 'priority in ("P1", "P2")'),
-    Rule("ZQL119", "list-without-in", _E, "a parenthesised list after an operator other than in",
-         "Only `in` takes a list of values.",
-         'priority = ("P1", "P2")', 'priority in ("P1", "P2")'),
-    Rule("ZQL120", "is-without-empty", _E,
-         "`is` not followed by empty, or empty / null used without is",
-         "`is` and `is not` test for an empty field (this project's reading of the ZE docs, "
-         "see grammar/README.md); to compare with a value use = or !=.",
-         'priority is "P1"', 'priority = "P1"'),
-    Rule("ZQL121", "missing-connective", _E, "two clauses with no and / or between them",
-         "ZE needs an explicit connective between clauses.",
-         'priority = "P1" tag = "smoke"', 'priority = "P1" and tag = "smoke"'),
-    Rule("ZQL122", "bad-field-name", _E, "a reserved word or a quoted name where a field belongs",
-         "Field names are unquoted, and and, or, not, in, is, empty, null, true and false are "
-         "reserved.",
-         '"priority" = "P1"', 'priority = "P1"'),
-    Rule("ZQL123", "too-deep", _E, "nesting deeper than the parser accepts (100 levels)",
-         "Deeply nested queries are machine-made mistakes and would exhaust the stack.",
-         "not " * 101 + 'name ~ "x"', 'name !~ "x"'),
-    Rule("ZQL124", "contains-needs-string", _E, "`~` or `!~` with a value that is not a string",
-         "Contains compares text, so its value is always a quoted string.",
-         "name ~ 42", 'name ~ "42"'),
-    Rule("ZQL126", "list-separator", _E, "list items not separated by commas",
-         "List items are separated by commas: (\"a\", \"b\").",
-         'priority in ("P1" "P2")', 'priority in ("P1", "P2")'),
-    Rule("ZQL199", "syntax-error", _E, "any other syntax error",
-         "The message says what was found and what may come there instead.",
-         'priority = "P1" , tag = "smoke"', 'priority = "P1" and tag = "smoke"'),
-    # ---------------------------------------------------------------- schema (validator)
-    Rule("ZQL201", "unknown-field", _E, "the entity has no field of that name",
-         "The server rejects unknown fields. The message suggests a close name, says which "
-         "entity has the field, or names its new spelling after a rename between versions.",
-         'prority = "P1"', 'priority = "P1"'),
-    Rule("ZQL202", "field-case", _W, "a field name spelled in a non-canonical case",
-         "Whether the server folds field-name case is undocumented (ZE 6 wrote altid, ZE 7 "
-         "altId); the canonical spelling is safe on every version.",
-         'ALTID ~ "x"', 'altId ~ "x"'),
-    Rule("ZQL203", "operator-not-allowed", _E, "the field does not take that operator",
-         "Each field allows only some operators (text fields often only ~ and !~); the "
-         "message lists the allowed ones.",
-         'name = "login"', 'name ~ "login"'),
-    Rule("ZQL204", "value-type", _E, "the value's type does not fit the field",
-         "Numbers for number fields, quoted strings for text fields, true / false for booleans, "
-         "HH:MM:SS for times; the ZE UI rejects the others and the server may match nothing.",
-         'version = "3"', "version = 3"),
-    Rule("ZQL205", "api-only-field", _W, "a field the API accepts but the ZE UI does not offer",
-         "A query that uses it cannot be pasted into the web UI's search box.",
-         "treeid = 5", 'release = "R1"', "testcase", "ze6"),
-    Rule("ZQL206", "unknown-value", _W, "a value that is not among the field's known values",
-         "Known values (statuses, picklists) are matched exactly; a near miss finds nothing. "
-         "Servers can configure more values, so this is a warning.",
-         'status = "Passed"', 'status = "Pass"', "execution"),
-    # ---------------------------------------------------------------- style and portability
-    Rule("ZQL301", "mixed-and-or", _W, "and and or mixed without parentheses",
-         "How the server groups mixed connectives is undocumented (the UI grammar has no "
-         "precedence); parentheses make the meaning explicit. The fix adds the grouping this "
-         "parser uses (and binds tighter than or).",
-         'priority = "P1" and automated = true or tag = "smoke"',
-         '(priority = "P1" and automated = true) or tag = "smoke"'),
-    Rule("ZQL302", "keyword-case", _W, "a keyword not written in lowercase",
-         "Every ZE example uses lowercase keywords; whether the server accepts AND is "
-         "undocumented.",
-         'priority = "P1" AND automated = true', 'priority = "P1" and automated = true'),
-    Rule("ZQL303", "prefix-not", _W, "`not` before a term rather than between two terms",
-         "The ZE UI grammar only knows `not` between terms (a not b); a leading not fails there. "
-         "The fix rewrites the negation into operators (not a = 1 -> a != 1).",
-         'not priority = "P1"', 'priority != "P1"'),
-    Rule("ZQL304", "empty-string", _W, 'the empty string ""',
-         'The ZE UI grammar rejects "". To find fields with no value, use is empty.',
-         'priority = ""', "priority is empty"),
-    Rule("ZQL305", "duplicate-list-item", _W, "the same value twice in an in list",
-         "The duplicate adds nothing; often the other value was meant.",
-         'priority in ("P1", "P2", "P1")', 'priority in ("P1", "P2")'),
-    Rule("ZQL306", "contradiction", _W, "clauses joined by and that can never all match",
-         'A single-valued field cannot equal two different values, equal and not equal the same '
-         'value, or be empty and not empty; usually `or` or `in` was meant. Multi-valued fields '
-         '(tags) are exempt. Values are compared ignoring case, so this holds whatever the '
-         "server's case rules.",
-         'priority = "P1" and priority = "P2"', 'priority in ("P1", "P2")'),
-    Rule("ZQL307", "url-too-long", _W,
-         f"the query is longer than a URL can safely carry ({URL_LIMIT} encoded characters)",
-         "The GET search sends the formatted query percent-encoded in the `word` parameter; "
-         "common servers and proxies cap the request line at 8 KiB (nginx, Apache, Tomcat "
-         "defaults), and the rest of the URL needs room too. Split the query or use POST "
-         "/advancesearch.",
-         'name ~ "' + "x" * URL_LIMIT + '"', 'name ~ "x"'),
-    Rule("ZQL308", "single-item-list", _I, "`in` with a single value",
-         "`field = value` says the same more simply.",
-         'priority in ("P1")', 'priority = "P1"'),
-    Rule("ZQL309", "duplicate-clause", _W, "the same clause twice in one and / or",
-         "The repeat adds nothing; often a different clause was meant.",
-         'priority = "P1" and tag = "smoke" and priority = "P1"',
-         'priority = "P1" and tag = "smoke"'),
-    Rule("ZQL310", "null-keyword", _I, "`null` where the canonical spelling is `empty`",
-         "`null` is this project's synonym for `empty`; the ZE documentation shows neither, and "
-         "the formatter writes empty. (It replaces ZQL302 on the same word.)",
-         "priority is null", "priority is empty"),
-)
+
+@functools.cache
+def _all() -> tuple[Rule, ...]:
+    # Built on first use: examples take keyword spellings and limits from the grammar and the
+    # parser, and importing the registry stays cheap.
+    from zql._grammar import vocabulary
+    from zql.parser import MAX_DEPTH
+
+    not_kw = vocabulary().keywords["NOT"]
+    return (
+        # ---------------------------------------------------------------- syntax (parser)
+        Rule("ZQL100", "empty-query", _E, "the query is empty (or not text at all)",
+             "ZE has no 'match everything' query; an empty search is a mistake upstream.",
+             "# nothing but a comment", 'name ~ "login"'),
+        Rule("ZQL101", "unterminated-string", _E, "a string has no closing double quote",
+             "Everything after the quote would be read as part of the value.",
+             'priority = "P1', 'priority = "P1"'),
+        Rule("ZQL102", "invalid-escape", _E,
+             "a string holds an unknown escape, a bad \\u escape or a raw control character",
+             "Strings are JSON strings: only \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX are "
+             "escapes, so a Windows path needs doubled backslashes.",
+             'name ~ "C:\\data"', 'name ~ "C:\\\\data"'),
+        Rule("ZQL103", "unexpected-character", _E, "a character that no part of ZQL uses",
+             "ZQL is `field operator value` joined by and, or, not and parentheses; nothing else.",
+             'priority ! "P1"', 'priority != "P1"'),
+        Rule("ZQL104", "missing-value", _E, "an operator with no value after it",
+             "Every clause compares a field with a value.",
+             "priority =", 'priority = "P1"'),
+        Rule("ZQL105", "missing-operator", _E, "a field with no operator after it",
+             "Every clause is `field operator value`.",
+             'priority "P1"', 'priority = "P1"'),
+        Rule("ZQL106", "empty-list", _E, "`in ()` holds no value",
+             "ZE lists need at least one value; an empty list can never match.",
+             "priority in ()", 'priority in ("P1", "P2")'),
+        Rule("ZQL107", "bare-word-value", _E, "a value is a bare word instead of a quoted string",
+             "ZE values are quoted (`status = \"Fail\"`); bare enum values are Zephyr Squad's "
+             "dialect.",
+             "priority = P1", 'priority = "P1"'),
+        Rule("ZQL108", "single-quoted-string", _E, "a value is in single quotes",
+             "Only double quotes delimit strings in ZE; a single quote is an ordinary character.",
+             "priority = 'P1'", 'priority = "P1"'),
+        Rule("ZQL109", "no-comparison", _E,
+             "`>`, `<`, `>=` or `<=`: ZE has no ordering comparisons",
+             "ZE compares with =, !=, ~, !~, in and is; list the wanted values with in (…).",
+             "version > 2", "version in (3, 4, 5)"),
+        Rule("ZQL110", "double-equals", _E, "`==` instead of `=`",
+             "ZQL compares with a single '='.",
+             'priority == "P1"', 'priority = "P1"'),
+        Rule("ZQL111", "symbol-connective", _E, "`&&`, `||`, `&` or `|` instead of and / or",
+             "ZQL joins clauses with the words and, or and not.",
+             'priority = "P1" && automated = true', 'priority = "P1" and automated = true'),
+        Rule("ZQL112", "not-in", _E, "`not in`: ZE has no such operator",
+             "`not in` is Zephyr Squad's dialect; in ZE negate the clause or list != clauses.",
+             'priority not in ("P1", "P2")', 'priority != "P1" and priority != "P2"'),
+        Rule("ZQL113", "order-by", _E, "`ORDER BY` inside the query",
+             "Sorting is a parameter of the search API (order, isascorder), never part of ZQL.",
+             'priority = "P1" order by name', 'priority = "P1"'),
+        Rule("ZQL114", "trailing-connective", _E, "the query ends with and, or or not",
+             "A connective needs a clause on both sides.",
+             'priority = "P1" and', 'priority = "P1"'),
+        Rule("ZQL115", "misplaced-connective", _E,
+             "a connective at the start of the query or right after another one",
+             "A connective needs a clause on both sides.",
+             'priority = "P1" and or tag = "smoke"', 'priority = "P1" or tag = "smoke"'),
+        Rule("ZQL116", "unclosed-parenthesis", _E, "a '(' that is never closed",
+             "The span points at the '(' that has no partner.",
+             '(priority = "P1" or tag = "smoke"', '(priority = "P1" or tag = "smoke")'),
+        Rule("ZQL117", "unmatched-parenthesis", _E, "a ')' with no '(' before it",
+             "The span points at the ')' that has no partner.",
+             'priority = "P1")', 'priority = "P1"'),
+        Rule("ZQL118", "in-without-list", _E, "`in` not followed by a parenthesised list",
+             "`in` takes a list: field in (\"a\", \"b\").",
+             'priority in "P1"', 'priority in ("P1", "P2")'),
+        Rule("ZQL119", "list-without-in", _E,
+             "a parenthesised list after an operator other than in",
+             "Only `in` takes a list of values.",
+             'priority = ("P1", "P2")', 'priority in ("P1", "P2")'),
+        Rule("ZQL120", "is-without-empty", _E,
+             "`is` not followed by empty, or empty / null used without is",
+             "`is` and `is not` test for an empty field (this project's reading of the ZE docs, "
+             "see grammar/README.md); to compare with a value use = or !=.",
+             'priority is "P1"', 'priority = "P1"'),
+        Rule("ZQL121", "missing-connective", _E, "two clauses with no and / or between them",
+             "ZE needs an explicit connective between clauses.",
+             'priority = "P1" tag = "smoke"', 'priority = "P1" and tag = "smoke"'),
+        Rule("ZQL122", "bad-field-name", _E,
+             "a reserved word or a quoted name where a field belongs",
+             "Field names are unquoted, and and, or, not, in, is, empty, null, true and false are "
+             "reserved.",
+             '"priority" = "P1"', 'priority = "P1"'),
+        Rule("ZQL123", "too-deep", _E,
+             f"nesting deeper than the parser accepts ({MAX_DEPTH} levels)",
+             "Deeply nested queries are machine-made mistakes and would exhaust the stack.",
+             f"{not_kw} " * (MAX_DEPTH + 1) + 'name ~ "x"', 'name !~ "x"'),
+        Rule("ZQL124", "contains-needs-string", _E, "`~` or `!~` with a value that is not a string",
+             "Contains compares text, so its value is always a quoted string.",
+             "name ~ 42", 'name ~ "42"'),
+        Rule("ZQL126", "list-separator", _E, "list items not separated by commas",
+             "List items are separated by commas: (\"a\", \"b\").",
+             'priority in ("P1" "P2")', 'priority in ("P1", "P2")'),
+        Rule("ZQL199", "syntax-error", _E, "any other syntax error",
+             "The message says what was found and what may come there instead.",
+             'priority = "P1" , tag = "smoke"', 'priority = "P1" and tag = "smoke"'),
+        # ---------------------------------------------------------------- schema (validator)
+        Rule("ZQL201", "unknown-field", _E, "the entity has no field of that name",
+             "The server rejects unknown fields. The message suggests a close name, says which "
+             "entity has the field, or names its new spelling after a rename between versions.",
+             'prority = "P1"', 'priority = "P1"'),
+        Rule("ZQL202", "field-case", _W, "a field name spelled in a non-canonical case",
+             "Whether the server folds field-name case is undocumented (ZE 6 wrote altid, ZE 7 "
+             "altId); the canonical spelling is safe on every version.",
+             'ALTID ~ "x"', 'altId ~ "x"'),
+        Rule("ZQL203", "operator-not-allowed", _E, "the field does not take that operator",
+             "Each field allows only some operators (text fields often only ~ and !~); the "
+             "message lists the allowed ones.",
+             'name = "login"', 'name ~ "login"'),
+        Rule("ZQL204", "value-type", _E, "the value's type does not fit the field",
+             "Numbers for number fields, quoted strings for text fields, true / false for "
+             "booleans, HH:MM:SS for times; the ZE UI rejects the others and the server may "
+             "match nothing.",
+             'version = "3"', "version = 3"),
+        Rule("ZQL205", "api-only-field", _W, "a field the API accepts but the ZE UI does not offer",
+             "A query that uses it cannot be pasted into the web UI's search box.",
+             "treeid = 5", 'release = "R1"', "testcase", "ze6"),
+        Rule("ZQL206", "unknown-value", _W, "a value that is not among the field's known values",
+             "Known values (statuses, picklists) are matched exactly; a near miss finds nothing. "
+             "Servers can configure more values, so this is a warning.",
+             'status = "Passed"', 'status = "Pass"', "execution"),
+        # ---------------------------------------------------------------- style and portability
+        Rule("ZQL301", "mixed-and-or", _W, "and and or mixed without parentheses",
+             "How the server groups mixed connectives is undocumented (the UI grammar has no "
+             "precedence); parentheses make the meaning explicit. The fix adds the grouping this "
+             "parser uses (and binds tighter than or).",
+             'priority = "P1" and automated = true or tag = "smoke"',
+             '(priority = "P1" and automated = true) or tag = "smoke"'),
+        Rule("ZQL302", "keyword-case", _W, "a keyword not written in lowercase",
+             "Every ZE example uses lowercase keywords; whether the server accepts AND is "
+             "undocumented.",
+             'priority = "P1" AND automated = true', 'priority = "P1" and automated = true'),
+        Rule("ZQL303", "prefix-not", _W, "`not` before a term rather than between two terms",
+             "The ZE UI grammar only knows `not` between terms (a not b); a leading not fails "
+             "there. The fix rewrites the negation into operators (not a = 1 -> a != 1).",
+             'not priority = "P1"', 'priority != "P1"'),
+        Rule("ZQL304", "empty-string", _W, 'the empty string ""',
+             'The ZE UI grammar rejects "". To find fields with no value, use is empty.',
+             'priority = ""', "priority is empty"),
+        Rule("ZQL305", "duplicate-list-item", _W, "the same value twice in an in list",
+             "The duplicate adds nothing; often the other value was meant.",
+             'priority in ("P1", "P2", "P1")', 'priority in ("P1", "P2")'),
+        Rule("ZQL306", "contradiction", _W, "clauses joined by and that can never all match",
+             "A single-valued field cannot equal two different values, equal and not equal the "
+             "same value, or be empty and not empty; usually `or` or `in` was meant. "
+             "Multi-valued fields (tags) are exempt. Values are compared ignoring case, so this "
+             "holds whatever the server's case rules.",
+             'priority = "P1" and priority = "P2"', 'priority in ("P1", "P2")'),
+        Rule("ZQL307", "url-too-long", _W,
+             f"the query is longer than a URL can safely carry ({URL_LIMIT} encoded characters)",
+             "The GET search sends the formatted query percent-encoded in the `word` parameter; "
+             "common servers and proxies cap the request line at 8 KiB (nginx, Apache, Tomcat "
+             "defaults), and the rest of the URL needs room too. Split the query or use POST "
+             "/advancesearch.",
+             'name ~ "' + "x" * URL_LIMIT + '"', 'name ~ "x"'),
+        Rule("ZQL308", "single-item-list", _I, "`in` with a single value",
+             "`field = value` says the same more simply.",
+             'priority in ("P1")', 'priority = "P1"'),
+        Rule("ZQL309", "duplicate-clause", _W, "the same clause twice in one and / or",
+             "The repeat adds nothing; often a different clause was meant.",
+             'priority = "P1" and tag = "smoke" and priority = "P1"',
+             'priority = "P1" and tag = "smoke"'),
+        Rule("ZQL310", "null-keyword", _I, "`null` where the canonical spelling is `empty`",
+             "`null` is this project's synonym for `empty`; the ZE documentation shows neither, "
+             "and the formatter writes empty. (It replaces ZQL302 on the same word.)",
+             "priority is null", "priority is empty"),
+    )
 
 
 @functools.cache
 def _index() -> dict[str, Rule]:
     index: dict[str, Rule] = {}
-    for r in _RULES:
+    for r in _all():
         index[r.code.lower()] = r
         index[r.name] = r
     return index
@@ -238,7 +253,7 @@ def rules() -> list[Rule]:
     >>> len(rules()) == len({r.code for r in rules()}), rules()[-1].code
     (True, 'ZQL310')
     """
-    return sorted(_RULES, key=lambda r: r.code)
+    return sorted(_all(), key=lambda r: r.code)
 
 
 def rule(code: str) -> Rule:
@@ -260,13 +275,13 @@ def rule(code: str) -> Rule:
 
 
 def _closest(key: str) -> str | None:
-    codes = [r.code for r in _RULES]
+    codes = [r.code for r in _all()]
     if len(key) == 6:  # a mistyped code: count differing characters (3O1 is nearer 301 than 310)
         diff, best = min((sum(a != b for a, b in zip(c.lower(), key, strict=True)), c)
                          for c in codes)
         if diff <= 2:
             return best
-    names = [r.name for r in _RULES]
+    names = [r.name for r in _all()]
     close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
     return close[0] if close else None
 

@@ -165,7 +165,7 @@ def _unknown_field(clause: Clause, schema: Schema, entity: str) -> Diagnostic:
                           [_replace(span, rename.new, f"rename to {rename.new}")])
     elsewhere = [e for e in schema.entities_with(name) if e != entity]
     if elsewhere:
-        return diagnostic("ZQL201", f"{head}: it exists for {' and '.join(elsewhere)}, "
+        return diagnostic("ZQL201", f"{head}: it exists for {', '.join(elsewhere)}, "
                           f"not {entity}", span,
                           f"search {elsewhere[0]} instead, or use a field of {entity}")
     close = schema.suggest(entity, name)

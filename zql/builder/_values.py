@@ -124,15 +124,15 @@ def scalar(value: object, spec: FieldSpec | None, where: str) -> Scalar:
 
 @functools.cache
 def _field_pattern() -> re.Pattern[str]:
-    terminals = {t.name: t for t in _grammar.lark_parser(transformer=False).terminals}
-    return re.compile(terminals["FIELD"].pattern.to_regexp())
+    return re.compile(_grammar.terminal_regexp("FIELD"))
 
 
 def check_field_name(name: object) -> str:
+    """``name`` if it is a field name the grammar reads back as itself; else raise."""
     if not isinstance(name, str):
         raise TypeError(f"a field name is a str, not {type(name).__name__}")
-    # ASCII only: the grammar's case-insensitive pattern would also let look-alikes such as
-    # 'ſ' (long s) or the Kelvin sign through.
+    # ASCII whatever the pattern's flags: under re.I, [a-z] also matches look-alikes such as
+    # 'ſ' (long s) or the Kelvin sign.
     if not (name.isascii() and _field_pattern().fullmatch(name)):
         raise ValueError(f"invalid field name {name!r}: a field name is an ASCII letter, then "
                          "letters, digits, '_' or '-'")
@@ -145,6 +145,7 @@ def check_field_name(name: object) -> str:
 
 
 def depth_of(node: Node) -> int:
+    """Nesting depth as the parser counts it (a clause is 1), without recursion."""
     deepest, stack = 0, [(node, 1)]
     while stack:
         current, depth = stack.pop()
@@ -157,6 +158,7 @@ def depth_of(node: Node) -> int:
 
 
 def within_depth(depth: int) -> int:
+    """``depth`` if the parser accepts that much nesting; else ``ValueError``."""
     if depth > MAX_DEPTH:
         raise ValueError(f"the query would be nested {depth} levels deep and ZQL allows "
                          f"{MAX_DEPTH}: combine many parts in one zql.and_()/zql.or_() call")

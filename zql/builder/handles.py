@@ -9,7 +9,7 @@ status in ("Fail", "Blocked") and executedBy = "alice"
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from decimal import Decimal
 from typing import final
 
@@ -320,10 +320,10 @@ class Fields:
         return Field(known.name, known)
 
     def where(self, **filters: Value | Iterable[Value] | None) -> Expr | None:
-        """Equality filters from keyword arguments, skipping ``None`` and empty lists.
+        """Equality filters from keyword arguments, skipping ``None`` and empty collections.
 
-        A list, tuple or set becomes ``in``; a text-only field (``~``, no ``=``) such as
-        ``name`` gets ``~``. Returns ``None`` when nothing is left (see :func:`all_of`).
+        A collection (list, tuple, set, range...) becomes ``in``; a text-only field (``~``, no
+        ``=``) such as ``name`` gets ``~``. ``None`` when nothing is left (see :func:`all_of`).
 
         >>> import zql
         >>> ex = zql.fields("execution")
@@ -335,7 +335,7 @@ class Fields:
             if value is None:
                 continue
             handle = self[name]
-            if isinstance(value, list | tuple | set | frozenset):
+            if isinstance(value, Collection) and not isinstance(value, str | bytes | bytearray):
                 if value:
                     parts.append(handle.in_(value))
             elif isinstance(value, str | int | float | Decimal):

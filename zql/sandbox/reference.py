@@ -66,7 +66,7 @@ def _clause(clause: Clause, doc: Mapping[str, Any], entity: str, schema: Schema)
         raise ValueError(f"unknown field {clause.field!r}: validate the query first")
     stored = doc.get(column(spec.name))
     # One shape for both kinds of field: the values an item has (none, one, or several).
-    have: tuple[Any, ...] = tuple(stored) if spec.multi else (
+    have: tuple[Any, ...] = tuple(stored or ()) if spec.multi else (
         () if stored is None else (stored,))
     op = clause.op
     if op in (Op.IS, Op.IS_NOT):

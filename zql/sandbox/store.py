@@ -10,6 +10,7 @@ much as ZE indexes items for Elasticsearch. ZQL compiles to SQL over those docum
 
 One connection, guarded by a lock: the server's threads, tests and benchmarks share it.
 
+>>> from zql.sandbox.sql import compile_query
 >>> with Store.open("small", seed=1) as store:
 ...     page = store.search("testcase", compile_query('priority = "high"', "testcase"), limit=2)
 ...     page.total > 0, len(page.items), page.results()[0]["testcase"]["priority"]
@@ -34,7 +35,7 @@ from typing import Any
 from zql.ast import Op
 from zql.sandbox import data
 from zql.sandbox.model import column, fold, lookup_key, multi_table, sandbox_schema
-from zql.sandbox.sql import MATCH_ALL, Order, Where, compile_query
+from zql.sandbox.sql import MATCH_ALL, Order, Where
 from zql.sandbox.views import VIEWS, View, json_sql
 from zql.schema import ENTITIES, FieldSpec
 
@@ -45,6 +46,7 @@ _LAYOUT = 3
 _SQL_TYPES = {"string": "TEXT", "long": "INTEGER", "int": "INTEGER", "boolean": "INTEGER",
               "decimal": "REAL"}
 _COUNT_CACHE = 512
+_BY_ID = Order()
 _EQUALITY_OPS = frozenset({Op.EQ, Op.NE, Op.IN, Op.IS, Op.IS_NOT})
 
 
@@ -197,10 +199,12 @@ class Store:
         ...     store.users()[0]["username"]
         'admin'
         """
-        return self._dicts(
+        users = self._dicts(
             "SELECT id, username, first_name AS firstName, last_name AS lastName, email, "
-            "first_name || ' ' || last_name AS fullName, role, 1 AS accountEnabled "
-            "FROM users ORDER BY id")
+            "first_name || ' ' || last_name AS fullName, role FROM users ORDER BY id")
+        for user in users:
+            user["accountEnabled"] = True
+        return users
 
     def projects(self) -> list[dict[str, Any]]:
         """Every project (``GET /project/lite``).
@@ -302,7 +306,7 @@ class Store:
                 self._counts.popitem(last=False)
             return total
 
-    def page_ids(self, entity: str, where: Where, order: Order = Order(), first: int = 0,
+    def page_ids(self, entity: str, where: Where, order: Order = _BY_ID, first: int = 0,
                  limit: int = 50) -> list[int]:
         """Ids of one page of matches, in order.
 
@@ -326,10 +330,11 @@ class Store:
         return [r[0] for r in self.rows(self._item_sql[_entity(entity)],
                                         (json.dumps(list(ids)),))]
 
-    def search(self, entity: str, where: Where = MATCH_ALL, *, order: Order = Order(),
+    def search(self, entity: str, where: Where = MATCH_ALL, *, order: Order = _BY_ID,
                first: int = 0, limit: int = 50) -> Page:
         """Count, page and build the items: what ``GET /advancesearch`` answers.
 
+        >>> from zql.sandbox.sql import compile_query
         >>> with Store.open() as store:
         ...     page = store.search("execution", compile_query('status = "fail"', "execution"))
         ...     {item["lastTestResult"]["executionStatus"] for item in page.results()}

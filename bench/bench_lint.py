@@ -1,0 +1,94 @@
+"""What ``lint`` and ``validate`` cost on top of ``parse``, measured side by side in one run.
+
+Run: ``python bench/bench_lint.py`` (``--quick`` for a smoke run). For queries of growing size it
+prints the median microseconds of ``parse`` (the baseline), ``validate``, ``lint``, and of
+``parse`` plus ``_grammar.lex_like_parser`` — the second pass that lint avoids by taking keyword
+positions from the tree — with the ratios to ``parse``. Then the wall time of linting a
+200-query file query by query, as the language server does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from zql import _grammar
+from zql.lint import lint
+from zql.parser import parse
+from zql.validate import validate
+
+# Clauses with a little of everything the rules look at: lists, keywords, negation, case.
+_CLAUSES = [
+    'priority in ("P1", "P{i}")',
+    'name ~ "login {i}"',
+    "version = {i}",
+    'not tag = "flaky{i}"',
+    'project = "Ironclad {i}"',
+    'altId ~ "A-{i}"',
+    "automated = TRUE",
+]
+
+
+def query(n: int) -> str:
+    """``n`` distinct clauses in groups of three joined by ``and``, the groups by ``or``."""
+    parts = [_CLAUSES[i % len(_CLAUSES)].format(i=i) for i in range(n)]
+    groups = [" and ".join(parts[i:i + 3]) for i in range(0, n, 3)]
+    return " or ".join(f"({g})" if len(groups) > 1 else g for g in groups)
+
+
+def median_us(fn: Callable[[], object], repeat: int) -> float:
+    """Median wall time of ``fn`` in microseconds over ``repeat`` runs (after a warm-up)."""
+    for _ in range(max(3, repeat // 10)):
+        fn()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples) * 1e6
+
+
+def run(sizes: list[int], repeat: int, file_queries: int) -> list[dict[str, float]]:
+    """Measure every size; print and return the rows."""
+    rows = []
+    print(f"{'clauses':>7} {'parse':>9} {'validate':>9} {'lint':>9} {'parse+lex':>10} "
+          f"{'val/parse':>9} {'lint/parse':>10} {'lex-way/parse':>13}")
+    for n in sizes:
+        text = query(n)
+        base = median_us(lambda t=text: parse(t), repeat)
+        val = median_us(lambda t=text: validate(t), repeat)
+        lin = median_us(lambda t=text: lint(t), repeat)
+        lex = median_us(lambda t=text: (parse(t), _grammar.lex_like_parser(t)), repeat)
+        row = {"clauses": n, "parse": base, "validate": val, "lint": lin, "parse+lex": lex}
+        rows.append(row)
+        print(f"{n:>7} {base:>9.1f} {val:>9.1f} {lin:>9.1f} {lex:>10.1f} {val / base:>9.2f} "
+              f"{lin / base:>10.2f} {lex / base:>13.2f}")
+    texts = [query(1 + i % 9) for i in range(file_queries)]
+    start = time.perf_counter()
+    for t in texts:
+        lint(t)
+    file_ms = (time.perf_counter() - start) * 1e3
+    print(f"lint of a {file_queries}-query file, query by query: {file_ms:.1f} ms")
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; ``--quick`` runs a few iterations only."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smoke run: tiny repeat counts")
+    args = parser.parse_args(argv)
+    if args.quick:
+        run([1, 6], repeat=5, file_queries=10)
+    else:
+        run([1, 3, 6, 12, 30, 90], repeat=400, file_queries=200)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,87 @@
+"""What the shell is set to: entity, release, output format, limit, order... (one object).
+
+Backslash commands change it; searches and the toolbar read it.
+
+>>> s = ShellState()
+>>> s.entity, s.format, s.limit, s.release_param
+('testcase', 'table', 500, None)
+>>> ShellState(release="12").release_param, ShellState(release="R 2.0").release_param
+(12, 'R 2.0')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from zql_repl.config import Defaults
+
+__all__ = ["ShellState", "noun"]
+
+_NOUNS = {"testcase": ("test case", "test cases"), "execution": ("execution", "executions"),
+          "requirement": ("requirement", "requirements")}
+
+
+def noun(entity: str, count: int) -> str:
+    """``count`` and the entity's name in the right number.
+
+    >>> noun("testcase", 1), noun("execution", 1234)
+    ('1 test case', '1,234 executions')
+    """
+    one, many = _NOUNS.get(entity, (entity, entity + "s"))
+    return f"{count:,} {one if count == 1 else many}"
+
+
+def _id_or_name(value: str | None) -> int | str | None:
+    if value is None or value == "":
+        return None
+    return int(value) if value.isdigit() else value
+
+
+@dataclass(slots=True)
+class ShellState:
+    """The shell's current settings (mutable: commands change them)."""
+
+    entity: str = "testcase"
+    release: str | None = None
+    project: str | None = None
+    format: str = "table"
+    limit: int = 500
+    page_size: int = 100
+    order_by: str | None = None
+    ascending: bool = True
+    timing: bool = True
+    pager: bool = True
+    #: the next results go to this file instead of the screen (``\o FILE``), once
+    output_file: Path | None = None
+    #: the last query run (``\e``, ``\fmt``, ``\explain`` and ``\ns`` default to it)
+    last_query: str | None = None
+
+    @classmethod
+    def from_defaults(cls, defaults: Defaults) -> ShellState:
+        """Start values from the config's ``[defaults]``.
+
+        >>> ShellState.from_defaults(Defaults(format="csv", limit=0)).limit_param is None
+        True
+        """
+        return cls(entity=defaults.entity, format=defaults.format, limit=defaults.limit,
+                   page_size=defaults.page_size, timing=defaults.timing, pager=defaults.pager)
+
+    @property
+    def release_param(self) -> int | str | None:
+        """The release as the client takes it: an id (digits) or a name."""
+        return _id_or_name(self.release)
+
+    @property
+    def project_param(self) -> int | str | None:
+        """The project as the client takes it: an id (digits) or a name."""
+        return _id_or_name(self.project)
+
+    @property
+    def limit_param(self) -> int | None:
+        """The search limit (None: no limit).
+
+        >>> ShellState(limit=0).limit_param is None, ShellState(limit=5).limit_param
+        (True, 5)
+        """
+        return self.limit or None

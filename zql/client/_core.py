@@ -1,0 +1,359 @@
+"""The sans-I/O core shared by the sync and async clients.
+
+Everything except sending bytes and sleeping lives here: configuration, credentials, request
+descriptions (:class:`Call`), response decoding and error mapping, caches, and the multi-request
+operations (name lookups, schema fetch, suggestions) written once as generators that yield
+:class:`Call` objects and receive decoded JSON. Each client runs them with a ten-line driver.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import os
+from collections.abc import Generator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeAlias, TypeVar
+
+import httpx
+
+from zql.client._auth import COOKIE_NAME, BasicAuth, BearerAuth, CookieAuth
+from zql.client._errors import (
+    ConfigurationError,
+    NameResolutionError,
+    NotFoundError,
+    RequestRejectedError,
+    UnexpectedResponseError,
+    ZephyrError,
+    decode_response,
+    transport_error,
+)
+from zql.client._retry import Retry
+from zql.client._url import BaseURL, normalize_base_url
+from zql.schema import Schema, SchemaError, load_schema
+
+__all__ = ["DEFAULT_TIMEOUT", "AuthKind", "Call", "ClientCore", "Plan", "env_settings"]
+
+logger = logging.getLogger("zql.client")
+
+T = TypeVar("T")
+#: An operation: yields the calls it needs, receives their decoded JSON, returns its result.
+Plan: TypeAlias = Generator["Call", Any, T]
+AuthKind: TypeAlias = Literal["bearer", "basic", "cookie"]
+Item: TypeAlias = dict[str, Any]
+
+#: Connect quickly or fail; give a slow search a while.
+DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+_AUTH_KINDS = ("bearer", "basic", "cookie")
+_SUGGESTIONS = 25
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One request to make: method, absolute URL, query parameters and JSON body.
+
+    >>> Call("GET", "https://h/flex/services/rest/latest/release").idempotent
+    True
+    """
+
+    method: str
+    url: str
+    params: Mapping[str, str] | None = None
+    json: Any = None
+    #: safe to repeat (all reads, including search by POST)
+    idempotent: bool = True
+    headers: Mapping[str, str] | None = None
+    #: send without the client's auth (logout carries its own cookie)
+    anonymous: bool = False
+
+
+def env_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Client keyword arguments from ``ZEPHYR_URL``, ``ZEPHYR_TOKEN``, ``ZEPHYR_USERNAME``,
+    ``ZEPHYR_PASSWORD`` (and ``ZEPHYR_AUTH``: bearer, basic or cookie); empty values are unset.
+
+    >>> env_settings({"ZEPHYR_URL": "https://z", "ZEPHYR_TOKEN": "t", "ZEPHYR_USERNAME": ""})
+    {'base_url': 'https://z', 'token': 't'}
+    """
+    env = os.environ if environ is None else environ
+    names = {"base_url": "ZEPHYR_URL", "token": "ZEPHYR_TOKEN", "username": "ZEPHYR_USERNAME",
+             "password": "ZEPHYR_PASSWORD", "auth": "ZEPHYR_AUTH"}
+    return {key: env[name] for key, name in names.items() if env.get(name)}
+
+
+def build_auth(kind: str | httpx.Auth | None, *, token: str | None, username: str | None,
+               password: str | None, login_url: str) -> tuple[str, httpx.Auth]:
+    """The auth object for the given credentials; a token means bearer, a username cookie.
+
+    >>> build_auth(None, token="t", username=None, password=None, login_url="https://h/")
+    ('bearer', BearerAuth(token=***))
+    >>> build_auth(None, token=None, username="a", password=None, login_url="https://h/")
+    Traceback (most recent call last):
+      ...
+    zql.client.ConfigurationError: no password for user 'a' (set ZEPHYR_PASSWORD)
+    """
+    if isinstance(kind, httpx.Auth):
+        return "custom", kind
+    if kind is None:
+        if token:
+            kind = "bearer"
+        elif username or password:
+            kind = "cookie"
+        else:
+            raise ConfigurationError("no credentials: give an API token (ZEPHYR_TOKEN) or a "
+                                     "username and password (ZEPHYR_USERNAME, ZEPHYR_PASSWORD)")
+    kind = str(kind).lower()
+    if kind not in _AUTH_KINDS:
+        raise ConfigurationError(f"unknown auth {kind!r}; one of: {', '.join(_AUTH_KINDS)}")
+    if kind == "bearer":
+        if not token:
+            raise ConfigurationError("bearer auth needs an API token (ZEPHYR_TOKEN)")
+        return kind, BearerAuth(token)
+    if not username:
+        raise ConfigurationError(f"{kind} auth needs a username (ZEPHYR_USERNAME)")
+    if not password:
+        raise ConfigurationError(f"no password for user {username!r} (set ZEPHYR_PASSWORD)")
+    if kind == "basic":
+        return kind, BasicAuth(username, password)
+    return kind, CookieAuth(username, password, login_url)
+
+
+@dataclass
+class ClientCore:
+    """Configuration, caches and operations of one client (no I/O).
+
+    >>> core = ClientCore("https://zephyr.example.com/flex/html5/", token="t")
+    >>> core.base.api, core.auth_kind
+    ('https://zephyr.example.com/flex/services/rest/latest', 'bearer')
+    >>> core.call("GET", "release").url
+    'https://zephyr.example.com/flex/services/rest/latest/release'
+    """
+
+    base_url: str
+    token: str | None = field(default=None, repr=False)
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    auth: str | httpx.Auth | None = field(default=None, repr=False)
+    retries: int | Retry | None = field(default=None, repr=False)
+    schema: str | os.PathLike[str] | Schema | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.base: BaseURL = normalize_base_url(self.base_url)
+        if self.base.note:
+            logger.warning("Zephyr URL: %s", self.base.note)
+        self.auth_kind, self.http_auth = build_auth(
+            self.auth, token=self.token, username=self.username, password=self.password,
+            login_url=self.base.url("user/current"))
+        self.retry = Retry.coerce(self.retries) if self.retries is not None else Retry()
+        self.secrets: tuple[str, ...] = tuple(s for s in (self.token, self.password) if s)
+        self._cache: dict[str, list[Item]] = {}
+        self._given_schema = load_schema(self.schema) if self.schema is not None else None
+        self._server_schema: Schema | None = None
+        self._fallback_schema: Schema | None = None
+
+    def describe(self, cls: str) -> str:
+        """The client's ``repr``: URL, auth kind and user, never a secret."""
+        user = f" user={self.username!r}" if self.username and self.auth_kind != "bearer" else ""
+        return f"<{cls} {self.base.api} auth={self.auth_kind}{user}>"
+
+    # ---- requests and answers
+
+    def call(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
+             json: Any = None, idempotent: bool = True) -> Call:
+        """A :class:`Call` to ``path`` below the API root; parameters as strings, None dropped.
+
+        >>> ClientCore("http://h", token="t").call("GET", "x", params={"a": True, "b": None}).params
+        {'a': 'true'}
+        """
+        clean = None
+        if params is not None:
+            clean = {k: _param(v) for k, v in params.items() if v is not None}
+        return Call(method, self.base.url(path), clean, json, idempotent)
+
+    def decode(self, response: httpx.Response) -> Any:
+        """The JSON of an answer, or the mapped :class:`ZephyrError` (secrets scrubbed)."""
+        return decode_response(response, secrets=self.secrets)
+
+    def failure(self, exc: httpx.HTTPError | httpx.InvalidURL, call: Call) -> ZephyrError:
+        """The client error for an httpx exception raised while making ``call``."""
+        return transport_error(exc, httpx.Request(call.method, call.url, params=call.params))
+
+    def logout_call(self) -> Call | None:
+        """The ``DELETE /user/logout`` ending a cookie session, or None when there is none.
+
+        The session is forgotten at once, so a failed logout never leaves a stale cookie.
+        """
+        auth = self.http_auth
+        cookie = auth.forget() if isinstance(auth, CookieAuth) else None
+        if cookie is None:
+            return None
+        return Call("DELETE", self.base.url("user/logout"),
+                    headers={"Cookie": f"{COOKIE_NAME}={cookie}"}, anonymous=True)
+
+    # ---- schema
+
+    @property
+    def known_schema(self) -> Schema | None:
+        """The schema queries are validated against: one given, or one fetched from the server
+        (never the bundled fallback, which would reject a server's custom fields)."""
+        return self._given_schema or self._server_schema
+
+    def schema_plan(self, *, refresh: bool = False) -> Plan[Schema]:
+        """Fetch ``/v3/zql/metadata``; fall back to the given or bundled profile, logging why."""
+        if not refresh:
+            cached = self._server_schema or self._fallback_schema
+            if cached is not None:
+                return cached
+        try:
+            data = yield self.call("GET", "v3/zql/metadata")
+            schema = Schema.from_metadata(data, name=f"server:{self.base.origin}")
+            if not schema.entities:
+                raise SchemaError("the metadata has no searchable entity")
+        except (NotFoundError, RequestRejectedError, UnexpectedResponseError, SchemaError) as err:
+            fallback = self._given_schema or load_schema()
+            logger.warning("the server offers no usable ZQL metadata (%s); using the %s schema",
+                           err, fallback.name)
+            self._fallback_schema = fallback
+            return fallback
+        self._server_schema = schema
+        return schema
+
+    def suggest_plan(self, field_name: str, prefix: str, *, entity: str,
+                     release: int | str | None, limit: int = _SUGGESTIONS) -> Plan[list[str]]:
+        """Value suggestions: the server's lookup for the field, else the schema's known values."""
+        schema = self._given_schema or (yield from self.schema_plan())
+        spec = schema.field(entity, field_name)
+        if spec is None:
+            return []
+        static = [v for v in spec.values if v.casefold().startswith(prefix.casefold())][:limit]
+        if not spec.lookup:
+            return static
+        release_id = None if release is None else (yield from self.resolve_release(release))
+        try:
+            data = yield self.call("GET", f"v3/zql/val/{spec.lookup}", params={
+                "partialtext": prefix, "releaseid": release_id, "offset": 0, "pagesize": limit})
+        except NotFoundError:
+            return static
+        out: list[str] = []
+        for entry in items_of(data, what="suggestions"):
+            value = entry.get("value") if isinstance(entry, dict) else entry
+            if value is not None and str(value) not in out:
+                out.append(str(value))
+        return out[:limit]
+
+    # ---- lookups
+
+    def lookup(self, key: str, path: str, *, refresh: bool = False) -> Plan[list[Item]]:
+        """A lookup list (projects, releases, users, cycles), cached per client."""
+        if refresh or key not in self._cache:
+            self._cache[key] = items_of((yield self.call("GET", path)), what=key)
+        return list(self._cache[key])
+
+    def projects_plan(self) -> Plan[list[Item]]:
+        """All projects the user can see (``GET /project/lite``)."""
+        return (yield from self.lookup("projects", "project/lite"))
+
+    def releases_plan(self, project: int | str | None = None) -> Plan[list[Item]]:
+        """Releases, of one project when given (``GET /release[/project/{id}]``)."""
+        if project is None:
+            return (yield from self.lookup("releases", "release"))
+        pid = yield from self.resolve_project(project)
+        return (yield from self.lookup(f"releases:{pid}", f"release/project/{pid}"))
+
+    def cycles_plan(self, release: int | str) -> Plan[list[Item]]:
+        """The cycles of a release (``GET /cycle/release/{id}``)."""
+        rid = yield from self.resolve_release(release)
+        return (yield from self.lookup(f"cycles:{rid}", f"cycle/release/{rid}"))
+
+    def resolve_project(self, value: int | str) -> Plan[int]:
+        """A project id from an id or a name (case-insensitive, unique)."""
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        projects = yield from self.projects_plan()
+        return pick("project", value, projects)
+
+    def resolve_release(self, value: int | str, project: int | str | None = None) -> Plan[int]:
+        """A release id from an id or a name; ``project`` narrows an ambiguous name."""
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        releases = yield from self.releases_plan(project)
+        names: dict[int, str] = {}
+        wanted = str(value).strip().casefold()
+        if sum(_key(r, "name") == wanted for r in releases) > 1:
+            # Only to label the candidates of an ambiguous name with their projects.
+            names = {int(p["id"]): str(p.get("name")) for p in (yield from self.projects_plan())
+                     if "id" in p}
+        return pick("release", value, releases, projects=names)
+
+
+def _param(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _key(item: Mapping[str, Any], name: str) -> str:
+    return str(item.get(name, "")).strip().casefold()
+
+
+def items_of(data: Any, *, what: str) -> list[Any]:
+    """The list inside a lookup answer: a bare array, or a page ``{"results": [...]}``.
+
+    >>> items_of({"firstResult": 0, "results": [{"id": 1}]}, what="users")
+    [{'id': 1}]
+    """
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict) and isinstance(data.get("results"), list):
+        return list(data["results"])
+    if data is None:
+        return []
+    raise UnexpectedResponseError(f"the {what} answer is neither a list nor a page of results")
+
+
+def pick(kind: str, value: int | str, items: Sequence[Item], *,
+         projects: Mapping[int, str] | None = None) -> int:
+    """The id of the one item named ``value``; a string of digits that names nothing is an id.
+
+    >>> rel = [{"id": 3, "name": "R1", "projectId": 1}, {"id": 4, "name": "R1", "projectId": 2}]
+    >>> pick("release", "r1", rel[:1]), pick("release", "17", rel)
+    (3, 17)
+    >>> pick("release", "R1", rel, projects={1: "Apollo", 2: "Gemini"})
+    Traceback (most recent call last):
+      ...
+    zql.client.NameResolutionError: release name 'R1' is ambiguous: R1 (id 3, project Apollo), \
+R1 (id 4, project Gemini); give the id or the project
+    """
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise TypeError(f"a {kind} is an id (int) or a name (str), not {type(value).__name__}")
+    if isinstance(value, int):
+        return value
+    text = value.strip()
+    matches = [item for item in items if _key(item, "name") == text.casefold() and "id" in item]
+    if len(matches) == 1:
+        return int(matches[0]["id"])
+    if not matches and text.isdigit():
+        return int(text)
+    projects = projects or {}
+
+    def label(item: Item) -> str:
+        pid = item.get("projectId")
+        where = f", project {projects.get(int(pid), pid)}" if pid is not None and projects else ""
+        return f"{item.get('name')} (id {item.get('id')}{where})"
+
+    if matches:
+        candidates = [label(item) for item in matches]
+        hint = "give the id or the project" if kind == "release" else "give the id"
+        raise NameResolutionError(
+            f"{kind} name {text!r} is ambiguous: {', '.join(candidates)}; {hint}",
+            candidates=candidates)
+    names = {str(item.get("name")): item for item in items}
+    close = difflib.get_close_matches(text, list(names), n=5, cutoff=0.5)
+    close += [n for n in names if text.casefold() in n.casefold() and n not in close]
+    candidates = [label(names[n]) for n in close[:5]]
+    if candidates:
+        raise NameResolutionError(f"no {kind} named {text!r}; did you mean: "
+                                  f"{', '.join(candidates)}", candidates=candidates)
+    known = [label(item) for item in items[:10]]
+    more = ", …" if len(items) > 10 else ""
+    raise NameResolutionError(
+        f"no {kind} named {text!r}; known: {', '.join(known) or 'none'}{more}", candidates=known)

@@ -1,0 +1,377 @@
+"""Search: query preparation, the paging state machine, and the lazy result iterables.
+
+:class:`Pager` is pure: it says which window to ask for next and digests each answer. It trusts
+the page the server actually returned — the next request starts after the rows received, not
+after the rows asked for — so a server that caps pages at 100 or 500 loses and duplicates
+nothing. It stops at the total, at ``limit``, or at the first empty page (never loops).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from zql.ast import And, Clause, Node, Not, Or
+from zql.client._core import Call, ClientCore, Item, Plan
+from zql.client._errors import UnexpectedResponseError, ZQLValidationError
+from zql.errors import Severity
+from zql.format import format as format_query
+from zql.parser import parse
+from zql.schema import Schema
+
+if TYPE_CHECKING:
+    from zql.client._async import AsyncZephyrClient
+    from zql.client._sync import ZephyrClient
+
+__all__ = ["AsyncSearchResults", "Page", "Pager", "SearchResults", "SearchSpec", "prepare"]
+
+#: Queries whose encoded text is longer than this go by ``POST /advancesearch`` (URL limits).
+MAX_GET_QUERY = 4000
+
+
+@dataclass(frozen=True, slots=True)
+class SearchSpec:
+    """A validated search, ready to page: the exact text sent and every request parameter.
+
+    >>> prepare(ClientCore("http://h", token="t"), 'status="Fail"', entity="execution").text
+    'status = "Fail"'
+    """
+
+    text: str
+    entity: str
+    zql: bool = True
+    order_by: str | None = None
+    ascending: bool = True
+    is_cfield: bool = False
+    page_size: int = 100
+    limit: int | None = None
+    release: int | str | None = None
+    project: int | str | None = None
+    post: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of results: where it starts, the server's total and the items.
+
+    >>> Page(0, 2, [{"id": 1}, {"id": 2}]).total
+    2
+    """
+
+    first_result: int
+    total: int | None
+    items: list[Item]
+
+
+def query_node(query: Any) -> Node:
+    """The AST of a query given as text, an AST node, or a builder expression.
+
+    >>> import zql
+    >>> query_node(zql.field("priority").eq("P1"))
+    Clause(field='priority', op=<Op.EQ: 'EQ'>, value=String(value='P1'))
+    """
+    if isinstance(query, str):
+        return parse(query)
+    if isinstance(query, Clause | Not | And | Or):
+        return query
+    node = getattr(query, "node", None)
+    if isinstance(node, Clause | Not | And | Or):
+        return node
+    to_zql = getattr(query, "to_zql", None)
+    if callable(to_zql):
+        return parse(str(to_zql()))
+    raise TypeError(f"a query is ZQL text or a builder expression, not {type(query).__name__}")
+
+
+def prepare(core: ClientCore, query: Any, *, entity: str = "testcase", zql: bool = True,
+            validate: bool = True, order_by: str | None = None, ascending: bool = True,
+            page_size: int = 100, limit: int | None = None, release: int | str | None = None,
+            project: int | str | None = None) -> SearchSpec:
+    """Check everything that can be checked without the server and build the :class:`SearchSpec`.
+
+    With ``validate`` the text is parsed (a :class:`~zql.ZQLSyntaxError` before any request)
+    and checked against the client's known schema (:class:`ZQLValidationError`); the canonical
+    portable text is what gets sent.
+
+    >>> core = ClientCore("http://h", token="t", schema="ze7")
+    >>> prepare(core, 'not priority in ("P1","P2")').text
+    'priority != "P1" and priority != "P2"'
+    >>> prepare(core, 'prority = "P1"')
+    Traceback (most recent call last):
+      ...
+    zql.client.ZQLValidationError: 1:1: error[ZQL201]: no field 'prority' in testcase...
+    """
+    entity = Schema.entity_name(entity)
+    if not isinstance(page_size, int) or isinstance(page_size, bool) or page_size < 1:
+        raise ValueError(f"page_size must be a positive int, not {page_size!r}")
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
+        raise ValueError(f"limit must be None or a non-negative int, not {limit!r}")
+    schema = core.known_schema
+    if not zql:
+        if not isinstance(query, str):
+            raise TypeError("quick search takes plain text")
+        text = query.strip()
+    elif validate:
+        node = query_node(query)
+        if schema is not None:
+            _check(query if isinstance(query, str) else node, node, entity, schema)
+        text = format_query(node, portable=True)
+    else:
+        text = query.strip() if isinstance(query, str) else format_query(query_node(query),
+                                                                         portable=True)
+    is_cfield = False
+    if order_by is not None and schema is not None:
+        spec = schema.field(entity, order_by)
+        if spec is not None:
+            order_by, is_cfield = spec.name, spec.custom is not None
+    post = len(str(httpx.QueryParams({"word": text}))) > MAX_GET_QUERY
+    return SearchSpec(text, entity, zql, order_by, ascending, is_cfield, page_size, limit,
+                      release, project, post)
+
+
+def _check(query: str | Node, node: Node, entity: str, schema: Schema) -> None:
+    from zql.validate import validate
+
+    errors = [d for d in validate(query, entity=entity, schema=schema)
+              if d.severity >= Severity.ERROR]
+    if errors:
+        raise ZQLValidationError(errors, query if isinstance(query, str) else format_query(node))
+
+
+def search_params(core: ClientCore, spec: SearchSpec) -> Plan[dict[str, int]]:
+    """Resolve the release and project names of a search to ids (cached lookups)."""
+    out: dict[str, int] = {}
+    if spec.project is not None:
+        out["projectid"] = yield from core.resolve_project(spec.project)
+    if spec.release is not None:
+        out["releaseid"] = yield from core.resolve_release(spec.release, spec.project)
+    return out
+
+
+def search_call(core: ClientCore, spec: SearchSpec, ids: dict[str, int], first: int,
+                size: int) -> Call:
+    """The request for one page: ``GET /advancesearch``, or ``POST`` for very long queries.
+
+    >>> core = ClientCore("http://h", token="t")
+    >>> spec = prepare(core, 'name ~ "login"', order_by="name")
+    >>> dict(search_call(core, spec, {"releaseid": 3}, 200, 100).params)  # doctest: +NORMALIZE_WHITESPACE
+    {'word': 'name ~ "login"', 'entitytype': 'testcase', 'zql': 'true', 'firstresult': '200',
+     'maxresults': '100', 'isascorder': 'true', 'order': 'name', 'releaseid': '3'}
+    """
+    if spec.post:
+        body = {"word": spec.text, "entityType": spec.entity, "zql": spec.zql,
+                "firstResult": first, "maxResults": size, "isAscOrder": spec.ascending,
+                "releaseId": ids.get("releaseid"), "projectId": ids.get("projectid")}
+        if spec.order_by:
+            body |= {"order": spec.order_by, "isCfield": spec.is_cfield}
+        return core.call("POST", "advancesearch",
+                         json={k: v for k, v in body.items() if v is not None})
+    return core.call("GET", "advancesearch", params={
+        "word": spec.text, "entitytype": spec.entity, "zql": spec.zql, "firstresult": first,
+        "maxresults": size, "isascorder": spec.ascending, "order": spec.order_by,
+        "is_cfield": True if spec.is_cfield else None, **ids})
+
+
+def parse_page(body: Any, call: Call | None = None) -> tuple[int | None, list[Item]]:
+    """``(resultSize, results)`` of a search answer: ``[{firstResult, resultSize, results}]``
+    or the bare object (some servers); an empty array is an empty result.
+
+    >>> parse_page([{"firstResult": 0, "resultSize": 7, "results": [{"id": 1}]}])
+    (7, [{'id': 1}])
+    >>> parse_page({"firstResult": 0, "resultSize": 0, "results": []})
+    (0, [])
+    """
+    if isinstance(body, list):
+        if not body:
+            return 0, []
+        body = body[0]
+    if not isinstance(body, dict) or not isinstance(body.get("results"), list):
+        request = httpx.Request(call.method, call.url, params=call.params) if call else None
+        raise UnexpectedResponseError(
+            "the search answer is not a page of results ({firstResult, resultSize, results})",
+            request=request)
+    total = body.get("resultSize")
+    return (int(total) if isinstance(total, int | str) and str(total).isdigit() else None,
+            body["results"])
+
+
+class Pager:
+    """Paging state of one pass over a search. Pure: it never sends anything.
+
+    >>> pager = Pager(page_size=3, limit=5)
+    >>> pager.window()
+    (0, 3)
+    >>> pager.accept([{"resultSize": 9, "results": [1, 2]}]).items  # capped at 2 rows
+    [1, 2]
+    >>> pager.window()
+    (2, 3)
+    >>> pager.accept([{"resultSize": 9, "results": [3, 4, 5]}]).items, pager.window()
+    ([3, 4, 5], None)
+    """
+
+    def __init__(self, page_size: int, limit: int | None = None) -> None:
+        self.page_size = page_size
+        self.limit = limit
+        self.offset = 0
+        self.delivered = 0
+        self.total: int | None = None
+        self.done = limit == 0
+
+    def window(self) -> tuple[int, int] | None:
+        """``(firstresult, maxresults)`` of the next request, or None when finished."""
+        if self.done:
+            return None
+        size = self.page_size
+        if self.limit is not None:
+            size = min(size, self.limit - self.delivered)
+        return self.offset, size
+
+    def accept(self, body: Any, call: Call | None = None) -> Page:
+        """Digest one answer; the returned page holds the items to deliver (``limit`` applied)."""
+        total, rows = parse_page(body, call)
+        start = self.offset
+        self.total = total
+        self.offset += len(rows)
+        empty = not rows
+        if self.limit is not None:
+            rows = rows[: self.limit - self.delivered]
+        self.delivered += len(rows)
+        self.done = (empty or (total is not None and self.offset >= total)
+                     or (self.limit is not None and self.delivered >= self.limit))
+        return Page(start, total, rows)
+
+
+class _Results:
+    def __init__(self, spec: SearchSpec) -> None:
+        self.spec = spec
+        #: the server's total hit count (``resultSize``), known after the first page
+        self.total: int | None = None
+        self._ids: dict[str, int] | None = None
+
+    def _counted(self, body: Any, call: Call) -> int:
+        total, rows = parse_page(body, call)
+        self.total = total if total is not None else len(rows)
+        limit = self.spec.limit
+        return self.total if limit is None else min(limit, self.total)
+
+    @property
+    def query(self) -> str:
+        """The text sent to the server."""
+        return self.spec.text
+
+    def __repr__(self) -> str:
+        total = "?" if self.total is None else self.total
+        return f"<{type(self).__name__} {self.spec.entity} {self.spec.text!r} total={total}>"
+
+
+class SearchResults(_Results):
+    """The lazy, re-iterable result of :meth:`ZephyrClient.search`.
+
+    Nothing is sent until you iterate; each iteration pages from the start again, holding one
+    page at a time. ``total`` is set once the first page has arrived.
+
+    >>> from zql.sandbox import Sandbox
+    >>> from zql.client import ZephyrClient
+    >>> with Sandbox(seed=1) as sb, ZephyrClient(sb.url, token=sb.token) as client:
+    ...     results = client.search('priority = "P1"', limit=3)
+    ...     print(results.total)
+    ...     ids = [item["id"] for item in results]
+    ...     print(len(ids), results.total > 3)
+    None
+    3 True
+    """
+
+    def __init__(self, client: ZephyrClient, spec: SearchSpec) -> None:
+        super().__init__(spec)
+        self._client = client
+
+    def pages(self) -> Iterator[Page]:
+        """The pages of one pass, fetched one after the other as you iterate."""
+        client = self._client
+        if self._ids is None:
+            self._ids = client._run(search_params(client._core, self.spec))
+        pager = Pager(self.spec.page_size, self.spec.limit)
+        while (window := pager.window()) is not None:
+            call = search_call(client._core, self.spec, self._ids, *window)
+            page = pager.accept(client._request(call), call)
+            self.total = page.total
+            yield page
+
+    def __iter__(self) -> Iterator[Item]:
+        for page in self.pages():
+            yield from page.items
+
+    def count(self) -> int:
+        """How many items an iteration delivers (``limit`` applied), asking for one row.
+
+        Also sets :attr:`total`.
+
+        >>> from zql.sandbox import Sandbox
+        >>> from zql.client import ZephyrClient
+        >>> with Sandbox(seed=1) as sb, ZephyrClient(sb.url, token=sb.token) as client:
+        ...     client.search('status = "Fail"', entity="execution", limit=10).count()
+        10
+        """
+        client = self._client
+        if self._ids is None:
+            self._ids = client._run(search_params(client._core, self.spec))
+        call = search_call(client._core, self.spec, self._ids, 0, 1)
+        return self._counted(client._request(call), call)
+
+
+class AsyncSearchResults(_Results):
+    """The lazy, re-iterable result of :meth:`AsyncZephyrClient.search` (``async for``).
+
+    >>> import asyncio
+    >>> from zql.sandbox import Sandbox
+    >>> from zql.client import AsyncZephyrClient
+    >>> async def first_three(url, token):
+    ...     async with AsyncZephyrClient(url, token=token) as client:
+    ...         return [item["id"] async for item in client.search('priority = "P1"', limit=3)]
+    >>> with Sandbox(seed=1) as sb:
+    ...     len(asyncio.run(first_three(sb.url, sb.token)))
+    3
+    """
+
+    def __init__(self, client: AsyncZephyrClient, spec: SearchSpec) -> None:
+        super().__init__(spec)
+        self._client = client
+
+    async def pages(self) -> AsyncIterator[Page]:
+        """The pages of one pass, fetched one after the other as you iterate."""
+        client = self._client
+        if self._ids is None:
+            self._ids = await client._run(search_params(client._core, self.spec))
+        pager = Pager(self.spec.page_size, self.spec.limit)
+        while (window := pager.window()) is not None:
+            call = search_call(client._core, self.spec, self._ids, *window)
+            page = pager.accept(await client._request(call), call)
+            self.total = page.total
+            yield page
+
+    async def __aiter__(self) -> AsyncIterator[Item]:
+        async for page in self.pages():
+            for item in page.items:
+                yield item
+
+    async def count(self) -> int:
+        """How many items an iteration delivers (see :meth:`SearchResults.count`).
+
+        >>> import asyncio
+        >>> from zql.sandbox import Sandbox
+        >>> from zql.client import AsyncZephyrClient
+        >>> async def main(sb):
+        ...     async with AsyncZephyrClient(sb.url, token=sb.token) as client:
+        ...         return await client.search('status = "Fail"', entity="execution").count()
+        >>> with Sandbox(seed=1) as sb:
+        ...     asyncio.run(main(sb)) > 10
+        True
+        """
+        client = self._client
+        if self._ids is None:
+            self._ids = await client._run(search_params(client._core, self.spec))
+        call = search_call(client._core, self.spec, self._ids, 0, 1)
+        return self._counted(await client._request(call), call)

@@ -1,0 +1,258 @@
+"""The synchronous client: a thin driver over :class:`~zql.client._core.ClientCore`."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Mapping
+from types import TracebackType
+from typing import Any, TypeVar, cast
+
+import httpx
+
+from zql import __version__
+from zql.client._core import DEFAULT_TIMEOUT, Call, ClientCore, Item, Plan, env_settings
+from zql.client._errors import ConfigurationError, ZephyrError
+from zql.client._results import SearchResults, prepare
+from zql.client._retry import Retry, RetryState
+from zql.schema import Schema
+
+__all__ = ["ZephyrClient"]
+
+logger = logging.getLogger("zql.client")
+T = TypeVar("T")
+_LOGOUT_TIMEOUT = 5.0
+
+
+def default_headers(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Headers every request carries (JSON in, JSON out, who we are).
+
+    >>> default_headers()["Accept"]
+    'application/json'
+    """
+    return {"Accept": "application/json", "User-Agent": f"zephyr-zql/{__version__}",
+            **(extra or {})}
+
+
+class ZephyrClient:
+    """A Zephyr Enterprise REST client: validated, paged, retried search and lookups.
+
+    ``base_url`` may be the server address, the REST root or a pasted web-UI address. A
+    ``token`` means Bearer auth; a ``username``/``password`` means a session cookie (``auth=``
+    ``"basic"`` sends Basic on every request instead). ``retries`` is a count or a
+    :class:`~zql.client.Retry`; ``sleep`` is how retries wait (tests pass a recorder);
+    ``schema`` (a profile name, file or :class:`~zql.Schema`) makes queries be validated against
+    it before sending, as does a successful :meth:`schema` call.
+
+    >>> from zql.sandbox import Sandbox
+    >>> with Sandbox(seed=1) as sb, ZephyrClient(sb.url, token=sb.token) as client:
+    ...     hits = client.search('priority in ("P1", "P2") and automated = true', limit=5)
+    ...     rows = [zql.client.flatten(item, "testcase") for item in hits]
+    ...     print(len(rows), sorted(rows[0])[:4], hits.total > 5)
+    5 ['altId', 'automated', 'created', 'creator'] True
+    """
+
+    def __init__(self, base_url: str, *, token: str | None = None, username: str | None = None,
+                 password: str | None = None, auth: str | httpx.Auth | None = None,
+                 timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT, verify: bool | str = True,
+                 retries: int | Retry | None = 4, transport: httpx.BaseTransport | None = None,
+                 schema: str | os.PathLike[str] | Schema | None = None,
+                 sleep: Callable[[float], None] = time.sleep,
+                 headers: Mapping[str, str] | None = None) -> None:
+        self._core = ClientCore(base_url, token=token, username=username, password=password,
+                                auth=auth, retries=retries, schema=schema)
+        self._sleep = sleep
+        self._http = httpx.Client(auth=self._core.http_auth, timeout=timeout, verify=verify,
+                                  transport=transport, headers=default_headers(headers),
+                                  follow_redirects=False)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> ZephyrClient:
+        """A client configured by ``ZEPHYR_URL``, ``ZEPHYR_TOKEN``, ``ZEPHYR_USERNAME``,
+        ``ZEPHYR_PASSWORD`` (``kwargs`` win over the environment).
+
+        >>> env = {"ZEPHYR_URL": "https://zephyr.example.com", "ZEPHYR_TOKEN": "t0k"}
+        >>> with ZephyrClient.from_env(env) as client:
+        ...     client
+        <ZephyrClient https://zephyr.example.com/flex/services/rest/latest auth=bearer>
+        """
+        settings = env_settings(environ) | kwargs
+        if not settings.get("base_url"):
+            raise ConfigurationError("no Zephyr URL: set ZEPHYR_URL or pass base_url")
+        return cls(**settings)
+
+    # ---- plumbing
+
+    def __repr__(self) -> str:
+        return self._core.describe(type(self).__name__)
+
+    @property
+    def base_url(self) -> str:
+        """The REST API root every request goes to.
+
+        >>> ZephyrClient("zephyr.example.com", token="t").base_url
+        'https://zephyr.example.com/flex/services/rest/latest'
+        """
+        return self._core.base.api
+
+    def __enter__(self) -> ZephyrClient:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """End a cookie session (best effort) and close the connections."""
+        try:
+            self.logout()
+        finally:
+            self._http.close()
+
+    def logout(self) -> None:
+        """End the session of cookie auth (``DELETE /user/logout``); errors are only logged.
+
+        Zephyr counts sessions against licences, so :meth:`close` calls this for you.
+        """
+        call = self._core.logout_call()
+        if call is not None:
+            try:
+                self._send(call, timeout=_LOGOUT_TIMEOUT)
+            except httpx.HTTPError as exc:
+                logger.debug("logout failed: %s", type(exc).__name__)
+
+    def _send(self, call: Call, **extra: Any) -> httpx.Response:
+        return self._http.request(call.method, call.url, params=call.params, json=call.json,
+                                  headers=call.headers,
+                                  auth=None if call.anonymous else httpx.USE_CLIENT_DEFAULT,
+                                  **extra)
+
+    def _request(self, call: Call) -> Any:
+        """Make one call, retrying as the policy allows; its decoded JSON or a ZephyrError."""
+        state = RetryState(self._core.retry, idempotent=call.idempotent)
+        while True:
+            try:
+                response = self._send(call)
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                error = self._core.failure(exc, call)
+                error.__cause__ = exc
+            else:
+                try:
+                    return self._core.decode(response)
+                except ZephyrError as exc:
+                    error = exc
+            wait = state.next_delay(error)
+            logger.info("retry %d in %.2fs after: %s", state.attempt, wait, error)
+            self._sleep(wait)
+
+    def _run(self, plan: Plan[T]) -> T:
+        """Drive an operation of the core: make each call it yields, send back the answer."""
+        value: Any = None
+        error: ZephyrError | None = None
+        while True:
+            try:
+                call = plan.throw(error) if error is not None else plan.send(value)
+            except StopIteration as stop:
+                return cast(T, stop.value)
+            try:
+                value, error = self._request(call), None
+            except ZephyrError as exc:
+                value, error = None, exc
+
+    # ---- search
+
+    def search(self, query: Any, *, entity: str = "testcase", release: int | str | None = None,
+               project: int | str | None = None, order_by: str | None = None,
+               ascending: bool = True, page_size: int = 100, limit: int | None = None,
+               validate: bool = True) -> SearchResults:
+        """Search with ZQL (text or a builder expression); lazy, re-iterable, paged results.
+
+        With ``validate`` a syntax error raises :class:`~zql.ZQLSyntaxError` here, before any
+        request, and a schema error raises :class:`~zql.client.ZQLValidationError` when a
+        schema is known. ``release``/``project`` take an id or a name.
+
+        >>> client = ZephyrClient("https://zephyr.example.com", token="t")
+        >>> client.search('status = Fail', entity="execution")
+        Traceback (most recent call last):
+          ...
+        zql.errors.ZQLSyntaxError: 1:10: error[ZQL107]: bare word 'Fail' is not a value
+          status = Fail
+                   ^^^^
+          hint: values are quoted in ZE: "Fail"
+        >>> client.search('not status = "Pass"', entity="execution")   # nothing sent yet
+        <SearchResults execution 'status != "Pass"' total=?>
+        >>> client.close()
+        """
+        spec = prepare(self._core, query, entity=entity, validate=validate, order_by=order_by,
+                       ascending=ascending, page_size=page_size, limit=limit, release=release,
+                       project=project)
+        return SearchResults(self, spec)
+
+    def quick_search(self, text: str, *, entity: str = "testcase",
+                     release: int | str | None = None, project: int | str | None = None,
+                     order_by: str | None = None, ascending: bool = True, page_size: int = 100,
+                     limit: int | None = None) -> SearchResults:
+        """Free-text search (``zql=false``), paged like :meth:`search`.
+
+        >>> with ZephyrClient("https://zephyr.example.com", token="t") as client:
+        ...     client.quick_search("login timeout").query
+        'login timeout'
+        """
+        spec = prepare(self._core, text, entity=entity, zql=False, order_by=order_by,
+                       ascending=ascending, page_size=page_size, limit=limit, release=release,
+                       project=project)
+        return SearchResults(self, spec)
+
+    # ---- schema and lookups
+
+    def schema(self, *, refresh: bool = False) -> Schema:
+        """The server's ZQL schema (``/v3/zql/metadata``), cached; the bundled profile (with a
+        logged warning) when the server has none. Queries are validated against it afterwards.
+
+        >>> from zql.sandbox import Sandbox
+        >>> with Sandbox(seed=1) as sb, ZephyrClient(sb.url, token=sb.token) as client:
+        ...     client.schema().field("testcase", "customtext").custom
+        'text'
+        """
+        return self._run(self._core.schema_plan(refresh=refresh))
+
+    def suggest(self, field: str, prefix: str = "", *, entity: str = "testcase",
+                release: int | str | None = None, limit: int = 25) -> list[str]:
+        """Values for completing ``field`` that start with (or contain) ``prefix``.
+
+        >>> from zql.sandbox import Sandbox
+        >>> with Sandbox(seed=1) as sb, ZephyrClient(sb.url, token=sb.token) as client:
+        ...     client.suggest("priority", "P")
+        ['P1', 'P2', 'P3', 'P4']
+        """
+        return self._run(self._core.suggest_plan(field, prefix, entity=entity, release=release,
+                                                 limit=limit))
+
+    def projects(self) -> list[Item]:
+        """All projects the user can see (``GET /project/lite``), cached.
+
+        >>> from zql.sandbox import Sandbox
+        >>> with Sandbox(seed=1) as sb, ZephyrClient(sb.url, token=sb.token) as client:
+        ...     sorted(client.projects()[0])[:2]
+        ['id', 'name']
+        """
+        return self._run(self._core.projects_plan())
+
+    def releases(self, project: int | str | None = None) -> list[Item]:
+        """Releases, of one project (id or name) when given, cached."""
+        return self._run(self._core.releases_plan(project))
+
+    def users(self) -> list[Item]:
+        """The server's users (``GET /user``), cached."""
+        return self._run(self._core.lookup("users", "user"))
+
+    def cycles(self, release: int | str) -> list[Item]:
+        """The test cycles of a release (id or name), cached."""
+        return self._run(self._core.cycles_plan(release))
+
+    def current_user(self) -> Item:
+        """Who the credentials belong to (``GET /user/current``); a cheap credentials check."""
+        return cast(Item, self._request(self._core.call("GET", "user/current")))
+
+

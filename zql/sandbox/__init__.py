@@ -1,0 +1,209 @@
+"""A local Zephyr-compatible server over a real SQLite store, with realistic sample data.
+
+``with Sandbox() as sb:`` builds the data set, serves the ZE REST subset this toolkit uses on a
+free loopback port in a background thread, and stops it when the block ends. Tests, the shell
+and ``make demo`` run against it; ``zql sandbox`` runs it from the command line.
+Needs the ``sandbox`` extra (starlette, uvicorn); ``import zql`` never imports this package.
+
+>>> import httpx
+>>> with Sandbox(size="small", seed=1) as sb:
+...     r = httpx.get(sb.api_url + "/advancesearch",
+...                   headers={"Authorization": f"Bearer {sb.token}"},
+...                   params={"entitytype": "execution", "zql": "true", "word": 'status = "Fail"'})
+...     r.status_code, r.json()[0]["resultSize"] > 0
+(200, True)
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import threading
+import time
+from types import TracebackType
+from typing import Any
+
+from zql.sandbox.control import Control
+from zql.sandbox.data import SIZES
+from zql.sandbox.model import sandbox_schema
+from zql.sandbox.store import Store, StoreError
+
+__all__ = ["Control", "Sandbox", "SandboxError", "Store", "StoreError", "sandbox_schema"]
+
+_API_PATH = "/flex/services/rest/latest"
+_START_TIMEOUT = 15.0
+
+
+class SandboxError(Exception):
+    """The sandbox cannot start: bad options, a port in use, missing extra.
+
+    >>> Sandbox(page_cap=0)
+    Traceback (most recent call last):
+      ...
+    zql.sandbox.SandboxError: page_cap must be >= 1, not 0
+    """
+
+
+class Sandbox:
+    """A running sandbox server. Credentials are generated unless given.
+
+    ``user`` is ``"NAME:PASSWORD"`` or a ``(name, password)`` pair (default: ``admin`` with a
+    random password). ``db`` is a file to build the data set into once and reuse (``large``).
+    ``control`` changes behaviour while running; ``store`` reads the data directly.
+
+    >>> sb = Sandbox(token="t", user="ann:secret")
+    >>> sb.username, sb.password, "secret" in repr(sb), sb.url
+    ('ann', 'secret', False, None)
+    """
+
+    def __init__(self, size: str = "small", seed: int = 1, *, host: str = "127.0.0.1",
+                 port: int = 0, db: str | os.PathLike[str] | None = None,
+                 token: str | None = None, user: str | tuple[str, str] | None = None,
+                 page_cap: int = 500, cookie_ttl: int = 5400, latency_ms: float = 0,
+                 fail_rate: float = 0.0, quirks: bool = False) -> None:
+        if size not in SIZES:
+            raise SandboxError(f"unknown size {size!r}; one of: {', '.join(SIZES)}")
+        for name, value, low in (("page_cap", page_cap, 1), ("cookie_ttl", cookie_ttl, 1),
+                                 ("latency_ms", latency_ms, 0), ("port", port, 0)):
+            if value < low:
+                raise SandboxError(f"{name} must be >= {low}, not {value}")
+        if port > 65535:
+            raise SandboxError(f"port must be <= 65535, not {port}")
+        if not 0.0 <= fail_rate <= 1.0:
+            raise SandboxError(f"fail_rate must be between 0 and 1, not {fail_rate}")
+        self.size = size
+        self.seed = seed
+        self.host = host
+        self.port = port
+        self.db = db
+        self.token = token or secrets.token_urlsafe(24)
+        self.username, self.password = _parse_user(user)
+        self.control = Control(seed=seed, page_cap=page_cap, cookie_ttl=cookie_ttl,
+                               latency_ms=latency_ms, fail_rate=fail_rate, quirks=quirks)
+        self.url: str | None = None
+        self._store: Store | None = None
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+
+    def __repr__(self) -> str:
+        state = self.url or "stopped"
+        return f"<Sandbox {self.size} seed={self.seed} {state} user={self.username!r}>"
+
+    @property
+    def api_url(self) -> str:
+        """The API base: ``url`` + ``/flex/services/rest/latest``.
+
+        >>> Sandbox().api_url
+        Traceback (most recent call last):
+          ...
+        zql.sandbox.SandboxError: the sandbox is not running
+        """
+        if self.url is None:
+            raise SandboxError("the sandbox is not running")
+        return self.url + _API_PATH
+
+    @property
+    def store(self) -> Store:
+        """The data store (open while running)."""
+        if self._store is None:
+            raise SandboxError("the sandbox is not running")
+        return self._store
+
+    # ---- lifecycle
+
+    def start(self) -> Sandbox:
+        """Build or open the data, bind the port and serve in a background thread."""
+        if self._thread is not None:
+            raise SandboxError("the sandbox is already running")
+        try:
+            import uvicorn
+
+            from zql.sandbox.app import Credentials, create_app
+        except ImportError as err:
+            raise SandboxError(f"the sandbox needs the 'sandbox' extra ({err.name} is missing): "
+                               "pip install 'zephyr-zql[sandbox]'") from None
+        try:
+            self._store = Store.open(self.size, self.seed, self.db)
+        except (StoreError, OSError) as err:
+            raise SandboxError(str(err)) from None
+        try:
+            self._socket = _bind(self.host, self.port)
+        except BaseException:
+            self._close_store()
+            raise
+        port = self._socket.getsockname()[1]
+        app = create_app(self._store, self.control,
+                         Credentials(self.token, self.username, self.password))
+        config = uvicorn.Config(app, log_level="warning", access_log=False, log_config=None,
+                                lifespan="off", timeout_graceful_shutdown=2)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run,
+                                        kwargs={"sockets": [self._socket]},
+                                        name=f"zql-sandbox-{port}", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + _START_TIMEOUT
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise SandboxError("the sandbox server did not start")
+            time.sleep(0.005)
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        self.url = f"http://{host}:{port}"
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close everything (idempotent)."""
+        if self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join()
+            self._thread = None
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+        self._close_store()
+        self.url = None
+
+    def _close_store(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+
+def _parse_user(user: str | tuple[str, str] | None) -> tuple[str, str]:
+    if user is None:
+        return "admin", secrets.token_urlsafe(12)
+    if isinstance(user, tuple):
+        name, password = user
+    else:
+        name, sep, password = user.partition(":")
+        if not sep:
+            raise SandboxError("user must be NAME:PASSWORD")
+    if not name or not password:
+        raise SandboxError("user needs a non-empty name and password (NAME:PASSWORD)")
+    return name, password
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM)[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError as err:
+        raise SandboxError(f"cannot listen on {host}:{port}: {err}") from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(128)
+    except OSError as err:
+        sock.close()
+        raise SandboxError(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
+    return sock
