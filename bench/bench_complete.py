@@ -31,7 +31,7 @@ _CLAUSES = [
 
 def query(size: int) -> str:
     """A valid query of at most ``size`` characters: groups of three clauses joined by ``or``
-    (plain ``and``-joined clauses when even one group is longer than ``size``)."""
+    (clauses joined by ``and`` when even one group is longer than ``size``)."""
     clauses = itertools.cycle(_CLAUSES)
     groups: list[str] = []
     text = ""
@@ -44,12 +44,11 @@ def query(size: int) -> str:
         text = candidate
     if not groups:
         parts: list[str] = []
-        for clause in _CLAUSES:
+        for clause in _CLAUSES:  # greedily, every clause that still fits
             candidate = " and ".join([*parts, clause])
-            if parts and len(candidate) > size:
-                break
-            parts.append(clause)
-            text = candidate
+            if not parts or len(candidate) <= size:
+                parts.append(clause)
+                text = candidate
     return text
 
 
@@ -63,7 +62,8 @@ def _values(entity: str, spec: object, prefix: str) -> Sequence[str]:
 _NAMES = [f"{word} {n}" for n in range(100) for word in ("Alpha", "Beta", "Gamma", "Delta", "Eps")]
 
 
-def percentiles(fn: Callable[[int], object], cursors: list[int], repeat: int) -> tuple[float, float]:
+def percentiles(fn: Callable[[int], object], cursors: list[int],
+                repeat: int) -> tuple[float, float]:
     """p50 and p99 in milliseconds of ``fn(cursor)`` over every cursor, ``repeat`` times each."""
     for cursor in cursors[:5]:
         fn(cursor)

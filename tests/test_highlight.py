@@ -26,7 +26,7 @@ from pygments.token import (
 
 from tests.corpus import all_queries, invalid_cases, valid_queries
 from zql import _grammar
-from zql.highlight import KINDS, PYGMENTS_TYPES, ZQLLexer, token_kinds
+from zql.highlight import PYGMENTS_TYPES, TOKEN_KINDS, ZQLLexer, token_kinds
 
 
 def _tokens(text: str) -> list[tuple[int, object, str]]:
@@ -49,15 +49,15 @@ def test_every_terminal_has_a_kind_and_a_pygments_type() -> None:
     vocab = _grammar.vocabulary()
     for term in _grammar.lark_parser(transformer=False).terminals:
         kind = vocab.terminal_kind[term.name]
-        assert kind in KINDS, term.name
+        assert kind in TOKEN_KINDS, term.name
         assert kind in PYGMENTS_TYPES, term.name
 
 
 def test_the_kind_mapping_is_total_and_covers_the_scanner() -> None:
-    assert set(PYGMENTS_TYPES) == set(KINDS)
+    assert set(PYGMENTS_TYPES) == set(TOKEN_KINDS)
     scanned = {t.type: t.kind for t in _grammar.scan('@ "open')}
     assert scanned["UNTERMINATED"] == "string" and scanned["ERROR"] == "error"
-    assert set(scanned.values()) <= set(KINDS)
+    assert set(scanned.values()) <= set(TOKEN_KINDS)
 
 
 # ---- the pygments plugin

@@ -5,8 +5,10 @@
 'status = "Fail" and priority in ("P1", "P2")'
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from zql.ast import And, Boolean, Clause, Empty, Node, Not, Number, Op, Or, String, ValueList
-from zql.builder import Expr, Field, Fields, all_of, and_, any_of, field, fields, not_, or_
 from zql.errors import Diagnostic, Fix, Severity, Span, TextEdit, ZQLError, ZQLSyntaxError
 from zql.format import format, quote
 from zql.lint import Rule, lint
@@ -15,6 +17,28 @@ from zql.schema import FieldSpec, Schema, SchemaError, load_schema
 from zql.validate import validate
 
 __version__ = "0.1.0"
+
+# The builder is imported on first use: `zql lint` and the parser start faster without it.
+# (The names that clash with a submodule, format/lint/validate, stay eager on purpose: a lazy
+# attribute would be shadowed by the submodule the moment anything imported it.)
+_LAZY = {name: "zql.builder" for name in (
+    "Expr", "Field", "Fields", "all_of", "and_", "any_of", "field", "fields", "not_", "or_")}
+
+if TYPE_CHECKING:
+    from zql.builder import Expr, Field, Fields, all_of, and_, any_of, field, fields, not_, or_
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'zql' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
     "And",

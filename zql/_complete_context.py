@@ -102,7 +102,12 @@ class Context:
     number, string or operator under the cursor, or the empty range at the cursor. ``prefix``
     is the part typed before the cursor (decoded inside a string). ``field``/``op`` describe
     the clause being typed, ``listed`` the values already in its ``in (...)`` list, ``last``
-    the type of the token read before ``start`` (None at the start of the text).
+    the type of the token read before ``start`` (None at the start of the text), and
+    ``in_comment`` says the cursor is inside a ``#`` comment.
+
+    >>> c = context_at('tag in ("a", "b', 15)
+    >>> c.partial, c.prefix, (c.start, c.end), c.field, c.op, c.listed, c.last
+    ('string', 'b', (13, 15), 'tag', <Op.IN: 'IN'>, ('a',), 'COMMA')
     """
 
     accepts: frozenset[str]

@@ -49,13 +49,12 @@ def match(prefix: str, candidate: str) -> str | None:
     p, c = prefix.casefold(), candidate.casefold()
     if c.startswith(p):
         return MATCHES[0]
+    rest = iter(c)
+    if not all(ch in rest for ch in p):  # not even a subsequence: the common, cheap case
+        return None
     if any(candidate[i:].casefold().startswith(p) for i in word_starts(candidate)):
         return MATCHES[1]
-    found = 0
-    for ch in c:
-        if found < len(p) and ch == p[found]:
-            found += 1
-    return MATCHES[2] if found == len(p) else None
+    return MATCHES[2]
 
 
 class History:

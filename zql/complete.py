@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from zql import _grammar
 from zql._complete_context import Context, context_at
-from zql._complete_rank import History, match
+from zql._complete_rank import MATCHES, History, match
 from zql.ast import Op
 from zql.format import quote
 from zql.schema import FieldSpec, Schema, load_schema
@@ -43,7 +43,6 @@ ValueSource = Callable[[str, FieldSpec, str], Sequence[str] | None]
 
 _NUMERIC = frozenset({"long", "int", "decimal"})
 _VALUE_TERMINALS = frozenset({"STRING", "NUMBER", "TRUE", "FALSE"})
-# NULL is accepted as a synonym of EMPTY but never offered: the formatter writes EMPTY.
 _CONNECTIVES = ("AND", "OR", "NOT")
 _OP_META = {Op.EQ: "equals", Op.NE: "does not equal", Op.CONTAINS: "contains",
             Op.NOT_CONTAINS: "does not contain", Op.IN: "one of a list",
@@ -51,6 +50,7 @@ _OP_META = {Op.EQ: "equals", Op.NE: "does not equal", Op.CONTAINS: "contains",
 _KEYWORD_META = {"AND": "both sides match", "OR": "either side matches",
                  "NOT": "the next term does not match", "EMPTY": "no value"}
 _PUNCT_META = {"LPAR": "group", "RPAR": "close the group", "COMMA": "another value"}
+_MATCH_ORDER = {how: i for i, how in enumerate(MATCHES)}
 # Which candidates fit how the word under the cursor is being typed.
 _KINDS_FOR_PARTIAL = {"": frozenset(KINDS), "word": frozenset(KINDS),
                       "number": frozenset({"value"}), "string": frozenset({"value"}),
@@ -97,7 +97,39 @@ class _Candidate:
     display: str
     meta: str
     kind: str
+    how: str
     uses: int
+
+
+class _Collector:
+    """Gathers the candidates that match the typed prefix, in schema order."""
+
+    def __init__(self, ctx: Context, field_key: str,
+                 history: History | Mapping[str, int] | None) -> None:
+        self.prefix, self.field_key, self.history = ctx.prefix, field_key, history
+        self.allowed = _KINDS_FOR_PARTIAL[ctx.partial]
+        self.items: list[_Candidate] = []
+
+    def add(self, display: str, meta: str, kind: str, *, quoted: bool = False) -> None:
+        """Keep ``display`` if it matches; its inserted text is quoted only then (values)."""
+        if kind not in self.allowed:
+            return
+        how = match(self.prefix, display)
+        if how is None:
+            return
+        text = quote(display) if quoted else display
+        self.items.append(_Candidate(text, display, meta, kind, how, self._uses(kind, display)))
+
+    def _uses(self, kind: str, text: str) -> int:
+        if self.history is None:
+            return 0
+        if isinstance(self.history, History):
+            return self.history.uses(kind, text, field=self.field_key)
+        return int(self.history.get(text, 0))
+
+    def ranked(self) -> list[_Candidate]:
+        """Best match first, then most used, then schema order (the sort is stable)."""
+        return sorted(self.items, key=lambda c: (_MATCH_ORDER[c.how], -c.uses))
 
 
 def expected_at(text: str, cursor: int | None = None) -> set[str]:
@@ -146,27 +178,18 @@ def complete(
     ctx = context_at(text, cursor)
     if ctx is None or not ctx.accepts:
         return []
-    candidates, pending = _candidates(ctx, resolved, entity, values, history)
-    scored = []
-    for order, cand in enumerate(candidates):
-        how = match(ctx.prefix, cand.display)
-        if how is not None:
-            scored.append(((_MATCH_ORDER[how], -cand.uses, order), how, cand))
-    scored.sort(key=lambda item: item[0])
+    collected, pending = _candidates(ctx, resolved, entity, values, history)
     gap = " " if _needs_space(text, ctx.start) else ""
     out = [
         Completion(text=(gap + c.text if c.text[:1].isalpha() else c.text), start=ctx.start,
                    end=ctx.end, display=c.display, meta=c.meta, kind=c.kind, rank=rank,
-                   match=how)
-        for rank, (_, how, c) in enumerate(scored)
+                   match=c.how)
+        for rank, c in enumerate(collected.ranked())
     ]
     if pending:
         out.append(Completion(text="", start=cursor, end=cursor, display="…", meta="loading…",
                               kind="value", rank=len(out), pending=True))
     return out
-
-
-_MATCH_ORDER = {"prefix": 0, "word": 1, "fuzzy": 2}
 
 
 def _cursor(text: str, cursor: int | None) -> int:
@@ -186,63 +209,50 @@ def _needs_space(text: str, start: int) -> bool:
 
 
 def _candidates(ctx: Context, schema: Schema, entity: str, values: ValueSource | None,
-                history: History | Mapping[str, int] | None) -> tuple[list[_Candidate], bool]:
-    """Candidates for the accepted terminals, in schema order; and whether values are loading."""
+                history: History | Mapping[str, int] | None) -> tuple[_Collector, bool]:
+    """Candidates for the accepted terminals; and whether the value source is still loading."""
     vocab = _grammar.vocabulary()
     accepts = ctx.accepts
     spec = schema.field(entity, ctx.field) if ctx.field else None
-    field_key = spec.name if spec else (ctx.field or "")
-
-    def uses(kind: str, text: str) -> int:
-        if history is None:
-            return 0
-        if isinstance(history, History):
-            return history.uses(kind, text, field=field_key)
-        return int(history.get(text, 0))
-
-    out: list[_Candidate] = []
-
-    def add(text: str, meta: str, kind: str, display: str | None = None) -> None:
-        out.append(_Candidate(text, display if display is not None else text, meta, kind,
-                              uses(kind, display if display is not None else text)))
-
+    out = _Collector(ctx, spec.name if spec else (ctx.field or ""), history)
     if "FIELD" in accepts:
         for f in schema.fields(entity):
-            add(f.name, _field_meta(f), "field")
+            out.add(f.name, _field_meta(f), "field")
     for op in Op:
         terminal = Op.IS.value if op is Op.IS_NOT else op.value
         if terminal in accepts and (spec is None or spec.accepts(op)):
-            add(op.text, _OP_META[op], "operator")
+            out.add(op.text, _OP_META[op], "operator")
+    # NULL, a synonym of EMPTY, is accepted but never offered: the formatter writes EMPTY.
     if ctx.last == "IS":
         if "NOT" in accepts and (spec is None or spec.accepts(Op.IS_NOT)):
-            add(vocab.keywords["NOT"], _OP_META[Op.IS_NOT], "operator")
+            out.add(vocab.keywords["NOT"], _OP_META[Op.IS_NOT], "operator")
         if "EMPTY" in accepts and (spec is None or spec.accepts(Op.IS)):
-            add(vocab.keywords["EMPTY"], _KEYWORD_META["EMPTY"], "keyword")
+            out.add(vocab.keywords["EMPTY"], _KEYWORD_META["EMPTY"], "keyword")
     elif "EMPTY" in accepts:
-        add(vocab.keywords["EMPTY"], _KEYWORD_META["EMPTY"], "keyword")
+        out.add(vocab.keywords["EMPTY"], _KEYWORD_META["EMPTY"], "keyword")
     pending = False
     if accepts & _VALUE_TERMINALS and spec is not None:
-        pending = _values(ctx, spec, entity, values, add)
+        pending = _values(ctx, spec, entity, values, out)
     for name in _CONNECTIVES:
         if name in accepts and ctx.last != "IS":
-            add(vocab.keywords[name], _KEYWORD_META[name], "keyword")
+            out.add(vocab.keywords[name], _KEYWORD_META[name], "keyword")
     for name, meta in _PUNCT_META.items():
         if name in accepts:
-            add(vocab.symbols[name], "list of values" if ctx.last == "IN" else meta,
-                "punctuation")
-    allowed = _KINDS_FOR_PARTIAL[ctx.partial]
-    return [c for c in out if c.kind in allowed], pending
+            out.add(vocab.symbols[name], "list of values" if ctx.last == "IN" else meta,
+                    "punctuation")
+    return out, pending
 
 
 def _values(ctx: Context, spec: FieldSpec, entity: str, values: ValueSource | None,
-            add: Callable[[str, str, str, str | None], None]) -> bool:
+            out: _Collector) -> bool:
     """Add the value candidates of ``spec``; True if the value source is still loading."""
     vocab = _grammar.vocabulary()
     accepts = ctx.accepts
     if spec.type == "boolean" and ctx.partial != "string":
+        listed = {item.lower() for item in ctx.listed}
         for name in ("TRUE", "FALSE"):
-            if name in accepts and vocab.keywords[name] not in ctx.listed:
-                add(vocab.keywords[name], spec.name, "value", None)
+            if name in accepts and vocab.keywords[name] not in listed:
+                out.add(vocab.keywords[name], spec.name, "value")
         return False
     as_string = "STRING" in accepts and spec.type == "string"
     as_number = "NUMBER" in accepts and spec.type in _NUMERIC and ctx.partial != "string"
@@ -251,13 +261,13 @@ def _values(ctx: Context, spec: FieldSpec, entity: str, values: ValueSource | No
     found = values(entity, spec, ctx.prefix) if values is not None else ()
     seen = set(ctx.listed)
     for value in (*spec.values, *(found or ())):
-        if value in seen:
+        if value in seen or not isinstance(value, str):
             continue
         seen.add(value)
         if as_string:
-            add(quote(value), spec.name, "value", value)
+            out.add(value, spec.name, "value", quoted=True)
         elif _is_number(value):
-            add(value, spec.name, "value", None)
+            out.add(value, spec.name, "value")
     return found is None
 
 

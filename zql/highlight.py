@@ -36,15 +36,16 @@ from pygments.token import (  # type: ignore[import-untyped]
 
 from zql import _grammar
 
-__all__ = ["KINDS", "PYGMENTS_TYPES", "ZQLLexer", "token_kinds"]
+__all__ = ["PYGMENTS_TYPES", "TOKEN_KINDS", "ZQLLexer", "token_kinds"]
 
 #: Every token kind the scanner and the grammar produce (see :mod:`zql._grammar`).
-KINDS: tuple[str, ...] = (
+TOKEN_KINDS: tuple[str, ...] = (
     _grammar.KEYWORD, _grammar.OPERATOR, _grammar.PUNCT, _grammar.FIELD, _grammar.STRING,
     _grammar.NUMBER, _grammar.CONSTANT, _grammar.COMMENT, _grammar.WS, _grammar.ERROR,
 )
 
-#: Token kind -> pygments token type (total over :data:`KINDS`; an open string is a string).
+#: Token kind -> pygments token type (total over :data:`TOKEN_KINDS`; an open string is a
+#: string).
 PYGMENTS_TYPES: dict[str, _TokenType] = {
     _grammar.KEYWORD: Keyword,
     _grammar.OPERATOR: Operator,
@@ -62,8 +63,8 @@ PYGMENTS_TYPES: dict[str, _TokenType] = {
 def token_kinds(text: str) -> list[tuple[int, int, str]]:
     """``(start, end, kind)`` for every token but whitespace, in order; never raises.
 
-    Offsets are code points. Kinds are those of :data:`KINDS`; an unterminated string is a
-    ``string``, a character no terminal matches an ``error``.
+    Offsets are code points. Kinds are those of :data:`TOKEN_KINDS`; an unterminated string is
+    a ``string``, a character no terminal matches an ``error``.
 
     >>> token_kinds('a="x"and b ~ "y  # no closing quote')
     [(0, 1, 'field'), (1, 2, 'operator'), (2, 5, 'string'), (5, 8, 'keyword'), \

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,6 +84,8 @@ def write_atomically(path: Path, text: str) -> None:
     >>> (d / "q.zql").read_text()
     'a = 1\\n'
     """
+    import tempfile  # not needed by a plain lint run
+
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:

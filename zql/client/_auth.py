@@ -60,6 +60,7 @@ Basic authentication cannot carry: use an API token instead (ZEPHYR_TOKEN)
 class BearerAuth(httpx.Auth):
     """``Authorization: Bearer <token>`` (API tokens; the only method that works with SSO).
 
+    >>> import httpx
     >>> auth = BearerAuth("s3cret")
     >>> request = next(auth.auth_flow(httpx.Request("GET", "https://h/")))
     >>> request.headers["Authorization"], repr(auth)
@@ -115,6 +116,7 @@ class CookieAuth(httpx.Auth):
     ``logins`` counts successful logins. If the server answers the login without a ``token``
     cookie, the flow falls back to sending Basic on every request.
 
+    >>> import httpx
     >>> auth = CookieAuth("alice", "pw", "https://h/flex/services/rest/latest/user/current")
     >>> flow = auth.auth_flow(httpx.Request("GET", "https://h/flex/services/rest/latest/user"))
     >>> login = next(flow)

@@ -9,6 +9,7 @@ text a server sends back before it goes into a message.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import email.utils
 import json
 import re
@@ -57,6 +58,7 @@ class ZephyrError(Exception):
     and ``response`` are the httpx objects (``response`` is None when none arrived);
     ``status_code`` the HTTP status when there was one.
 
+    >>> import httpx
     >>> err = ZephyrError("boom", request=httpx.Request("GET", "https://h/x?token=abc"))
     >>> str(err), err.url
     ('boom (GET https://h/x?token=***)', 'https://h/x?token=***')
@@ -149,9 +151,10 @@ class TransportError(ZephyrError):
     request_sent: bool = True
 
 
-class TimeoutError(TransportError, builtins.TimeoutError):  # noqa: A001 - a client's timeout
+class TimeoutError(TransportError, builtins.TimeoutError):
     """The server did not answer in time (also an instance of the built-in ``TimeoutError``).
 
+    >>> import builtins
     >>> issubclass(TimeoutError, builtins.TimeoutError)
     True
     """
@@ -184,7 +187,7 @@ class ZQLValidationError(ZQLError, ValueError):
 
     ``diagnostics`` holds the error-level findings; ``str(err)`` renders them with carets.
 
-    >>> from zql.errors import Severity, Span
+    >>> from zql.errors import Diagnostic, Severity, Span
     >>> d = Diagnostic("ZQL201", Severity.ERROR, "no field 'prority'", Span(0, 7))
     >>> print(ZQLValidationError([d], 'prority = "P1"'))
     1:1: error[ZQL201]: no field 'prority'
@@ -387,10 +390,9 @@ def transport_error(exc: httpx.HTTPError | httpx.InvalidURL,
     >>> type(err).__name__, str(err)
     ('TransportError', 'cannot connect to the server: [Errno 111] Connection refused (GET http://127.0.0.1:9/x)')
     """
-    try:
+    # An exception raised before a request existed has none: keep the one we were given.
+    with contextlib.suppress(RuntimeError, AttributeError):
         request = exc.request  # type: ignore[union-attr]
-    except (RuntimeError, AttributeError):
-        pass  # raised before a request existed: keep the one we were given
     reason = str(exc) or type(exc).__name__
     error: TransportError
     if isinstance(exc, httpx.TimeoutException):

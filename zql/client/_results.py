@@ -157,7 +157,7 @@ def search_call(core: ClientCore, spec: SearchSpec, ids: dict[str, int], first: 
 
     >>> core = ClientCore("http://h", token="t")
     >>> spec = prepare(core, 'name ~ "login"', order_by="name")
-    >>> dict(search_call(core, spec, {"releaseid": 3}, 200, 100).params)  # doctest: +NORMALIZE_WHITESPACE
+    >>> dict(search_call(core, spec, {"releaseid": 3}, 200, 100).params)
     {'word': 'name ~ "login"', 'entitytype': 'testcase', 'zql': 'true', 'firstresult': '200',
      'maxresults': '100', 'isascorder': 'true', 'order': 'name', 'releaseid': '3'}
     """
@@ -276,7 +276,7 @@ class SearchResults(_Results):
     >>> from zql.sandbox import Sandbox
     >>> from zql.client import ZephyrClient
     >>> with Sandbox(seed=1) as sb, ZephyrClient(sb.url, token=sb.token) as client:
-    ...     results = client.search('priority = "P1"', limit=3)
+    ...     results = client.search('priority = "High"', limit=3)
     ...     print(results.total)
     ...     ids = [item["id"] for item in results]
     ...     print(len(ids), results.total > 3)
@@ -330,7 +330,7 @@ class AsyncSearchResults(_Results):
     >>> from zql.client import AsyncZephyrClient
     >>> async def first_three(url, token):
     ...     async with AsyncZephyrClient(url, token=token) as client:
-    ...         return [item["id"] async for item in client.search('priority = "P1"', limit=3)]
+    ...         return [item["id"] async for item in client.search('priority = "High"', limit=3)]
     >>> with Sandbox(seed=1) as sb:
     ...     len(asyncio.run(first_three(sb.url, sb.token)))
     3

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from zql.client._errors import (
     RateLimitedError,
     ServerError,
-    TimeoutError,
     TransportError,
     ZephyrError,
 )
@@ -29,6 +28,7 @@ __all__ = ["DEFAULT_RETRY", "Retry", "RetryState"]
 class Retry:
     """A retry policy. ``total`` is the number of retries after the first attempt.
 
+    >>> import random
     >>> policy = Retry(total=3, backoff=1.0, rng=random.Random(0))
     >>> err = ServerError("server error (503)")
     >>> err.status_code = 503

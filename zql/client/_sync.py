@@ -45,12 +45,13 @@ class ZephyrClient:
     ``schema`` (a profile name, file or :class:`~zql.Schema`) makes queries be validated against
     it before sending, as does a successful :meth:`schema` call.
 
+    >>> from zql.client import flatten
     >>> from zql.sandbox import Sandbox
     >>> with Sandbox(seed=1) as sb, ZephyrClient(sb.url, token=sb.token) as client:
-    ...     hits = client.search('priority in ("P1", "P2") and automated = true', limit=5)
-    ...     rows = [zql.client.flatten(item, "testcase") for item in hits]
-    ...     print(len(rows), sorted(rows[0])[:4], hits.total > 5)
-    5 ['altId', 'automated', 'created', 'creator'] True
+    ...     hits = client.search('priority in ("High", "Critical") and automated = true', limit=5)
+    ...     rows = [flatten(item, "testcase") for item in hits]
+    ...     print(len(rows), list(rows[0])[:4], hits.total > 5)
+    5 ['id', 'name', 'priority', 'tags'] True
     """
 
     def __init__(self, base_url: str, *, token: str | None = None, username: str | None = None,
@@ -104,7 +105,16 @@ class ZephyrClient:
         self.close()
 
     def close(self) -> None:
-        """End a cookie session (best effort) and close the connections."""
+        """End a cookie session (best effort) and close the connections.
+
+        >>> from zql.sandbox import Sandbox
+        >>> with Sandbox(seed=1) as sb:
+        ...     client = ZephyrClient(sb.url, username=sb.username, password=sb.password)
+        ...     _ = client.current_user()
+        ...     client.close()
+        ...     [(method, path) for method, path, _ in sb.control.requests][-1]
+        ('DELETE', '/flex/services/rest/latest/user/logout')
+        """
         try:
             self.logout()
         finally:
@@ -114,6 +124,8 @@ class ZephyrClient:
         """End the session of cookie auth (``DELETE /user/logout``); errors are only logged.
 
         Zephyr counts sessions against licences, so :meth:`close` calls this for you.
+
+        >>> ZephyrClient("https://zephyr.example.com", token="t").logout()  # no session: no-op
         """
         call = self._core.logout_call()
         if call is not None:
@@ -223,8 +235,8 @@ class ZephyrClient:
 
         >>> from zql.sandbox import Sandbox
         >>> with Sandbox(seed=1) as sb, ZephyrClient(sb.url, token=sb.token) as client:
-        ...     client.suggest("priority", "P")
-        ['P1', 'P2', 'P3', 'P4']
+        ...     client.suggest("priority", "c")
+        ['Critical']
         """
         return self._run(self._core.suggest_plan(field, prefix, entity=entity, release=release,
                                                  limit=limit))
@@ -234,25 +246,55 @@ class ZephyrClient:
 
         >>> from zql.sandbox import Sandbox
         >>> with Sandbox(seed=1) as sb, ZephyrClient(sb.url, token=sb.token) as client:
-        ...     sorted(client.projects()[0])[:2]
-        ['id', 'name']
+        ...     [p["name"] for p in client.projects()]
+        ['Project Ironclad', 'Atlas Mobile', 'Nimbus Cloud Console']
         """
         return self._run(self._core.projects_plan())
 
     def releases(self, project: int | str | None = None) -> list[Item]:
-        """Releases, of one project (id or name) when given, cached."""
+        """Releases, of one project (id or name) when given, cached.
+
+        >>> import httpx
+        >>> def server(request):
+        ...     assert request.url.path.endswith("/release/project/1")
+        ...     return httpx.Response(200, json=[{"id": 4, "name": "4.0", "projectId": 1}])
+        >>> with ZephyrClient("https://z", token="t", transport=httpx.MockTransport(server)) as c:
+        ...     [r["name"] for r in c.releases(project=1)]
+        ['4.0']
+        """
         return self._run(self._core.releases_plan(project))
 
     def users(self) -> list[Item]:
-        """The server's users (``GET /user``), cached."""
+        """The server's users (``GET /user``), cached.
+
+        >>> import httpx
+        >>> answer = httpx.MockTransport(lambda r: httpx.Response(200, json=[{"id": 2}]))
+        >>> with ZephyrClient("https://z", token="t", transport=answer) as c:
+        ...     c.users()
+        [{'id': 2}]
+        """
         return self._run(self._core.lookup("users", "user"))
 
     def cycles(self, release: int | str) -> list[Item]:
-        """The test cycles of a release (id or name), cached."""
+        """The test cycles of a release (id or name), cached.
+
+        >>> from zql.sandbox import Sandbox
+        >>> with Sandbox(seed=1) as sb, ZephyrClient(sb.url, token=sb.token) as client:
+        ...     cycles = client.cycles("Ironclad 3.0")
+        ...     {c["releaseId"] for c in cycles}
+        {1}
+        """
         return self._run(self._core.cycles_plan(release))
 
     def current_user(self) -> Item:
-        """Who the credentials belong to (``GET /user/current``); a cheap credentials check."""
+        """Who the credentials belong to (``GET /user/current``); a cheap credentials check.
+
+        >>> import httpx
+        >>> answer = httpx.MockTransport(lambda r: httpx.Response(200, json={"username": "a"}))
+        >>> with ZephyrClient("https://z", token="t", transport=answer) as c:
+        ...     c.current_user()["username"]
+        'a'
+        """
         return cast(Item, self._request(self._core.call("GET", "user/current")))
 
 

@@ -28,8 +28,8 @@ class BaseURL:
     ``note`` says what normalisation changed, for the user to see (None when nothing did).
 
     >>> b = normalize_base_url("https://zephyr.example.com/flex/services/rest/v3/")
-    >>> b.api, b.rest, b.note is None
-    ('https://zephyr.example.com/flex/services/rest/v3', 'https://zephyr.example.com/flex/services/rest', True)
+    >>> b.api, b.note is None
+    ('https://zephyr.example.com/flex/services/rest/v3', True)
     """
 
     origin: str

@@ -271,6 +271,8 @@ class Analyzer:
         if not under:
             return None
         token = under[0]
+        if token.type == "FIELD" and _after_operator(tokens, token):
+            return None  # a bare word where a value belongs: the diagnostic says what to do
         field = _field_before(tokens, token)
         schema, _ = self.schema(settings)
         markdown = describe(token, schema, settings.lint_options()["entity"], field)
@@ -297,6 +299,12 @@ class Analyzer:
                     self._remember(self._tokens, piece, cached)
             out.extend((s + start, e + start, kind) for s, e, kind in cached)
         return out
+
+
+def _after_operator(tokens: list[_grammar.Tok], token: _grammar.Tok) -> bool:
+    before = [t for t in tokens[:tokens.index(token)]
+              if t.kind not in (_grammar.WS, _grammar.COMMENT)]
+    return bool(before) and (before[-1].kind == _grammar.OPERATOR or before[-1].type == "COMMA")
 
 
 def _field_before(tokens: list[_grammar.Tok], token: _grammar.Tok) -> str | None:

@@ -128,6 +128,16 @@ class LineIndex:
             count += width
         return end
 
+    def line_span(self, line: int) -> Span:
+        """Where a line's content starts and ends, without its line break.
+
+        >>> LineIndex("ab\\r\\ncd").line_span(0), LineIndex("ab").line_span(5)
+        (Span(start=0, end=2), Span(start=2, end=2))
+        """
+        if not 0 <= line < len(self._starts):
+            return Span(len(self.text), len(self.text))
+        return Span(self._starts[line], self._ends[line])
+
     def range(self, span: Span) -> tuple[tuple[int, int], tuple[int, int]]:
         """Start and end positions of a span.
 

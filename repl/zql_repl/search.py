@@ -1,0 +1,312 @@
+"""Running a search from the shell: fetch in a worker thread, show pages as they arrive.
+
+The worker pages through the client's results and posts each page on a queue. The shell's
+thread shows a one-line status ("searching… Ctrl-C cancels") in a tiny prompt_toolkit
+application while it waits, so Ctrl-C is a key press there (and a signal elsewhere); either
+way the search is cancelled, the rows already shown stay, and the shell carries on. The first
+page is rendered as soon as it arrives (it fixes the table's columns); later pages follow, into
+a pager when the whole result will not fit on the screen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from prompt_toolkit.application import Application
+from prompt_toolkit.input import Input
+from prompt_toolkit.key_binding import KeyBindings
+from prompt_toolkit.layout import FormattedTextControl, Layout, Window
+from prompt_toolkit.output import Output
+
+from zql_repl.connection import Connection, NotConnected
+from zql_repl.output import Renderer, Sink, make_renderer, open_pager, pager_command
+from zql_repl.state import noun
+
+__all__ = ["Outcome", "Request", "SearchRunner", "error_line", "format_for_path"]
+
+_POLL = 0.05  # seconds between looks at the queue while waiting
+_SCREEN_MARGIN = 4  # lines kept free for the prompt and the count line
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One search as the shell will send it."""
+
+    text: str
+    entity: str
+    quick: bool = False
+    release: int | str | None = None
+    project: int | str | None = None
+    order_by: str | None = None
+    ascending: bool = True
+    page_size: int = 100
+    limit: int | None = None
+
+
+@dataclass(slots=True)
+class Outcome:
+    """How a search ended: rows shown, the server's total, time, and why it stopped."""
+
+    rows: int = 0
+    total: int | None = None
+    elapsed: float = 0.0
+    cancelled: bool = False
+    error: str | None = None
+    paged: bool = False
+    written_to: Path | None = None
+
+    def summary(self, entity: str, *, timing: bool, limit: int | None) -> str:
+        """The count line printed after the results.
+
+        >>> Outcome(3, 3, 0.25).summary("testcase", timing=True, limit=500)
+        '(3 test cases, 0.25 s)'
+        >>> Outcome(500, 1234, 1.5).summary("execution", timing=False, limit=500)
+        '(500 of 1,234 executions shown: \\\\limit 500)'
+        >>> Outcome(100, 1234, 1.0, cancelled=True).summary("execution", timing=False, limit=0)
+        '(cancelled: 100 of 1,234 executions shown)'
+        """
+        total = self.total if self.total is not None else self.rows
+        parts: list[str] = []
+        if self.cancelled:
+            parts.append(f"cancelled: {self.rows:,} of {noun(entity, total)} shown")
+        elif self.rows < total:
+            why = f": \\limit {limit}" if limit and self.rows >= limit else ""
+            parts.append(f"{self.rows:,} of {noun(entity, total)} shown{why}")
+        else:
+            parts.append(noun(entity, total))
+        if self.written_to is not None:
+            parts.append(f"written to {self.written_to}")
+        if timing:
+            parts.append(f"{self.elapsed:.2f} s")
+        return "(" + ", ".join(parts) + ")"
+
+
+def error_line(err: BaseException) -> str:
+    """One clear line for a failed search; query errors keep their caret rendering.
+
+    >>> error_line(NotConnected("not connected"))
+    'not connected'
+    >>> error_line(ValueError("limit must be None\\nsecond line"))
+    'error: limit must be None'
+    """
+    from zql.errors import ZQLError
+
+    if isinstance(err, ZQLError):
+        return str(err)
+    if isinstance(err, NotConnected):
+        return str(err)
+    lines = str(err).strip().splitlines()
+    return f"error: {lines[0] if lines else type(err).__name__}"
+
+
+def format_for_path(path: Path, current: str) -> str:
+    """The output format for ``\\o FILE``: from the file's extension, else the current one.
+
+    >>> format_for_path(Path("a.csv"), "table"), format_for_path(Path("a.txt"), "vertical")
+    ('csv', 'vertical')
+    """
+    return {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}.get(
+        path.suffix.lower(), current)
+
+
+@dataclass
+class _Fetch:
+    """The worker: pages of a search posted on a queue; stops soon after ``cancel`` is set."""
+
+    connection: Connection
+    request: Request
+    events: queue.Queue[tuple[str, Any, int | None]] = field(default_factory=queue.Queue)
+    cancel: threading.Event = field(default_factory=threading.Event)
+    state: str = "connecting"
+    fetched: int = 0
+
+    def start(self) -> None:
+        threading.Thread(target=self._run, daemon=True, name="zql-search").start()
+
+    def _run(self) -> None:
+        try:
+            client = None
+            while client is None:
+                if self.cancel.is_set():
+                    return
+                client = self.connection.wait(_POLL)
+            self.state = "searching"
+            r = self.request
+            search = client.quick_search if r.quick else client.search
+            results = search(r.text, entity=r.entity, release=r.release, project=r.project,
+                             order_by=r.order_by, ascending=r.ascending, page_size=r.page_size,
+                             limit=r.limit)
+            for page in results.pages():
+                if self.cancel.is_set():
+                    return
+                self.fetched += len(page.items)
+                self.events.put(("page", list(page.items), page.total))
+            self.events.put(("done", None, results.total))
+        except BaseException as err:  # noqa: BLE001 - every failure becomes one line
+            if not self.cancel.is_set():
+                self.events.put(("error", err, None))
+
+
+_CANCELLED = ("cancelled", None, None)
+
+
+class SearchRunner:
+    """Runs searches for the shell; terminal I/O comes from the shell's prompt_toolkit setup.
+
+    ``input`` None means there is no terminal (tests of the engine adapters, scripts): the
+    runner then just waits, and Ctrl-C arrives as ``KeyboardInterrupt``.
+    """
+
+    def __init__(self, connection: Connection, out: IO[str], *, input: Input | None = None,
+                 output: Output | None = None,
+                 flatten: Callable[[Any, str], Any] | None = None) -> None:
+        self.connection = connection
+        self.out = out
+        self.input = input
+        self.output = output
+        self.flatten = flatten
+        #: the search being run, if any (tests look at it to time a Ctrl-C)
+        self.current: _Fetch | None = None
+
+    # ---- waiting
+
+    def _wait(self, fetch: _Fetch, *, quiet: bool) -> tuple[str, Any, int | None]:
+        """The next event, or the cancelled marker after Ctrl-C."""
+        try:
+            return fetch.events.get_nowait()
+        except queue.Empty:
+            pass
+        try:
+            if self.input is None or quiet:
+                while True:
+                    try:
+                        return fetch.events.get(timeout=_POLL)
+                    except queue.Empty:
+                        continue
+            return self._wait_with_status(fetch)
+        except KeyboardInterrupt:
+            return _CANCELLED
+
+    def _wait_with_status(self, fetch: _Fetch) -> tuple[str, Any, int | None]:
+        started = time.monotonic()
+        got: list[tuple[str, Any, int | None]] = []
+        kb = KeyBindings()
+
+        @kb.add("c-c")
+        @kb.add("<sigint>")
+        def _cancel(event: Any) -> None:
+            event.app.exit(result=False)
+
+        def status() -> list[tuple[str, str]]:
+            waited = time.monotonic() - started
+            what = "connecting" if fetch.state == "connecting" else "searching"
+            rows = f" {fetch.fetched:,} rows so far," if fetch.fetched else ""
+            return [("class:search-status", f"{what}…{rows} {waited:.1f} s (Ctrl-C cancels)")]
+
+        app: Application[bool] = Application(
+            layout=Layout(Window(FormattedTextControl(status), height=1)), key_bindings=kb,
+            input=self.input, output=self.output, erase_when_done=True, refresh_interval=0.2)
+
+        async def watch() -> None:
+            while True:
+                try:
+                    got.append(fetch.events.get_nowait())
+                except queue.Empty:
+                    await asyncio.sleep(_POLL / 2)
+                    continue
+                app.exit(result=True)
+                return
+
+        finished = app.run(pre_run=lambda: app.create_background_task(watch()),
+                           handle_sigint=True)
+        return got[0] if finished and got else _CANCELLED
+
+    # ---- running
+
+    def run(self, request: Request, *, fmt: str, pager: bool, output_file: Path | None = None,
+            width: int = 100, height: int = 40) -> Outcome:
+        """Run one search and render it; never raises for a search or server failure."""
+        fetch = _Fetch(self.connection, request)
+        self.current = fetch
+        fetch.start()
+        started = time.monotonic()
+        outcome = Outcome()
+        sink: Sink | None = None
+        renderer: Renderer | None = None
+        try:
+            while True:
+                kind, payload, total = self._wait(fetch, quiet=outcome.paged)
+                if kind == "cancelled":
+                    fetch.cancel.set()
+                    outcome.cancelled = True
+                    break
+                if kind == "error":
+                    outcome.error = error_line(payload)
+                    break
+                if total is not None:
+                    outcome.total = total
+                if kind == "done":
+                    break
+                items: Sequence[Any] = payload
+                if renderer is None:
+                    if not items and output_file is None:
+                        continue
+                    try:
+                        sink, renderer = self._open(request, fmt, pager, output_file, width,
+                                                    height, outcome)
+                    except OSError as err:
+                        fetch.cancel.set()
+                        outcome.error = f"cannot write {output_file}: {err.strerror or err}"
+                        break
+                    sink.write(renderer.begin(items))
+                else:
+                    sink.write(renderer.more(items))
+                assert sink is not None
+                outcome.rows += len(items)
+                if sink.closed_by_reader:  # the pager was quit: stop fetching
+                    fetch.cancel.set()
+                    outcome.cancelled = outcome.total != outcome.rows
+                    break
+        except KeyboardInterrupt:
+            fetch.cancel.set()
+            outcome.cancelled = True
+        finally:
+            self.current = None
+            if sink is not None and renderer is not None:
+                sink.write(renderer.end())
+                sink.close()
+        outcome.elapsed = time.monotonic() - started
+        return outcome
+
+    def _open(self, request: Request, fmt: str, pager: bool, output_file: Path | None,
+              width: int, height: int, outcome: Outcome) -> tuple[Sink, Renderer]:
+        if output_file is not None:
+            fmt = format_for_path(output_file, fmt)
+            outcome.written_to = output_file
+            stream = output_file.open("w", encoding="utf-8", newline="")
+            return Sink(stream, own=True), make_renderer(fmt, request.entity, width=width,
+                                                         flatten=self.flatten)
+        renderer = make_renderer(fmt, request.entity, width=width, flatten=self.flatten)
+        rows = min(outcome.total or 0, request.limit or outcome.total or 0)
+        expected = rows * (1 if fmt in ("table", "jsonl", "csv") else 8)
+        if pager and expected > height - _SCREEN_MARGIN and _is_tty(self.out):
+            command = pager_command()
+            paged = open_pager(command) if command else None
+            if paged is not None:
+                outcome.paged = True
+                return paged, renderer
+        return Sink(self.out), renderer
+
+
+def _is_tty(stream: IO[str]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False

@@ -1,0 +1,370 @@
+"""The pygls adapter: protocol types in, :mod:`zql.lsp.analysis` calls, protocol types out.
+
+Documents are kept here, changes applied with :mod:`zql.lsp.positions` in the negotiated
+position encoding (pygls keeps its own copy too, but splits lines at characters the protocol
+does not count as line breaks, such as U+2028). Diagnostics run on open at once and on change
+after a short debounce, in one worker thread; a result is published only if the document is
+still at the version it was computed for, so a slow lint never overwrites a newer one.
+
+Settings per document: its header, then the nearest ``zql.toml`` / ``[tool.zql]``, then the
+client's ``initializationOptions`` (or ``workspace/didChangeConfiguration`` under ``zql``):
+``entity``, ``schema``, ``select``, ``ignore``, and ``debounce_ms`` for the server itself.
+
+>>> server = build_server()
+>>> server.name, DEFAULT_DEBOUNCE
+('zql', 0.15)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types as lsp
+from pygls.lsp.server import LanguageServer
+
+from zql.config import ConfigCache, Settings, resolve, settings_from
+from zql.errors import Diagnostic, Severity, Span, ZQLError, ZQLSyntaxError
+from zql.lsp.analysis import Analyzer, document_path
+from zql.lsp.positions import DEFAULT_ENCODING, ENCODINGS, LineIndex
+
+__all__ = ["DEFAULT_DEBOUNCE", "TOKEN_TYPES", "ZQLServer", "build_server"]
+
+#: Seconds to wait after a change before linting (``debounce_ms`` overrides it).
+DEFAULT_DEBOUNCE = 0.15
+#: Highlighter kind -> semantic token type; kinds left out (punctuation, errors) stay plain.
+TOKEN_TYPES: dict[str, str] = {
+    "keyword": lsp.SemanticTokenTypes.Keyword.value,
+    "operator": lsp.SemanticTokenTypes.Operator.value,
+    "field": lsp.SemanticTokenTypes.Property.value,
+    "string": lsp.SemanticTokenTypes.String.value,
+    "number": lsp.SemanticTokenTypes.Number.value,
+    "constant": lsp.SemanticTokenTypes.EnumMember.value,
+    "comment": lsp.SemanticTokenTypes.Comment.value,
+}
+_LEGEND = list(dict.fromkeys(TOKEN_TYPES.values()))
+_SEVERITY = {Severity.ERROR: lsp.DiagnosticSeverity.Error,
+             Severity.WARNING: lsp.DiagnosticSeverity.Warning,
+             Severity.INFO: lsp.DiagnosticSeverity.Information}
+_ITEM_KINDS = {"field": lsp.CompletionItemKind.Field, "operator": lsp.CompletionItemKind.Operator,
+               "keyword": lsp.CompletionItemKind.Keyword, "value": lsp.CompletionItemKind.Value,
+               "punctuation": lsp.CompletionItemKind.Text}
+_SERVER_KEYS = ("debounce_ms",)
+log = logging.getLogger("zql.lsp")
+
+
+@dataclass
+class _Document:
+    text: str
+    version: int
+    index: LineIndex | None = None
+
+
+class ZQLServer(LanguageServer):
+    """The ZQL language server: documents, settings and the analysis engine.
+
+    >>> ZQLServer().debounce
+    0.15
+    """
+
+    def __init__(self) -> None:
+        from zql import __version__
+
+        super().__init__("zql", __version__)
+        self.analyzer = Analyzer()
+        self.configs = ConfigCache()
+        self.client_settings = Settings()
+        self.client_error: str | None = None
+        self.root: Path | None = None
+        self.debounce = DEFAULT_DEBOUNCE
+        self.documents: dict[str, _Document] = {}
+        self._pending: dict[str, asyncio.Task[None]] = {}
+        self._published: dict[str, int] = {}
+        # One worker: lint runs never overlap, so results come back in the order asked.
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zql-lint")
+
+    # ---- state
+
+    @property
+    def encoding(self) -> str:
+        """The negotiated position encoding (``utf-16`` before initialization)."""
+        try:
+            value = self.workspace.position_encoding
+        except RuntimeError:
+            return DEFAULT_ENCODING
+        text = str(getattr(value, "value", value) or DEFAULT_ENCODING)
+        return text if text in ENCODINGS else DEFAULT_ENCODING
+
+    def index(self, uri: str) -> tuple[_Document, LineIndex]:
+        """The document and its line index (built once per version)."""
+        doc = self.documents.get(uri)
+        if doc is None:  # a request for a document the client never opened
+            path = document_path(uri)
+            text = path.read_text(encoding="utf-8") if path and path.is_file() else ""
+            doc = self.documents[uri] = _Document(text, 0)
+        if doc.index is None or doc.index.encoding != self.encoding:
+            doc.index = LineIndex(doc.text, self.encoding)
+        return doc, doc.index
+
+    def configure(self, options: Any) -> None:
+        """Take client options (initialization or ``didChangeConfiguration``); bad ones are
+        reported on every document rather than dropped silently."""
+        if isinstance(options, Mapping) and isinstance(options.get("zql"), Mapping):
+            options = options["zql"]
+        if not isinstance(options, Mapping):
+            options = {}
+        settings = {k: v for k, v in options.items() if k not in _SERVER_KEYS}
+        if isinstance(options.get("debounce_ms"), int | float):
+            self.debounce = max(0.0, float(options["debounce_ms"]) / 1000)
+        try:
+            self.client_settings = settings_from(settings, base_dir=self.root,
+                                                 origin="client settings")
+            self.client_error = None
+        except ZQLError as err:
+            self.client_settings, self.client_error = Settings(), str(err)
+
+    def settings_for(self, uri: str, text: str) -> Settings:
+        """Header > config file > client settings; raises for unusable ones."""
+        if self.client_error:
+            raise ZQLError(self.client_error)
+        path = document_path(uri)
+        config = self.configs.settings(path if path is not None else (self.root or Path.cwd()))
+        return resolve(text, path, fallback=self.client_settings, config=config)
+
+    # ---- diagnostics
+
+    def schedule(self, uri: str, delay: float) -> None:
+        """Lint ``uri`` after ``delay`` seconds, replacing a lint still waiting."""
+        waiting = self._pending.pop(uri, None)
+        if waiting is not None:
+            waiting.cancel()
+        self._pending[uri] = asyncio.get_running_loop().create_task(self._lint(uri, delay))
+
+    async def _lint(self, uri: str, delay: float) -> None:
+        if delay:
+            await asyncio.sleep(delay)
+        doc = self.documents.get(uri)
+        if doc is None:
+            return
+        version, text = doc.version, doc.text
+        loop = asyncio.get_running_loop()
+        found = await loop.run_in_executor(self._worker, self.lsp_diagnostics, uri, text)
+        current = self.documents.get(uri)
+        if current is None or current.version != version:
+            return  # stale: the document changed (or closed) while this lint ran
+        if self._published.get(uri, -1) > version:
+            return
+        self._published[uri] = version
+        self.text_document_publish_diagnostics(
+            lsp.PublishDiagnosticsParams(uri=uri, diagnostics=found, version=version))
+
+    def lsp_diagnostics(self, uri: str, text: str) -> list[lsp.Diagnostic]:
+        """Diagnostics for ``text`` as protocol objects (runs in the worker thread)."""
+        index = LineIndex(text, self.encoding)
+        try:
+            settings = self.settings_for(uri, text)
+            found = self.analyzer.diagnostics(text, settings)
+        except (ZQLError, ValueError) as err:
+            first_line = index.position(len(text.split("\n", 1)[0]))
+            return [lsp.Diagnostic(
+                range=lsp.Range(lsp.Position(0, 0), lsp.Position(*first_line)),
+                message=f"cannot lint this file: {err}", severity=lsp.DiagnosticSeverity.Error,
+                source="zql")]
+        return [self.to_lsp(d, index) for d in found]
+
+    @staticmethod
+    def to_lsp(diag: Diagnostic, index: LineIndex) -> lsp.Diagnostic:
+        """One diagnostic as the protocol has it (the hint goes on a second line)."""
+        message = f"{diag.message}\nhint: {diag.hint}" if diag.hint else diag.message
+        return lsp.Diagnostic(range=_range(index, diag.span), message=message,
+                              severity=_SEVERITY[diag.severity], code=diag.code, source="zql")
+
+    def apply_change(self, uri: str, version: int,
+                     changes: list[lsp.TextDocumentContentChangeEvent]) -> None:
+        """Apply incremental or full changes in order, converting positions ourselves."""
+        doc = self.documents.get(uri)
+        text = doc.text if doc is not None else ""
+        for change in changes:
+            rng = getattr(change, "range", None)
+            if rng is None:
+                text = change.text
+                continue
+            span = LineIndex(text, self.encoding).span(
+                (rng.start.line, rng.start.character), (rng.end.line, rng.end.character))
+            text = text[:span.start] + change.text + text[span.end:]
+        self.documents[uri] = _Document(text, version)
+
+
+def _range(index: LineIndex, span: Span) -> lsp.Range:
+    (line, col), (end_line, end_col) = index.range(span)
+    return lsp.Range(lsp.Position(line, col), lsp.Position(end_line, end_col))
+
+
+def _semantic_data(index: LineIndex, tokens: list[tuple[int, int, str]]) -> list[int]:
+    data: list[int] = []
+    prev_line = prev_col = 0
+    for start, end, kind in tokens:
+        token_type = TOKEN_TYPES.get(kind)
+        if token_type is None or end <= start:
+            continue
+        (line, col), (end_line, end_col) = index.range(Span(start, end))
+        if end_line != line:
+            # The protocol's tokens stay on one line; no ZQL token crosses one (strings and
+            # comments end at a line break), so clipping only guards against surprises.
+            end_col = index.position(index.line_span(line).end)[1]
+        if end_col <= col:
+            continue
+        delta_col = col - prev_col if line == prev_line else col
+        data += [line - prev_line, delta_col, end_col - col, _LEGEND.index(token_type), 0]
+        prev_line, prev_col = line, col
+    return data
+
+
+def build_server() -> ZQLServer:
+    """A server with every feature registered (start it with ``start_io()``)."""
+    server = ZQLServer()
+
+    @server.feature(lsp.INITIALIZE)
+    def initialize(ls: ZQLServer, params: lsp.InitializeParams) -> None:
+        root = params.root_uri or (params.workspace_folders[0].uri
+                                   if params.workspace_folders else None)
+        ls.root = document_path(root) if root else None
+        ls.configure(params.initialization_options)
+
+    @server.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    def did_change_configuration(ls: ZQLServer,
+                                 params: lsp.DidChangeConfigurationParams) -> None:
+        if params.settings:
+            ls.configure(params.settings)
+        for uri in list(ls.documents):
+            ls.schedule(uri, 0)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: ZQLServer, params: lsp.DidOpenTextDocumentParams) -> None:
+        item = params.text_document
+        ls.documents[item.uri] = _Document(item.text, item.version)
+        ls.schedule(item.uri, 0)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: ZQLServer, params: lsp.DidChangeTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        ls.apply_change(uri, params.text_document.version, list(params.content_changes))
+        ls.schedule(uri, ls.debounce)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: ZQLServer, params: lsp.DidSaveTextDocumentParams) -> None:
+        # A saved zql.toml or schema file may change every open document's findings.
+        for uri in list(ls.documents):
+            ls.schedule(uri, 0)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: ZQLServer, params: lsp.DidCloseTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        waiting = ls._pending.pop(uri, None)
+        if waiting is not None:
+            waiting.cancel()
+        ls.documents.pop(uri, None)
+        ls._published.pop(uri, None)
+        ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    @server.feature(lsp.TEXT_DOCUMENT_COMPLETION,
+                    lsp.CompletionOptions(trigger_characters=[" ", '"', "(", ","]))
+    def completion(ls: ZQLServer, params: lsp.CompletionParams) -> lsp.CompletionList | None:
+        doc, index = ls.index(params.text_document.uri)
+        offset = index.offset(params.position.line, params.position.character)
+        try:
+            settings = ls.settings_for(params.text_document.uri, doc.text)
+            found = ls.analyzer.completions(doc.text, offset, settings)
+        except (ZQLError, ValueError):
+            return None
+        items = [lsp.CompletionItem(
+            label=c.display, kind=_ITEM_KINDS.get(c.kind), detail=c.meta or None,
+            sort_text=f"{c.rank:04d}", filter_text=c.text.strip() or c.display,
+            text_edit=lsp.TextEdit(_range(index, Span(c.start, c.end)), c.text))
+            for c in found]
+        return lsp.CompletionList(is_incomplete=False, items=items)
+
+    @server.feature(lsp.TEXT_DOCUMENT_HOVER)
+    def hover(ls: ZQLServer, params: lsp.HoverParams) -> lsp.Hover | None:
+        doc, index = ls.index(params.text_document.uri)
+        offset = index.offset(params.position.line, params.position.character)
+        try:
+            settings = ls.settings_for(params.text_document.uri, doc.text)
+            found = ls.analyzer.hover(doc.text, offset, settings)
+        except (ZQLError, ValueError):
+            return None
+        if found is None:
+            return None
+        markdown, span = found
+        return lsp.Hover(contents=lsp.MarkupContent(lsp.MarkupKind.Markdown, markdown),
+                         range=_range(index, span))
+
+    @server.feature(lsp.TEXT_DOCUMENT_FORMATTING)
+    def formatting(ls: ZQLServer,
+                   params: lsp.DocumentFormattingParams) -> list[lsp.TextEdit] | None:
+        from zql.lsp.analysis import format_edit
+
+        doc, index = ls.index(params.text_document.uri)
+        try:
+            edit = format_edit(doc.text)
+        except ZQLSyntaxError as err:
+            # The diagnostics already show the error; a popup on every format-on-save would
+            # only nag, so it goes to the client's log.
+            ls.window_log_message(lsp.LogMessageParams(
+                lsp.MessageType.Info, f"zql: not formatted: {err.diagnostic.message}"))
+            return None
+        if edit is None:
+            return []
+        return [lsp.TextEdit(_range(index, edit.span), edit.new_text)]
+
+    @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(
+        code_action_kinds=[lsp.CodeActionKind.QuickFix, lsp.CodeActionKind.SourceFixAll]))
+    def code_action(ls: ZQLServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction] | None:
+        uri = params.text_document.uri
+        doc, index = ls.index(uri)
+        rng = params.range
+        span = index.span((rng.start.line, rng.start.character),
+                          (rng.end.line, rng.end.character))
+        only = tuple(str(getattr(k, "value", k)) for k in params.context.only) \
+            if params.context.only else None
+        try:
+            settings = ls.settings_for(uri, doc.text)
+            actions = ls.analyzer.actions(doc.text, settings, span, only)
+        except (ZQLError, ValueError):
+            return None
+        return [lsp.CodeAction(
+            title=a.title, kind=lsp.CodeActionKind(a.kind),
+            diagnostics=[ls.to_lsp(a.diagnostic, index)] if a.diagnostic else None,
+            is_preferred=a.preferred or None,
+            edit=lsp.WorkspaceEdit(changes={uri: [
+                lsp.TextEdit(_range(index, e.span), e.new_text) for e in a.edits]}))
+            for a in actions]
+
+    @server.feature(lsp.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL,
+                    lsp.SemanticTokensLegend(token_types=_LEGEND, token_modifiers=[]))
+    def semantic_tokens(ls: ZQLServer, params: lsp.SemanticTokensParams) -> lsp.SemanticTokens:
+        doc, index = ls.index(params.text_document.uri)
+        return lsp.SemanticTokens(data=_semantic_data(index, ls.analyzer.tokens(doc.text)))
+
+    @server.feature(lsp.SHUTDOWN)
+    def shutdown(ls: ZQLServer, params: Any) -> None:
+        for task in ls._pending.values():
+            task.cancel()
+        ls._worker.shutdown(wait=False, cancel_futures=True)
+
+    return server
+
+
+def main(log_file: str | None = None) -> int:
+    """Serve over stdin/stdout until the client says ``exit``."""
+    if log_file:
+        logging.basicConfig(filename=log_file, level=logging.INFO,
+                            format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    server = build_server()
+    server.start_io()
+    return 0
