@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import doctest
 import json
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 from hypothesis import example, given, settings
@@ -104,8 +106,8 @@ FIRST = [
     ("@", "testcase", []),
     ("a = @", "testcase", []),
     ("status = Fail ", EXEC, []),
-    # a bad escape: the tolerant scanner reads `"\x` and then an open string to the line end
-    ('a = "\\x" and ', "testcase", []),
+    # a closed string with a bad escape ends at its quote: completion restarts after `and`
+    ('a = "\\x" and auto', "testcase", ["automated"]),
 ]
 
 
@@ -275,7 +277,7 @@ def test_bad_arguments_raise_one_clear_error(call: object, error: type[Exception
 
 def _check_invariants(text: str, cursor: int) -> None:
     for c in complete(text, cursor, values=server, entity=EXEC):
-        assert 0 <= c.start <= cursor <= c.end <= len(text) or (c.start <= c.end == cursor)
+        assert 0 <= c.start <= cursor <= c.end <= len(text)
         assert c.kind in KINDS
         new_text, new_cursor = c.apply(text)
         assert 0 <= new_cursor <= len(new_text)
@@ -408,3 +410,10 @@ def test_completion_is_frozen() -> None:
     item = Completion("x", 0, 0, "x")
     with pytest.raises(AttributeError):
         item.text = "y"  # type: ignore[misc]
+
+
+def test_engines_doc() -> None:
+    doc = Path(__file__).resolve().parent.parent / "docs" / "engines.md"
+    result = doctest.testfile(str(doc), module_relative=False,
+                              optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0 and result.attempted > 10

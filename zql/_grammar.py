@@ -73,6 +73,8 @@ _PATTERN_WORDS = {
     "COMMENT": "a comment",
     "WS": "whitespace",
 }
+# Scanner-only types for strings the grammar rejects; coloured as strings all the same.
+_BAD_STRINGS = frozenset({"UNTERMINATED", "BADSTRING"})
 _PATTERN_KINDS = {"FIELD": FIELD, "STRING": STRING, "NUMBER": NUMBER, "COMMENT": COMMENT, "WS": WS}
 
 
@@ -408,7 +410,8 @@ class Tok:
     """A token from the tolerant scanner: terminal ``type``, ``kind`` for colouring, position.
 
     Types are the grammar's terminal names, plus ``UNTERMINATED`` (a string with no closing
-    quote) and ``ERROR`` (a character no terminal matches).
+    quote), ``BADSTRING`` (a closed string with a bad escape or control character) and
+    ``ERROR`` (a character no terminal matches).
     """
 
     type: str
@@ -423,6 +426,9 @@ def _scanner() -> re.Pattern[str]:
     parts: list[str] = []
     for name in ("WS", "COMMENT", "STRING", "NUMBER"):
         parts.append(f"(?P<{name}>{terminal_regexp(name)})")
+    # A closed string the grammar rejects (a bad escape, a control character) still ends at
+    # its closing quote, so the rest of the line is not taken for string text.
+    parts.append(r"(?P<BADSTRING>\"(?:[^\"\\\n]|\\.)*\")")
     parts.append(r"(?P<UNTERMINATED>\"(?:[^\"\\\n]|\\.)*)")
     parts.append(f"(?P<WORD>{terminal_regexp('FIELD')})")
     for name, text in sorted(vocabulary().symbols.items(), key=lambda kv: -len(kv[1])):
@@ -452,7 +458,7 @@ def scan(text: str, start: int = 0, end: int | None = None) -> Iterator[Tok]:
         value = m.group()
         if name == "WORD":
             name = vocab.keyword_by_text.get(value.lower(), "FIELD")
-        kind = vocab.terminal_kind.get(name, STRING if name == "UNTERMINATED" else ERROR)
+        kind = vocab.terminal_kind.get(name, STRING if name in _BAD_STRINGS else ERROR)
         yield Tok(name, kind, value, m.start(), m.end())
         pos = m.end()
 

@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from zql import _grammar
-from zql._complete_context import Context, context_at
+from zql._complete_context import VALUE_TERMINALS, Context, context_at
 from zql._complete_rank import MATCHES, History, match
 from zql.ast import Op
 from zql.format import quote
@@ -42,7 +42,6 @@ KINDS = ("field", "operator", "keyword", "value", "punctuation")
 ValueSource = Callable[[str, FieldSpec, str], Sequence[str] | None]
 
 _NUMERIC = frozenset({"long", "int", "decimal"})
-_VALUE_TERMINALS = frozenset({"STRING", "NUMBER", "TRUE", "FALSE"})
 _CONNECTIVES = ("AND", "OR", "NOT")
 _OP_META = {Op.EQ: "equals", Op.NE: "does not equal", Op.CONTAINS: "contains",
             Op.NOT_CONTAINS: "does not contain", Op.IN: "one of a list",
@@ -231,7 +230,7 @@ def _candidates(ctx: Context, schema: Schema, entity: str, values: ValueSource |
     elif "EMPTY" in accepts:
         out.add(vocab.keywords["EMPTY"], _KEYWORD_META["EMPTY"], "keyword")
     pending = False
-    if accepts & _VALUE_TERMINALS and spec is not None:
+    if accepts & VALUE_TERMINALS and spec is not None:
         pending = _values(ctx, spec, entity, values, out)
     for name in _CONNECTIVES:
         if name in accepts and ctx.last != "IS":

@@ -75,8 +75,9 @@ class ZQLCompleter(Completer):
         self.values = values
         self.history = history
         self.commands = commands
-        #: whether the last answer included the "loading" entry
-        self.pending = False
+        #: the text of the last request whose values were still loading (else None): when they
+        #: arrive the shell reopens the menu if the text is unchanged
+        self.pending_for: str | None = None
 
     def get_completions(self, document: Document,
                         complete_event: CompleteEvent | None) -> Iterator[Completion]:
@@ -84,8 +85,8 @@ class ZQLCompleter(Completer):
         text, cursor = document.text, document.cursor_position
         before = text[:cursor]
         stripped = before.lstrip()
+        self.pending_for = None
         if stripped.startswith("\\"):
-            self.pending = False
             if self.commands is not None:
                 yield from self.commands(before)
             return
@@ -94,6 +95,7 @@ class ZQLCompleter(Completer):
         schema, entity = self.context()
         found = complete(text, cursor, schema=schema, entity=entity, values=self.values,
                          history=self.history)
-        self.pending = any(item.pending for item in found)
+        if any(item.pending for item in found):
+            self.pending_for = text
         for item in found:
             yield to_prompt_toolkit(item, text, cursor)

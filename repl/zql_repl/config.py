@@ -358,28 +358,31 @@ def resolve_credentials(
     if not where:
         return None
     name = p.name or "default"
+    chosen_auth = auth or p.auth or env.get("ZEPHYR_AUTH") or None
+    if chosen_auth is not None and chosen_auth not in _AUTH:
+        raise ConfigError(f"auth must be one of {', '.join(_AUTH)}, got {chosen_auth!r}")
+    wants_token = chosen_auth in (None, "bearer") and not (username and chosen_auth is None)
     secret: str | None = token
-    if secret is None and token_env:
+    if secret is None and token_env and wants_token:
         secret = _env(token_env, "token")
-    user = username or p.username or None
-    password: str | None = None
-    if password_env:
-        password = _env(password_env, "password")
-    if secret is None and user is None:
+    if secret is None and wants_token:
         if p.token_env:
             secret = _env(p.token_env, f"token of profile {name!r}")
         elif p.keyring:
             secret = _from_keyring(name)
-    if user is not None and password is None and p.password_env and not username:
-        password = _env(p.password_env, f"password of profile {name!r}")
-    if secret is None and user is None:
-        secret = env.get("ZEPHYR_TOKEN") or None
-        if secret is None and env.get("ZEPHYR_USERNAME"):
-            user = env["ZEPHYR_USERNAME"]
-            password = password or env.get("ZEPHYR_PASSWORD") or None
-    chosen_auth = auth or (p.auth or None)
-    if chosen_auth is not None and chosen_auth not in _AUTH:
-        raise ConfigError(f"auth must be one of {', '.join(_AUTH)}, got {chosen_auth!r}")
+        elif not p.username:
+            secret = env.get("ZEPHYR_TOKEN") or None
+    user: str | None = None
+    password: str | None = None
+    if secret is None and chosen_auth != "bearer":
+        user = username or p.username or env.get("ZEPHYR_USERNAME") or None
+        if user is not None:
+            if password_env:
+                password = _env(password_env, "password")
+            elif p.password_env:
+                password = _env(p.password_env, f"password of profile {name!r}")
+            else:
+                password = env.get("ZEPHYR_PASSWORD") or None
     return Credentials(where, token=secret, username=user, password=password, auth=chosen_auth)
 
 

@@ -80,7 +80,7 @@ class Connection:
         assert self.opener is not None
         try:
             opened = self.opener()
-        except BaseException as err:  # noqa: BLE001 - report any failure, stay usable offline
+        except BaseException as err:
             self.error = f"cannot connect: {short_reason(err)}"
             self.metadata.failed(short_reason(err))
             self._ready.set()
@@ -128,7 +128,7 @@ def _host(url: str) -> str:
     return parts.netloc or url
 
 
-def url_opener(credentials: Credentials, *, timeout: float = 30.0) -> Opener:
+def url_opener(credentials: Credentials, *, timeout: float = 60.0, verify: bool = True) -> Opener:
     """An opener for a real server; the client checks nothing until the first request.
 
     >>> url_opener(Credentials("https://zephyr.example.com/flex/html5", token="t")).__name__
@@ -140,7 +140,7 @@ def url_opener(credentials: Credentials, *, timeout: float = 30.0) -> Opener:
 
         client = ZephyrClient(credentials.url, token=credentials.token,
                               username=credentials.username, password=credentials.password,
-                              auth=credentials.auth, timeout=timeout)
+                              auth=credentials.auth, timeout=timeout, verify=verify)
         return Opened(client, _host(credentials.url), client.close)
 
     return open_url
@@ -159,8 +159,9 @@ def sandbox_opener(*, size: str = "small", seed: int = 1) -> Opener:
 
         sandbox = Sandbox(size=size, seed=seed)
         sandbox.__enter__()
+        url = sandbox.url or ""
         try:
-            client = ZephyrClient(sandbox.url, token=sandbox.token)
+            client = ZephyrClient(url, token=sandbox.token)
         except BaseException:
             sandbox.__exit__(None, None, None)
             raise
@@ -171,7 +172,7 @@ def sandbox_opener(*, size: str = "small", seed: int = 1) -> Opener:
             finally:
                 sandbox.__exit__(None, None, None)
 
-        return Opened(client, f"sandbox {_host(sandbox.url)}", close,
-                      notes=(f"sandbox running at {sandbox.url} (user {sandbox.username})",))
+        return Opened(client, f"sandbox {_host(url)}", close,
+                      notes=(f"sandbox running at {url} (user {sandbox.username})",))
 
     return open_sandbox

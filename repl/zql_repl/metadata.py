@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 from zql.schema import FieldSpec, Schema
 
-__all__ = ["MetadataClient", "Metadata", "Snapshot", "names_of", "short_reason"]
+__all__ = ["Metadata", "MetadataClient", "Snapshot", "names_of", "short_reason"]
 
 #: Longest value list kept per field; a longer answer is asked again per typed prefix.
 VALUE_CAP = 500
@@ -33,14 +33,14 @@ VALUE_CAP = 500
 class MetadataClient(Protocol):
     """What the metadata loader needs from :class:`zql.client.ZephyrClient`."""
 
-    def schema(self) -> Schema: ...  # noqa: D102
+    def schema(self) -> Schema: ...
 
-    def suggest(self, field: str, prefix: str = "", *, entity: str = "testcase",  # noqa: D102
+    def suggest(self, field: str, prefix: str = "", *, entity: str = "testcase",
                 release: Any = None) -> Sequence[str]: ...
 
-    def releases(self) -> Any: ...  # noqa: D102
+    def releases(self) -> Any: ...
 
-    def projects(self) -> Any: ...  # noqa: D102
+    def projects(self) -> Any: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +176,7 @@ class Metadata:
             whole = (self.release, entity, spec.name, "")
             if whole in self._values and len(self._values[whole]) < VALUE_CAP:
                 return self._values[whole]
-            key = whole if whole not in self._values else whole[:3] + (prefix.lower(),)
+            key = whole if whole not in self._values else (*whole[:3], prefix.lower())
             if key in self._values:
                 return self._values[key]
             if key in self._inflight:

@@ -16,6 +16,7 @@ for scripts.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -46,11 +47,9 @@ Flatten = Callable[[Item, str], Mapping[str, Any]]
 
 #: Columns a table shows first for each entity, when the flat rows have them.
 DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "testcase": ("id", "testcaseId", "name", "priority", "status", "release", "project",
-                 "folder", "tags", "tag", "automated", "creator"),
-    "requirement": ("id", "name", "priority", "release", "project", "tags", "tag", "creator"),
-    "execution": ("id", "testcaseId", "name", "status", "executedBy", "assignee", "cycle",
-                  "release", "project", "priority"),
+    "testcase": ("id", "name", "priority", "tags", "release", "project"),
+    "requirement": ("id", "name", "priority", "tags", "release", "project"),
+    "execution": ("id", "testcaseId", "name", "status", "executedBy", "cycle", "release"),
 }
 _MIN_WIDTH = 6
 _MAX_WIDTH = 60
@@ -307,10 +306,8 @@ class Sink:
     def close(self) -> None:
         """Flush, close what we opened and wait for the pager to be quit."""
         if self.own or self.process is not None:
-            try:
+            with contextlib.suppress(OSError):  # a quit pager: nothing left to flush
                 self.stream.close()
-            except (BrokenPipeError, OSError):
-                pass
         if self.process is not None:
             self.process.wait()
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from prompt_toolkit.application import Application
+from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.input import Input
 from prompt_toolkit.key_binding import KeyBindings
 from prompt_toolkit.layout import FormattedTextControl, Layout, Window
@@ -149,7 +150,7 @@ class _Fetch:
                 self.fetched += len(page.items)
                 self.events.put(("page", list(page.items), page.total))
             self.events.put(("done", None, results.total))
-        except BaseException as err:  # noqa: BLE001 - every failure becomes one line
+        except BaseException as err:
             if not self.cancel.is_set():
                 self.events.put(("error", err, None))
 
@@ -204,7 +205,7 @@ class SearchRunner:
         def _cancel(event: Any) -> None:
             event.app.exit(result=False)
 
-        def status() -> list[tuple[str, str]]:
+        def status() -> StyleAndTextTuples:
             waited = time.monotonic() - started
             what = "connecting" if fetch.state == "connecting" else "searching"
             rows = f" {fetch.fetched:,} rows so far," if fetch.fetched else ""
@@ -224,8 +225,10 @@ class SearchRunner:
                 app.exit(result=True)
                 return
 
-        finished = app.run(pre_run=lambda: app.create_background_task(watch()),
-                           handle_sigint=True)
+        def pre_run() -> None:
+            app.create_background_task(watch())
+
+        finished = app.run(pre_run=pre_run, handle_sigint=True)
         return got[0] if finished and got else _CANCELLED
 
     # ---- running
@@ -266,7 +269,7 @@ class SearchRunner:
                         outcome.error = f"cannot write {output_file}: {err.strerror or err}"
                         break
                     sink.write(renderer.begin(items))
-                else:
+                elif sink is not None:
                     sink.write(renderer.more(items))
                 assert sink is not None
                 outcome.rows += len(items)
@@ -279,7 +282,7 @@ class SearchRunner:
             outcome.cancelled = True
         finally:
             self.current = None
-            if sink is not None and renderer is not None:
+            if sink is not None and renderer is not None:  # close even after Ctrl-C
                 sink.write(renderer.end())
                 sink.close()
         outcome.elapsed = time.monotonic() - started

@@ -14,8 +14,9 @@ terminal; the shell calls it on every redraw.
 
 from __future__ import annotations
 
-from zql.errors import Diagnostic, Severity
+from prompt_toolkit.formatted_text import StyleAndTextTuples
 
+from zql.errors import Diagnostic, Severity
 from zql_repl.metadata import Snapshot
 from zql_repl.state import ShellState
 from zql_repl.validator import summary
@@ -27,8 +28,11 @@ _STATE_STYLE = {"connected": "ok", "loading": "busy", "connecting": "busy", "off
 
 
 def fragments(state: ShellState, snapshot: Snapshot, text: str,
-              diagnostic: Diagnostic | None) -> list[tuple[str, str]]:
+              diagnostic: Diagnostic | None, *, loading: bool = False) -> StyleAndTextTuples:
     """Toolbar fragments for the current settings, server state and text being typed.
+
+    ``loading`` says completion values for the text are on their way (a menu holding only
+    "loading" would be hidden by prompt_toolkit, so the toolbar says it).
 
     >>> from zql.errors import Span
     >>> from zql.schema import load_schema
@@ -37,7 +41,7 @@ def fragments(state: ShellState, snapshot: Snapshot, text: str,
     >>> frags[-1]
     ('class:bottom-toolbar.error', "1:10 error ZQL107: bare word 'Fail' is not a value ")
     """
-    out: list[tuple[str, str]] = [("class:bottom-toolbar.entity", f" {state.entity}")]
+    out: StyleAndTextTuples = [("class:bottom-toolbar.entity", f" {state.entity}")]
     if state.release:
         out += [_SEP, ("class:bottom-toolbar.release", f"release {state.release}")]
     if state.project:
@@ -47,6 +51,8 @@ def fragments(state: ShellState, snapshot: Snapshot, text: str,
     out += [_SEP, (f"class:bottom-toolbar.{style}", f"● {snapshot.label}{where}")]
     if state.output_file is not None:
         out += [_SEP, ("class:bottom-toolbar.release", f"next results → {state.output_file}")]
+    if loading:
+        out += [_SEP, ("class:bottom-toolbar.busy", "values loading…")]
     out.append(_SEP)
     if diagnostic is None:
         out.append(("class:bottom-toolbar.hint", "\\? help "))

@@ -102,7 +102,8 @@ class Linter:
         """The most important finding: the first error, else the first warning or note."""
         found = self.diagnostics(text)
         errors = [d for d in found if d.severity is Severity.ERROR]
-        return (errors or found or [None])[0]
+        ranked = errors or found
+        return ranked[0] if ranked else None
 
     def errors(self, text: str) -> list[Diagnostic]:
         """Only the error-level findings (the ones that block running the query)."""

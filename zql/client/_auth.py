@@ -158,18 +158,21 @@ class CookieAuth(httpx.Auth):
     # ---- the flow (one implementation for sync and async)
 
     def _flow(self, request: httpx.Request) -> _Flow:
+        relogin = True
         if self._cookie is None and not self._basic_only:
             outcome = yield from self._login(request, self._generation)
             if outcome is _Login.FAILED:
                 return  # the failed login answer is the final response
+            # A concurrent request's login just failed: do not try the password again.
+            relogin = self.logged_in or self._basic_only
         generation = self._generation
         self._authorize(request)
         response = yield request
         assert response is not None
-        if not is_unauthorized(response) or self._basic_only:
+        if not relogin or self._basic_only or not is_unauthorized(response):
             return
         outcome = yield from self._login(request, generation)
-        if outcome is _Login.FAILED:
+        if outcome is _Login.FAILED or not (self.logged_in or self._basic_only):
             return
         self._authorize(request)
         yield request  # replay once; whatever it gets is final

@@ -82,6 +82,8 @@ class ZQLServer(LanguageServer):
         self.client_error: str | None = None
         self.root: Path | None = None
         self.debounce = DEFAULT_DEBOUNCE
+        #: set by ``shutdown``: ``exit`` without it is an error exit, as the protocol says
+        self.shut_down = False
         self.documents: dict[str, _Document] = {}
         self._pending: dict[str, asyncio.Task[None]] = {}
         self._published: dict[str, int] = {}
@@ -353,6 +355,7 @@ def build_server() -> ZQLServer:
 
     @server.feature(lsp.SHUTDOWN)
     def shutdown(ls: ZQLServer, params: Any) -> None:
+        ls.shut_down = True
         for task in ls._pending.values():
             task.cancel()
         ls._worker.shutdown(wait=False, cancel_futures=True)
@@ -361,10 +364,11 @@ def build_server() -> ZQLServer:
 
 
 def main(log_file: str | None = None) -> int:
-    """Serve over stdin/stdout until the client says ``exit``."""
+    """Serve over stdin/stdout until the client says ``exit``; 1 if it never said
+    ``shutdown`` first (or the connection was lost)."""
     if log_file:
         logging.basicConfig(filename=log_file, level=logging.INFO,
                             format="%(asctime)s %(name)s %(levelname)s %(message)s")
     server = build_server()
     server.start_io()
-    return 0
+    return 0 if server.shut_down else 1

@@ -1,0 +1,347 @@
+"""The shell: a PromptSession wired to the engines, the connection and the commands.
+
+pgcli's shape, smaller: ``PromptSession(lexer=..., completer=ThreadedCompleter(
+DynamicCompleter(...)), validator=..., history=FileHistory(...), bottom_toolbar=...)``; the
+metadata loads in the background and is swapped in; Ctrl-C cancels the line or the search,
+Ctrl-D leaves. Everything the shell prints goes to ``out`` (the terminal, or a buffer in tests).
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from prompt_toolkit import PromptSession
+from prompt_toolkit.application import run_in_terminal
+from prompt_toolkit.completion import DynamicCompleter, ThreadedCompleter
+from prompt_toolkit.enums import DEFAULT_BUFFER, EditingMode
+from prompt_toolkit.filters import has_focus
+from prompt_toolkit.formatted_text import StyleAndTextTuples
+from prompt_toolkit.history import FileHistory, History, InMemoryHistory
+from prompt_toolkit.input import Input
+from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+from prompt_toolkit.output import Output
+from prompt_toolkit.styles import BaseStyle, Style, merge_styles, style_from_pygments_cls
+
+from zql.complete import History as CompletionHistory
+from zql.errors import Severity, render
+from zql.lint import lint
+from zql.schema import FieldSpec, Schema
+from zql_repl import commands
+from zql_repl.completer import ZQLCompleter
+from zql_repl.connection import Connection
+from zql_repl.lexer import ShellLexer
+from zql_repl.metadata import Metadata
+from zql_repl.named import NamedQueries
+from zql_repl.search import Request, SearchRunner
+from zql_repl.state import ShellState
+from zql_repl.toolbar import fragments
+from zql_repl.validator import Linter, ZQLValidator, is_query, needs_more
+
+__all__ = ["UI_STYLE", "SafeHistory", "Shell"]
+
+#: Styles of the shell's own parts (merged over the pygments style of the query text).
+UI_STYLE = {
+    "bottom-toolbar": "noreverse bg:#303030 #d0d0d0",
+    "bottom-toolbar.entity": "bold",
+    "bottom-toolbar.sep": "#808080",
+    "bottom-toolbar.ok": "#87d787",
+    "bottom-toolbar.busy": "#d7d787",
+    "bottom-toolbar.off": "#d78787",
+    "bottom-toolbar.error": "bold #ff8787",
+    "bottom-toolbar.warning": "#ffd787",
+    "bottom-toolbar.info": "#87afd7",
+    "bottom-toolbar.hint": "#a8a8a8",
+    "completion-menu.loading": "italic",
+    "command": "#5fafd7",
+    "search-status": "#a8a8a8",
+}
+_HISTORY_SEED = 1000  # most recent history entries that teach the completion ranking
+_VALUE_WAIT = 3.0  # seconds \schema FIELD waits for server values
+
+
+class SafeHistory(FileHistory):
+    """A history file that refuses any line containing one of the session's secrets.
+
+    >>> import tempfile, pathlib
+    >>> h = SafeHistory(str(pathlib.Path(tempfile.mkdtemp()) / "h"), secrets=("t0k3n",))
+    >>> h.store_string('name ~ "t0k3n"'); h.store_string('a = 1')
+    >>> list(h.load_history_strings())
+    ['a = 1']
+    """
+
+    def __init__(self, filename: str, *, secrets: Sequence[str] = ()) -> None:
+        super().__init__(filename)
+        self.secrets = tuple(s for s in secrets if s)
+
+    def store_string(self, string: str) -> None:
+        """Append ``string`` unless it contains a secret."""
+        if any(secret in string for secret in self.secrets):
+            return
+        super().store_string(string)
+
+
+class Shell:
+    """The interactive shell. ``input``/``output`` None means the real terminal."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        state: ShellState,
+        *,
+        named: NamedQueries,
+        history: History | None = None,
+        input: Input | None = None,
+        output: Output | None = None,
+        out: IO[str] | None = None,
+        vi: bool = False,
+        style: str = "default",
+        complete_while_typing: bool = True,
+    ) -> None:
+        self.connection = connection
+        self.metadata: Metadata = connection.metadata
+        self.state = state
+        self.named = named
+        self.out = out or sys.stdout
+        self.done = False
+        #: text put in the next prompt (``\e`` uses it)
+        self.next_text: str | None = None
+        self.complete_while_typing = complete_while_typing
+        self.linter = Linter(self._context)
+        self.ranking = CompletionHistory()
+        self.completer = ZQLCompleter(
+            self._context, values=self.metadata.values, history=self.ranking,
+            commands=lambda before: commands.complete_line(self, before))
+        self.history = history or InMemoryHistory()
+        self.session: PromptSession[str] = PromptSession(
+            message=self._message,
+            multiline=True,
+            prompt_continuation=self._continuation,
+            lexer=ShellLexer(),
+            completer=ThreadedCompleter(DynamicCompleter(lambda: self.completer)),
+            complete_while_typing=complete_while_typing,
+            validator=ZQLValidator(self.linter),
+            validate_while_typing=False,
+            history=self.history,
+            enable_history_search=False,
+            bottom_toolbar=self._toolbar,
+            key_bindings=self._key_bindings(),
+            vi_mode=vi,
+            style=_style(style),
+            enable_open_in_editor=True,
+            input=input,
+            output=output,
+            tempfile_suffix=".zql",
+        )
+        self.runner = SearchRunner(connection, self.out, input=input, output=output,
+                                   flatten=_flatten)
+        self.metadata.on_change = self._metadata_changed
+
+    # ---- what the engines see
+
+    @property
+    def schema(self) -> Schema:
+        """The schema in use: the server's once loaded, else the configured profile."""
+        return self.metadata.snapshot.schema
+
+    def _context(self) -> tuple[Schema, str]:
+        return self.metadata.snapshot.schema, self.state.entity
+
+    # ---- prompt pieces
+
+    def _message(self) -> str:
+        return f"{self.state.entity}> "
+
+    def _continuation(self, width: int, line_number: int, wrap_count: int) -> str:
+        return "." * (width - 2) + "> " if width > 2 else ""
+
+    def _toolbar(self) -> StyleAndTextTuples:
+        text = self.session.default_buffer.text
+        loading = self.completer.pending_for == text
+        return fragments(self.state, self.metadata.snapshot, text, self.linter.first(text),
+                         loading=loading)
+
+    def _key_bindings(self) -> KeyBindings:
+        kb = KeyBindings()
+        focused = has_focus(DEFAULT_BUFFER)
+
+        @kb.add("enter", filter=focused)
+        def _enter(event: KeyPressEvent) -> None:
+            buf = event.current_buffer
+            state = buf.complete_state
+            if state is not None and state.current_completion is not None:
+                buf.apply_completion(state.current_completion)
+                return
+            buf.cancel_completion()
+            text = buf.text
+            if is_query(text) and needs_more(text):
+                buf.insert_text("\n")
+                return
+            buf.validate_and_handle()
+            if buf.validation_error is not None:
+                errors = self.linter.errors(text)
+                shown = "\n".join(render(text, d) for d in errors[:3])
+                run_in_terminal(lambda: self.print(shown))
+
+        @kb.add("escape", "enter", filter=focused)
+        def _newline(event: KeyPressEvent) -> None:
+            event.current_buffer.insert_text("\n")
+
+        @kb.add("f4")
+        def _toggle_vi(event: KeyPressEvent) -> None:
+            app = event.app
+            app.editing_mode = (EditingMode.EMACS if app.editing_mode is EditingMode.VI
+                                else EditingMode.VI)
+
+        return kb
+
+    def _metadata_changed(self) -> None:
+        # Called from background threads: hand the work to the prompt's event loop.
+        app = self.session.app
+        loop = app.loop
+        if not app.is_running or loop is None or loop.is_closed():
+            return
+        loop.call_soon_threadsafe(self._refresh_view)
+
+    def _refresh_view(self) -> None:
+        app = self.session.app
+        buf = self.session.default_buffer
+        if self.completer.pending_for == buf.text and self.complete_while_typing:
+            buf.start_completion(select_first=False)
+        app.invalidate()
+
+    # ---- output
+
+    def print(self, text: str) -> None:
+        """Print one or more lines for the user."""
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    # ---- running
+
+    def run(self) -> int:
+        """Read and run lines until ``\\q`` or Ctrl-D; returns the exit code (0)."""
+        self.connection.start()
+        threading.Thread(target=self._learn_from_history, daemon=True,
+                         name="zql-history").start()
+        self.print("zql shell: type a query, Tab completes, \\? for help, Ctrl-D quits.")
+        noted = False
+        while not self.done:
+            if not noted and self.connection.opened is not None:
+                noted = True
+                for line in self.connection.opened.notes:
+                    self.print(line)
+            try:
+                text = self.session.prompt(default=self.next_text or "")
+            except KeyboardInterrupt:
+                continue
+            except EOFError:
+                break
+            self.next_text = None
+            self.handle(text)
+        return 0
+
+    def handle(self, text: str) -> None:
+        """Run one accepted line: a command, a quick search (``?``) or a query."""
+        stripped = text.strip()
+        if not stripped:
+            return
+        try:
+            if stripped.startswith("\\"):
+                commands.dispatch(self, stripped)
+            elif stripped.startswith("?"):
+                if not stripped[1:].strip():
+                    raise commands.CommandError("? needs some text to search for")
+                self.search(stripped[1:].strip(), quick=True)
+            else:
+                self.search(text)
+        except commands.CommandError as err:
+            self.print(str(err))
+        except KeyboardInterrupt:
+            self.print("cancelled")
+        except Exception as err:  # a bug must not end the session; say it in one line
+            first = (str(err).splitlines() or [""])[0]
+            self.print(f"error: {type(err).__name__}: {first}")
+
+    def search(self, text: str, *, quick: bool = False, entity: str | None = None) -> None:
+        """Validate (queries) and run a search, then print the count line."""
+        entity = entity or self.state.entity
+        if not quick:
+            errors = [d for d in lint(text, entity=entity, schema=self.schema)
+                      if d.severity is Severity.ERROR]
+            if errors:
+                self.print("\n".join(render(text, d) for d in errors[:3]))
+                return
+            self.state.last_query = text.strip()
+            self.ranking.record(text)
+        request = Request(text.strip(), entity, quick=quick, release=self.state.release_param,
+                          project=self.state.project_param, order_by=self.state.order_by,
+                          ascending=self.state.ascending, page_size=self.state.page_size,
+                          limit=self.state.limit_param)
+        size = self.session.output.get_size()
+        target, self.state.output_file = self.state.output_file, None
+        outcome = self.runner.run(request, fmt=self.state.format, pager=self.state.pager,
+                                  output_file=target, width=size.columns, height=size.rows)
+        if outcome.error is not None:
+            self.print(outcome.error)
+            return
+        if outcome.rows == 0 and not outcome.cancelled and target is None:
+            self.print("(no matches" + (f", {outcome.elapsed:.2f} s)" if self.state.timing
+                                        else ")"))
+            return
+        self.print(outcome.summary(entity, timing=self.state.timing, limit=self.state.limit))
+
+    def wait_values(self, spec: FieldSpec) -> Sequence[str] | None:
+        """Server values of a field, waiting a little for them (``\\schema FIELD``)."""
+        deadline = time.monotonic() + _VALUE_WAIT
+        while True:
+            found = self.metadata.values(self.state.entity, spec, "")
+            if found is not None or time.monotonic() > deadline:
+                return found
+            time.sleep(0.05)
+
+    def close(self) -> None:
+        """Close the connection (and the sandbox, if the shell started one)."""
+        self.connection.close()
+
+    # ---- background
+
+    def _learn_from_history(self) -> None:
+        # Past queries teach the completion ranking; done off the main thread (parsing).
+        try:
+            strings = list(self.history.load_history_strings())[:_HISTORY_SEED]
+        except OSError:
+            return
+        for text in reversed(strings):
+            if is_query(text):
+                self.ranking.record(text)
+
+
+def _flatten(item: Any, entity: str) -> Any:
+    from zql.client import flatten
+
+    return flatten(item, entity)
+
+
+def _style(name: str) -> BaseStyle:
+    from pygments.styles import get_style_by_name  # type: ignore[import-untyped]
+    from pygments.util import ClassNotFound  # type: ignore[import-untyped]
+
+    try:
+        base = style_from_pygments_cls(get_style_by_name(name))
+    except ClassNotFound:
+        base = style_from_pygments_cls(get_style_by_name("default"))
+    return merge_styles([base, Style.from_dict(UI_STYLE)])
+
+
+def history_path(configured: str, data: Path) -> Path:
+    """Where the history file lives: the configured path, else ``data/history``.
+
+    >>> history_path("", Path("/d")), history_path("~/h", Path("/d")).name
+    (PosixPath('/d/history'), 'h')
+    """
+    return Path(configured).expanduser() if configured else data / "history"

@@ -1,0 +1,118 @@
+"""Fixtures and helpers shared by the client tests: one sandbox per test module, reset per test.
+
+Import the fixtures into a test module with ``from tests.client_support import sandbox, sb``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from zql.sandbox import Sandbox
+
+#: Distinctive credentials, so a leak is easy to spot in any output.
+TOKEN = "tok-Zq9xSECRETtoken-7731"
+USER = "alice"
+PASSWORD = "pw-Qm4SECRETpass-0925"
+SECRETS = (TOKEN, PASSWORD)
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    """One small sandbox for the whole test module."""
+    with Sandbox(size="small", seed=1, token=TOKEN, user=(USER, PASSWORD)) as running:
+        yield running
+
+
+def reset(sb: Sandbox) -> None:
+    """Back to defaults: no faults, no latency, no quirks, the default page cap."""
+    control = sb.control
+    control.page_cap = 500
+    control.quirks = False
+    control.latency_ms = 0
+    control.fail_rate = 0.0
+    while control.take_fault() is not None:
+        pass
+    control.expire_sessions()
+
+
+@pytest.fixture
+def sb(sandbox: Sandbox) -> Iterator[Sandbox]:
+    """The module's sandbox, reset before and after the test."""
+    reset(sandbox)
+    yield sandbox
+    reset(sandbox)
+
+
+def searches(sb: Sandbox, since: int = 0) -> list[dict[str, str]]:
+    """The query parameters of every search request the sandbox saw after ``since``."""
+    from urllib.parse import parse_qsl
+
+    return [dict(parse_qsl(query)) for method, path, query in sb.control.requests[since:]
+            if path.endswith("/advancesearch")]
+
+
+class Sleeps(list[float]):
+    """A ``sleep`` that records instead of waiting (sync and async flavours)."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+    async def asleep(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+class OddServer:
+    """A tiny real HTTP server answering every request with one canned response, for what the
+    sandbox never does (an HTML page, a redirect, a body that is not JSON).
+
+    ``with OddServer(200, b"<html>", "text/html") as url: ...``
+    """
+
+    def __init__(self, status: int, body: bytes, content_type: str = "application/json",
+                 headers: dict[str, str] | None = None) -> None:
+        import http.server
+        import threading
+
+        answer = (status, body, content_type, headers or {})
+        self.paths: list[str] = []
+        paths = self.paths
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                paths.append(self.path)
+                status, body, kind, extra = answer
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                for key, value in extra.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = do_DELETE = _answer
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass  # keep test output clean
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+
+def closed_port() -> int:
+    """A loopback port with nothing listening (connections are refused)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -1,0 +1,222 @@
+"""The language server's engine and its adapter, driven in-process (no editor, no pipes)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from lsprotocol import types as lsp
+
+from zql import _grammar
+from zql.config import Settings
+from zql.errors import Span
+from zql.highlight import TOKEN_KINDS
+from zql.lsp.analysis import Analyzer, document_path, minimal_edit, segment_at, segments
+from zql.lsp.hover import EXPLANATIONS
+from zql.lsp.server import TOKEN_TYPES, ZQLServer
+
+FILE_200 = ";\n".join(f'priority = "P{i % 4}" and name ~ "login {i}" or tag = "t{i}"'
+                      for i in range(200))
+
+
+def test_an_edit_relints_only_the_query_it_touched() -> None:
+    analyzer = Analyzer()
+    before = analyzer.diagnostics(FILE_200, Settings())
+    assert analyzer.stats == {"hits": 0, "misses": 200}
+    at = FILE_200.index('"login 150"')
+    edited = FILE_200[:at] + '"login 150x"' + FILE_200[at + len('"login 150"'):]
+    after = analyzer.diagnostics(edited, Settings())
+    assert analyzer.stats == {"hits": 199, "misses": 201}
+    assert len(after) == len(before) == 200  # ZQL301 (mixed and/or) once per query
+    # Cached results are moved to where their query now starts.
+    assert [d.span.start + (d.span.start > at) for d in before] == [d.span.start for d in after]
+
+
+@pytest.mark.parametrize("settings", [Settings(entity="execution"), Settings(schema="ze6"),
+                                      Settings(ignore=("ZQL3",)), Settings(select=("ZQL2",))])
+def test_other_settings_are_other_cache_entries(settings: Settings) -> None:
+    analyzer = Analyzer()
+    analyzer.diagnostics('prority = "x"', Settings())
+    analyzer.diagnostics('prority = "x"', settings)
+    assert analyzer.stats["misses"] == 2
+
+
+def test_an_edited_schema_file_is_picked_up(tmp_path: Path) -> None:
+    schema = tmp_path / "s.json"
+    schema.write_text(json.dumps({"entities": {"testcase": [
+        {"name": "alpha", "type": "string", "operators": ["="]}]}}))
+    analyzer = Analyzer()
+    settings = Settings(schema=str(schema))
+    assert analyzer.diagnostics('alpha = "x"', settings) == []
+    schema.write_text(json.dumps({"entities": {"testcase": [
+        {"name": "beta", "type": "string", "operators": ["="]}]}}))
+    os.utime(schema, ns=(1, 1))  # a different mtime even on coarse file systems
+    assert [d.code for d in analyzer.diagnostics('alpha = "x"', settings)] == ["ZQL201"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("", [(0, 0)]),
+    ("a = 1;", [(0, 5), (6, 6)]),
+    ('a = ";";b', [(0, 7), (8, 9)]),
+    ("# x;y\na", [(0, 7)]),
+    (";;", [(0, 0), (1, 1), (2, 2)]),
+    ('a = "open;b', [(0, 11)]),  # an unterminated string runs to the line's end
+])
+def test_segments(text: str, expected: list[tuple[int, int]]) -> None:
+    assert list(segments(text)) == expected
+
+
+@pytest.mark.parametrize(("offset", "expected"), [(0, (0, 5)), (5, (0, 5)), (6, (6, 6)),
+                                                  (7, (7, 12))])
+def test_segment_at(offset: int, expected: tuple[int, int]) -> None:
+    assert segment_at("a = 1;;b = 2", offset) == expected
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("abc", "abc", None),
+    ("abc", "abXc", (2, 2, "X")),
+    ("aXbc", "abc", (1, 2, "")),
+    ("aaa", "aaaa", (3, 3, "a")),
+    ("", "x", (0, 0, "x")),
+])
+def test_minimal_edit(old: str, new: str, expected: tuple[int, int, str] | None) -> None:
+    edit = minimal_edit(old, new)
+    assert (None if edit is None else (edit.span.start, edit.span.end, edit.new_text)) \
+        == expected
+    if edit is not None:
+        assert edit.apply(old) == new
+
+
+def test_completion_in_a_later_query_has_file_offsets() -> None:
+    text = 'name ~ "x";\n# c\nstatus = "F'
+    found = Analyzer().completions(text, len(text), Settings(entity="execution"))
+    assert [(c.text, c.start, c.end) for c in found] == [('"Fail"', len(text) - 2, len(text))]
+
+
+@pytest.mark.parametrize(("text", "needle", "fragments"), [
+    ('altid ~ "x"', "altid", ["**altId**", "canonical spelling is `altId`"]),
+    ("treeid = 5", "treeid", ["API-only"]),
+    ('tag = "x"', "tag", ["Holds several values"]),
+    ('testcaseId = 1', "testcaseId", ["Called `id` in ze6"]),
+    ('id = 1', "id", ["`testcaseId`"]),
+    ('prority = "x"', "prority", ["Did you mean `priority`?"]),
+    ('notes ~ "x"', "notes", ["A field of execution."]),
+    ('name = "x"', "=", ["`name` does not allow `=`"]),
+    ('x is not empty', "not", ["must not match"]),
+    ('x is empty', "empty", ["no value"]),
+    ('a = 1 or b = 2', "or", ["either side"]),
+])
+def test_hover_texts(text: str, needle: str, fragments: list[str]) -> None:
+    schema = "ze6" if needle == "treeid" else None
+    found = Analyzer().hover(text, text.index(needle), Settings(schema=schema))
+    assert found is not None
+    markdown, span = found
+    assert span == Span(text.index(needle), text.index(needle) + len(needle))
+    for fragment in fragments:
+        assert fragment in markdown
+
+
+@pytest.mark.parametrize(("text", "offset"), [('a = "x"', 5), ("a = 12", 5), ("# c\na = 1", 1),
+                                              ("a = Fail", 5), ("a =  1", 4)])
+def test_no_hover_on_values_comments_and_space(text: str, offset: int) -> None:
+    assert Analyzer().hover(text, offset, Settings()) is None
+
+
+def test_every_keyword_and_operator_is_explained() -> None:
+    vocab = _grammar.vocabulary()
+    assert set(vocab.keywords) | set(vocab.symbols) == set(EXPLANATIONS)
+
+
+def test_every_token_kind_has_a_semantic_type_or_stays_plain() -> None:
+    plain = {_grammar.PUNCT, _grammar.WS, _grammar.ERROR}
+    assert set(TOKEN_TYPES) == set(TOKEN_KINDS) - plain
+
+
+@pytest.mark.parametrize(("only", "kinds"), [
+    (None, ["quickfix", "quickfix", "source.fixAll"]),
+    (("quickfix",), ["quickfix", "quickfix"]),
+    (("source",), ["source.fixAll"]),
+    (("refactor",), []),
+])
+def test_actions_respect_only(only: tuple[str, ...] | None, kinds: list[str]) -> None:
+    text = 'priority in ("P1") AND tag = "a"'
+    actions = Analyzer().actions(text, Settings(), Span(0, len(text)), only)
+    assert [a.kind for a in actions] == kinds
+
+
+def test_no_fix_all_when_nothing_is_fixable() -> None:
+    assert Analyzer().actions('notes ~ "x"', Settings(), Span(0, 1)) == []
+
+
+@pytest.mark.parametrize(("uri", "expected"), [
+    ("file:///tmp/a%20b.zql", Path("/tmp/a b.zql")),
+    ("file:///srv/%ED%95%9C.zql", Path("/srv/한.zql")),
+    ("untitled:Untitled-1", None),
+    ("https://example.invalid/a.zql", None),
+])
+def test_document_path(uri: str, expected: Path | None) -> None:
+    assert document_path(uri) == expected
+
+
+class _Recording(ZQLServer):
+    def __init__(self) -> None:
+        super().__init__()
+        self.published: list[lsp.PublishDiagnosticsParams] = []
+
+    def text_document_publish_diagnostics(self, params: lsp.PublishDiagnosticsParams) -> None:
+        self.published.append(params)
+
+
+def test_a_result_for_an_older_version_is_dropped() -> None:
+    server = _Recording()
+    uri = "untitled:race.zql"
+    server.documents.clear()
+    server.apply_change(uri, 1, [lsp.TextDocumentContentChangeWholeDocument(text="prority = 1")])
+    gate = threading.Event()
+
+    async def scenario() -> None:
+        # Hold the lint worker so the first lint is still running when the text changes.
+        blocker = asyncio.get_running_loop().run_in_executor(server._worker, gate.wait)
+        first = asyncio.create_task(server._lint(uri, 0))
+        await asyncio.sleep(0.01)
+        server.apply_change(uri, 2, [lsp.TextDocumentContentChangeWholeDocument(
+            text='name ~ "x" AND name ~ "y"')])
+        second = asyncio.create_task(server._lint(uri, 0))
+        await asyncio.sleep(0.01)
+        gate.set()
+        await asyncio.gather(blocker, first, second)
+
+    asyncio.run(scenario())
+    server._worker.shutdown()
+    assert [(p.version, [d.code for d in p.diagnostics]) for p in server.published] == [
+        (2, ["ZQL302"])]
+
+
+def test_incremental_changes_use_the_negotiated_encoding() -> None:
+    server = ZQLServer()
+    uri = "untitled:inc.zql"
+    server.apply_change(uri, 1, [lsp.TextDocumentContentChangeWholeDocument(
+        text="# a\u2028😀\nx = Fail")])
+    # U+2028 is not a line break: line 1 is "x = Fail"; in UTF-16 the emoji is two units.
+    server.apply_change(uri, 2, [
+        lsp.TextDocumentContentChangePartial(
+            range=lsp.Range(lsp.Position(1, 4), lsp.Position(1, 8)), text='"Fail"'),
+        lsp.TextDocumentContentChangePartial(
+            range=lsp.Range(lsp.Position(0, 4), lsp.Position(0, 6)), text="🎉"),
+    ])
+    assert server.documents[uri].text == '# a\u2028🎉\nx = "Fail"'
+    server._worker.shutdown()
+
+
+def test_the_library_never_imports_pygls() -> None:
+    code = ("import sys, zql, zql.config, zql.sarif, zql.cli, zql.cli.lint, zql.cli.lsp, "
+            "zql.lsp.analysis, zql.lsp.positions, zql.lsp.hover; "
+            "zql.cli.build_parser(); "
+            "sys.exit(any(m.startswith(('pygls', 'lsprotocol')) for m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -1,0 +1,117 @@
+"""Connection options shared by the commands that talk to a server (``search``, ``shell``).
+
+Secrets never travel as argument values (they would land in shell history and ``ps``): the
+token and password are read from environment variables, whose *names* can be changed, and a
+missing password is prompted for when a terminal is attached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import getpass
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
+
+from zql.cli._inputs import UsageError
+
+if TYPE_CHECKING:
+    from zql.client import ZephyrClient
+
+__all__ = ["add_connection_arguments", "connect"]
+
+
+def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--url``, ``--username``, ``--auth``, ``--token-env``, ``--password-env``, ``--timeout``,
+    ``--insecure`` and ``--sandbox``.
+
+    >>> p = argparse.ArgumentParser(); add_connection_arguments(p)
+    >>> p.parse_args(["--url", "https://z"]).token_env
+    'ZEPHYR_TOKEN'
+    """
+    group = parser.add_argument_group(
+        "connection", "Defaults come from ZEPHYR_URL, ZEPHYR_TOKEN, ZEPHYR_USERNAME, "
+        "ZEPHYR_PASSWORD and ZEPHYR_AUTH. A token means Bearer auth; a username means a "
+        "session cookie. Secrets are read from the environment (or prompted for), never "
+        "from arguments.")
+    group.add_argument("--url", metavar="URL",
+                       help="Zephyr server address (the web-UI address works too)")
+    group.add_argument("--username", metavar="NAME", help="user for Basic/cookie auth")
+    group.add_argument("--auth", choices=("bearer", "basic", "cookie"),
+                       help="how to authenticate (default: from the credentials given)")
+    group.add_argument("--token-env", metavar="VAR", default="ZEPHYR_TOKEN",
+                       help="environment variable holding the API token (default ZEPHYR_TOKEN)")
+    group.add_argument("--password-env", metavar="VAR", default="ZEPHYR_PASSWORD",
+                       help="environment variable holding the password (default "
+                       "ZEPHYR_PASSWORD; prompted for when unset and a terminal is attached)")
+    group.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
+                       help="per-request timeout (default 60)")
+    group.add_argument("--insecure", action="store_true",
+                       help="do not verify the server's TLS certificate")
+    group.add_argument("--sandbox", action="store_true",
+                       help="start the bundled sandbox server and use it (for trying things)")
+
+
+@contextlib.contextmanager
+def connect(args: argparse.Namespace,
+            environ: Mapping[str, str] | None = None) -> Iterator[ZephyrClient]:
+    """A client for the options in ``args`` and ``environ`` (default ``os.environ``); with
+    ``--sandbox`` a sandbox is started and stopped with it.
+
+    Raises :class:`~zql.cli._inputs.UsageError` when no server or credentials are given.
+
+    >>> ns = argparse.Namespace(url=None, username=None, auth=None, token_env="ZEPHYR_TOKEN",
+    ...     password_env="ZEPHYR_PASSWORD", timeout=5.0, insecure=False, sandbox=False)
+    >>> with connect(ns, {"ZEPHYR_TOKEN": "t"}):
+    ...     pass
+    Traceback (most recent call last):
+      ...
+    zql.cli._inputs.UsageError: no server: pass --url or set ZEPHYR_URL (or try --sandbox)
+    """
+    from zql.client import ZephyrClient
+
+    if args.sandbox:
+        from zql.sandbox import Sandbox, SandboxError
+
+        try:
+            sandbox = Sandbox(size="small", seed=1).start()
+        except SandboxError as err:
+            raise UsageError(f"cannot start the sandbox: {err}") from None
+        try:
+            with ZephyrClient(sandbox.url or "", token=sandbox.token,
+                              timeout=args.timeout) as client:
+                yield client
+        finally:
+            sandbox.stop()
+        return
+    env = os.environ if environ is None else environ
+    url = args.url or env.get("ZEPHYR_URL")
+    if not url:
+        raise UsageError("no server: pass --url or set ZEPHYR_URL (or try --sandbox)")
+    token = env.get(args.token_env) or None
+    username = args.username or env.get("ZEPHYR_USERNAME") or None
+    password = env.get(args.password_env) or None
+    auth = args.auth or env.get("ZEPHYR_AUTH") or None
+    if auth == "bearer":
+        username = None
+    elif auth in ("basic", "cookie") or (username and not token):
+        token = None
+        if username and not password:
+            password = _prompt_password(username, args.password_env)
+    if not token and not username:
+        raise UsageError(f"no credentials: set {args.token_env} (API token) or give --username "
+                         f"and set {args.password_env}")
+    with ZephyrClient(url, token=token, username=username, password=password, auth=auth,
+                      timeout=args.timeout, verify=not args.insecure) as client:
+        yield client
+
+
+def _prompt_password(username: str, variable: str) -> str:
+    if not sys.stdin.isatty():
+        raise UsageError(f"no password for {username}: set {variable}")
+    try:
+        return getpass.getpass(f"Zephyr password for {username}: ")
+    except EOFError:
+        raise UsageError(f"no password for {username}: set {variable}") from None

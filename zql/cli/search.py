@@ -1,0 +1,179 @@
+"""``zql search``: run a ZQL (or quick) search against a Zephyr server and stream the rows.
+
+Rows are written as they arrive (one page in memory at a time) and flushed page by page, so
+a Ctrl-C keeps everything written so far; the command then says how many rows that was.
+Exit codes: 0 results (even none), 1 query or server error, 2 usage, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from collections.abc import Iterator
+from typing import IO, Any
+
+from zql.cli._connect import add_connection_arguments, connect
+from zql.cli._inputs import UsageError
+
+__all__ = ["register", "run"]
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``search`` subcommand."""
+    parser = subparsers.add_parser(
+        "search", help="search a Zephyr server with ZQL and export the results",
+        description="Validate a ZQL query locally, then page through the server's results and "
+        "write them as a table, JSON, JSON lines or CSV. Rows stream (constant memory); a "
+        "progress bar shows on stderr when rows go to a file or a pipe; Ctrl-C stops and keeps "
+        "the rows written so far. Table and CSV show flat columns; JSON and JSON lines keep "
+        "the server's items as they are.",
+        epilog="examples:\n"
+        "  zql search --sandbox 'status = \"Fail\"' --entity execution --limit 5\n"
+        "  ZEPHYR_URL=https://zephyr.example.com ZEPHYR_TOKEN=… \\\n"
+        "    zql search 'priority in (\"Critical\", \"High\")' --release \"Atlas 4.0\" "
+        "--format csv -o hits.csv",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("query", metavar="QUERY",
+                        help="ZQL text (or free text with --quick); - reads it from stdin")
+    parser.add_argument("--entity", default="testcase",
+                        help="testcase (default), requirement or execution")
+    parser.add_argument("--release", metavar="R", help="release id or name")
+    parser.add_argument("--project", metavar="P", help="project id or name")
+    parser.add_argument("--order", metavar="FIELD", help="sort by this field")
+    parser.add_argument("--desc", action="store_true", help="sort descending")
+    parser.add_argument("--limit", type=_count, metavar="N", help="stop after N rows")
+    parser.add_argument("--page-size", type=_positive, default=100, metavar="N",
+                        help="rows asked for per request (default 100; servers may cap it)")
+    parser.add_argument("--format", choices=("table", "json", "jsonl", "csv"), default="table",
+                        help="output format (default table)")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write rows to FILE, not stdout")
+    parser.add_argument("--quick", action="store_true", help="free-text quick search, not ZQL")
+    parser.add_argument("--no-validate", dest="validate", action="store_false",
+                        help="send the query as typed, without local checks")
+    bar = parser.add_mutually_exclusive_group()
+    bar.add_argument("--progress", dest="progress", action="store_const", const="always",
+                     default="auto", help="always report progress on stderr")
+    bar.add_argument("--no-progress", dest="progress", action="store_const", const="never",
+                     help="never report progress")
+    add_connection_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, not {value}")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, not {value}")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    """Search and write; see the module docstring for exit codes."""
+    from zql.client import ConfigurationError, ZephyrError, ZQLValidationError
+    from zql.errors import ZQLError, ZQLSyntaxError
+    from zql.schema import Schema, SchemaError
+
+    query = sys.stdin.read() if args.query == "-" else args.query
+    try:
+        entity = Schema.entity_name(args.entity)
+    except SchemaError as err:
+        print(f"zql search: {err}", file=sys.stderr)
+        return 2
+    written = _Count()
+    try:
+        with connect(args) as client:
+            options: dict[str, Any] = {
+                "entity": entity, "release": args.release, "project": args.project,
+                "order_by": args.order, "ascending": not args.desc,
+                "page_size": args.page_size, "limit": args.limit}
+            if args.quick:
+                results = client.quick_search(query, **options)
+            else:
+                if args.validate:
+                    # Validate against the server's own fields (custom ones too) before sending.
+                    client.schema()
+                results = client.search(query, validate=args.validate, **options)
+            with _open_output(args.output, args.format) as out:
+                _export(results, out, args, entity, written)
+    except UsageError as err:
+        print(f"zql search: {err}", file=sys.stderr)
+        return 2
+    except (ZQLSyntaxError, ZQLValidationError) as err:
+        print(str(err), file=sys.stderr)
+        return 1
+    except ConfigurationError as err:
+        print(f"zql search: {err}", file=sys.stderr)
+        return 2
+    except (ZephyrError, ZQLError) as err:
+        print(f"zql search: {err}", file=sys.stderr)
+        if written.rows:
+            print(f"zql search: {written.rows} rows written before the error{_to(args)}",
+                  file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"zql search: interrupted; {written.rows} rows written{_to(args)}",
+              file=sys.stderr)
+        return 130
+    if args.output:
+        total = f" of {written.total}" if written.total is not None else ""
+        print(f"zql search: {written.rows}{total} rows written{_to(args)}", file=sys.stderr)
+    return 0
+
+
+class _Count:
+    rows = 0
+    total: int | None = None
+
+
+def _to(args: argparse.Namespace) -> str:
+    return f" to {args.output}" if args.output else ""
+
+
+@contextlib.contextmanager
+def _open_output(path: str | None, fmt: str) -> Iterator[IO[str]]:
+    if path is None or path == "-":
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    try:
+        handle = open(path, "w", encoding="utf-8", newline="" if fmt == "csv" else None)  # noqa: SIM115
+    except OSError as err:
+        raise UsageError(f"cannot write {path}: {err.strerror or err}") from None
+    with handle:
+        yield handle
+
+
+def _export(results: Any, out: IO[str], args: argparse.Namespace, entity: str,
+            written: _Count) -> None:
+    from zql.cli._output import make_progress, make_writer
+
+    to_terminal = out is sys.stdout and sys.stdout.isatty()
+    progress = make_progress(args.progress, to_terminal=to_terminal,
+                             title=f"zql search ({entity})")
+    writer = make_writer(args.format, out, entity)
+    try:
+        for page in results.pages():
+            if page.total is not None:
+                written.total = page.total if args.limit is None else min(page.total, args.limit)
+            for item in page.items:
+                writer.write(item)
+                written.rows += 1
+            out.flush()  # an interrupted export keeps every page written so far
+            progress.update(written.rows, written.total)
+    except BaseException:
+        if written.rows:
+            writer.close()  # e.g. close the JSON array: what was written stays usable
+        raise
+    else:
+        writer.close()
+    finally:
+        out.flush()
+        progress.close()

@@ -1,0 +1,60 @@
+"""``zql shell``: the interactive ZQL shell (the ``zql_repl`` package), pgcli-style.
+
+Only argument parsing lives here; the shell is imported when the command runs, so ``zql lint``
+never pays for prompt_toolkit. Nothing remote happens before the first prompt: the server (or
+the ``--sandbox``) is connected in the background.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from zql.cli._connect import add_connection_arguments
+
+__all__ = ["register", "run"]
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``shell`` subcommand."""
+    parser = subparsers.add_parser(
+        "shell", help="interactive shell with highlighting, completion and search",
+        description="An interactive ZQL shell: highlighting, completion of fields, operators "
+        "and server values, validation as you type, and searches shown as tables. Settings and "
+        "server profiles live in $XDG_CONFIG_HOME/zql/config.toml (written, fully commented, "
+        "on the first run). Type \\? in the shell for its commands.",
+        epilog="examples:\n"
+        "  zql shell --sandbox                      # try it against the bundled sandbox\n"
+        "  zql shell --profile work --entity execution\n"
+        "  ZEPHYR_TOKEN=… zql shell --url https://zephyr.example.com",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--profile", metavar="NAME", help="a [profiles.NAME] of the config file")
+    parser.add_argument("--token", metavar="TOKEN",
+                        help="API token (visible to other users in the process list: prefer "
+                        "--token-env or a profile)")
+    parser.add_argument("--entity", metavar="E", help="testcase, requirement or execution")
+    parser.add_argument("--release", metavar="R", help="release id or name to search in")
+    parser.add_argument("--project", metavar="P", help="project id or name to search in")
+    parser.add_argument("--schema", metavar="ze6|ze7|FILE",
+                        help="schema used until the server's loads (default from the config)")
+    parser.add_argument("--config", metavar="FILE",
+                        help="config file (default $XDG_CONFIG_HOME/zql/config.toml)")
+    parser.add_argument("--vi", action="store_true", help="vi key bindings")
+    add_connection_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start the shell; returns 0 when it is left, 2 for a usage or config problem."""
+    try:
+        from zql_repl.main import ShellError, start
+    except ImportError as err:  # pragma: no cover - a build without the repl package
+        print(f"zql shell: the shell is not installed ({err})", file=sys.stderr)
+        return 2
+    try:
+        return start(args)
+    except ShellError as err:
+        print(f"zql shell: {err}", file=sys.stderr)
+        return 2
