@@ -1,6 +1,7 @@
 """Fixtures and helpers shared by the client tests: one sandbox per test module, reset per test.
 
-Import the fixtures into a test module with ``from tests.client_support import sandbox, sb``.
+Import the fixtures into a test module with ``from tests.client_support import sandbox_fixture,
+sb_fixture``; they are named ``sandbox`` and ``sb`` in tests.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ PASSWORD = "pw-Qm4SECRETpass-0925"
 SECRETS = (TOKEN, PASSWORD)
 
 
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[Sandbox]:
+@pytest.fixture(scope="module", name="sandbox")
+def sandbox_fixture() -> Iterator[Sandbox]:
     """One small sandbox for the whole test module."""
     with Sandbox(size="small", seed=1, token=TOKEN, user=(USER, PASSWORD)) as running:
         yield running
@@ -37,8 +38,8 @@ def reset(sb: Sandbox) -> None:
     control.expire_sessions()
 
 
-@pytest.fixture
-def sb(sandbox: Sandbox) -> Iterator[Sandbox]:
+@pytest.fixture(name="sb")
+def sb_fixture(sandbox: Sandbox) -> Iterator[Sandbox]:
     """The module's sandbox, reset before and after the test."""
     reset(sandbox)
     yield sandbox
@@ -97,7 +98,8 @@ class OddServer:
                 pass  # keep test output clean
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
+                                       daemon=True)
 
     def __enter__(self) -> str:
         self.thread.start()

@@ -63,3 +63,22 @@ def test_web_ui_note_is_logged(caplog: pytest.LogCaptureFixture) -> None:
         assert client.base_url == "https://z.example.com/flex/services/rest/latest"
     assert [r.levelname for r in caplog.records] == ["WARNING"]
     assert "web-UI address" in caplog.records[0].getMessage()
+
+
+@pytest.mark.parametrize(("env", "kwargs", "expected"), [
+    ({"ZEPHYR_URL": "https://z", "ZEPHYR_TOKEN": "t0ken"}, {}, "auth=bearer>"),
+    ({"ZEPHYR_URL": "https://z", "ZEPHYR_USERNAME": "ann", "ZEPHYR_PASSWORD": "pw"}, {},
+     "auth=cookie user='ann'>"),
+    ({"ZEPHYR_URL": "https://z", "ZEPHYR_USERNAME": "ann", "ZEPHYR_PASSWORD": "pw",
+      "ZEPHYR_AUTH": "basic"}, {}, "auth=basic user='ann'>"),
+    ({"ZEPHYR_URL": "https://z", "ZEPHYR_TOKEN": ""}, {"token": "t0ken"}, "auth=bearer>"),
+    ({"ZEPHYR_TOKEN": "t0ken"}, {"base_url": "https://z"}, "auth=bearer>"),
+])
+def test_from_env(env: dict[str, str], kwargs: dict[str, str], expected: str) -> None:
+    with ZephyrClient.from_env(env, **kwargs) as client:
+        assert repr(client) == f"<ZephyrClient https://z/flex/services/rest/latest {expected}"
+
+
+def test_from_env_needs_a_url() -> None:
+    with pytest.raises(ConfigurationError, match="ZEPHYR_URL"):
+        ZephyrClient.from_env({"ZEPHYR_TOKEN": "t0ken"})

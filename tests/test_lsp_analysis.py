@@ -11,11 +11,15 @@ import threading
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from lsprotocol import types as lsp
 
 from zql import _grammar
 from zql.config import Settings
 from zql.errors import Span
+from zql.files import parse_file
 from zql.highlight import TOKEN_KINDS
 from zql.lsp.analysis import Analyzer, document_path, minimal_edit, segment_at, segments
 from zql.lsp.hover import EXPLANATIONS
@@ -70,6 +74,20 @@ def test_an_edited_schema_file_is_picked_up(tmp_path: Path) -> None:
 ])
 def test_segments(text: str, expected: list[tuple[int, int]]) -> None:
     assert list(segments(text)) == expected
+
+
+_PIECES = st.lists(st.sampled_from(
+    ['a = "x"', '"', "\\", ";", "#", "\n", " ", "\t", "\x01", "b", "and", '\\"', "1"]),
+    max_size=25).map("".join)
+
+
+@hypothesis_settings(max_examples=300)
+@given(_PIECES)
+def test_segments_split_exactly_like_parse_file(text: str) -> None:
+    whole = [(q.offset, q.body) for q in parse_file(text).queries]
+    pieces = [(start + q.offset, q.body) for start, end in segments(text)
+              for q in parse_file(text[start:end]).queries]
+    assert pieces == whole
 
 
 @pytest.mark.parametrize(("offset", "expected"), [(0, (0, 5)), (5, (0, 5)), (6, (6, 6)),

@@ -10,7 +10,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from zql.ast import And, Boolean, Clause, Empty, Node, Not, Number, Op, Or, Scalar, String, ValueList
+from zql.ast import (
+    And,
+    Boolean,
+    Clause,
+    Empty,
+    Node,
+    Not,
+    Number,
+    Op,
+    Or,
+    Scalar,
+    String,
+    ValueList,
+)
 from zql.format import format_node
 from zql.sandbox.model import column, sandbox_schema
 from zql.sandbox.reference import search_ids

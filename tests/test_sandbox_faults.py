@@ -195,18 +195,20 @@ def test_start_stop_leaves_no_threads_and_frees_the_port() -> None:
     sandbox = Sandbox()
     with sandbox:
         url = sandbox.url
-        assert url is not None and re.fullmatch(r"http://127\.0\.0\.1:\d+", url)
+        assert sandbox.running and re.fullmatch(r"http://127\.0\.0\.1:\d+", url)
         assert sandbox.api_url == url + "/flex/services/rest/latest"
     assert set(threading.enumerate()) <= before
-    assert sandbox.url is None
+    assert not sandbox.running
+    with pytest.raises(SandboxError, match="not running"):
+        sandbox.api_url  # noqa: B018
     with pytest.raises(httpx.ConnectError):
         httpx.get(url + "/flex/services/rest/latest/user")
     sandbox.stop()  # idempotent
 
 
 def test_port_in_use_is_a_clear_error(own: Sandbox) -> None:
-    port = int(own.url.rsplit(":", 1)[1]) if own.url else 0
-    with pytest.raises(SandboxError, match="cannot listen on 127.0.0.1"):
+    port = int(own.url.rsplit(":", 1)[1])
+    with pytest.raises(SandboxError, match=r"cannot listen on 127\.0\.0\.1"):
         Sandbox(port=port).start()
 
 

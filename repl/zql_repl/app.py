@@ -37,7 +37,7 @@ from zql_repl.connection import Connection
 from zql_repl.lexer import ShellLexer
 from zql_repl.metadata import Metadata
 from zql_repl.named import NamedQueries
-from zql_repl.search import Request, SearchRunner
+from zql_repl.search import Request, SearchRunner, seconds
 from zql_repl.state import ShellState
 from zql_repl.toolbar import fragments
 from zql_repl.validator import Linter, ZQLValidator, is_query, needs_more
@@ -62,6 +62,7 @@ UI_STYLE = {
 }
 _HISTORY_SEED = 1000  # most recent history entries that teach the completion ranking
 _VALUE_WAIT = 3.0  # seconds \schema FIELD waits for server values
+_SETTLE = 2.0  # seconds a cancelled search may take to finish its last request at exit
 
 
 class SafeHistory(FileHistory):
@@ -108,6 +109,7 @@ class Shell:
         self.named = named
         self.out = out or sys.stdout
         self.done = False
+        self._noted = False
         #: text put in the next prompt (``\e`` uses it)
         self.next_text: str | None = None
         self.complete_while_typing = complete_while_typing
@@ -210,9 +212,21 @@ class Shell:
     def _refresh_view(self) -> None:
         app = self.session.app
         buf = self.session.default_buffer
+        self._show_notes(app)
         if self.completer.pending_for == buf.text and self.complete_while_typing:
             buf.start_completion(select_first=False)
         app.invalidate()
+
+    def _show_notes(self, app: Any = None) -> None:
+        opened = self.connection.opened
+        if self._noted or opened is None:
+            return
+        self._noted = True
+        text = "\n".join(opened.notes)
+        if text and app is not None and app.is_running:
+            run_in_terminal(lambda: self.print(text))
+        elif text:
+            self.print(text)
 
     # ---- output
 
@@ -229,12 +243,8 @@ class Shell:
         threading.Thread(target=self._learn_from_history, daemon=True,
                          name="zql-history").start()
         self.print("zql shell: type a query, Tab completes, \\? for help, Ctrl-D quits.")
-        noted = False
         while not self.done:
-            if not noted and self.connection.opened is not None:
-                noted = True
-                for line in self.connection.opened.notes:
-                    self.print(line)
+            self._show_notes()
             try:
                 text = self.session.prompt(default=self.next_text or "")
             except KeyboardInterrupt:
@@ -290,7 +300,7 @@ class Shell:
             self.print(outcome.error)
             return
         if outcome.rows == 0 and not outcome.cancelled and target is None:
-            self.print("(no matches" + (f", {outcome.elapsed:.2f} s)" if self.state.timing
+            self.print("(no matches" + (f", {seconds(outcome.elapsed)})" if self.state.timing
                                         else ")"))
             return
         self.print(outcome.summary(entity, timing=self.state.timing, limit=self.state.limit))
@@ -306,6 +316,7 @@ class Shell:
 
     def close(self) -> None:
         """Close the connection (and the sandbox, if the shell started one)."""
+        self.runner.settle(_SETTLE)
         self.connection.close()
 
     # ---- background

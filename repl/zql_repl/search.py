@@ -30,7 +30,7 @@ from zql_repl.connection import Connection, NotConnected
 from zql_repl.output import Renderer, Sink, make_renderer, open_pager, pager_command
 from zql_repl.state import noun
 
-__all__ = ["Outcome", "Request", "SearchRunner", "error_line", "format_for_path"]
+__all__ = ["Outcome", "Request", "SearchRunner", "error_line", "format_for_path", "seconds"]
 
 _POLL = 0.05  # seconds between looks at the queue while waiting
 _SCREEN_MARGIN = 4  # lines kept free for the prompt and the count line
@@ -66,8 +66,8 @@ class Outcome:
     def summary(self, entity: str, *, timing: bool, limit: int | None) -> str:
         """The count line printed after the results.
 
-        >>> Outcome(3, 3, 0.25).summary("testcase", timing=True, limit=500)
-        '(3 test cases, 0.25 s)'
+        >>> Outcome(3, 3, 1.25).summary("testcase", timing=True, limit=500)
+        '(3 test cases, 1.25 s)'
         >>> Outcome(500, 1234, 1.5).summary("execution", timing=False, limit=500)
         '(500 of 1,234 executions shown: \\\\limit 500)'
         >>> Outcome(100, 1234, 1.0, cancelled=True).summary("execution", timing=False, limit=0)
@@ -85,8 +85,17 @@ class Outcome:
         if self.written_to is not None:
             parts.append(f"written to {self.written_to}")
         if timing:
-            parts.append(f"{self.elapsed:.2f} s")
+            parts.append(seconds(self.elapsed))
         return "(" + ", ".join(parts) + ")"
+
+
+def seconds(elapsed: float) -> str:
+    """A duration as people read it.
+
+    >>> seconds(0.0123), seconds(2.5)
+    ('12 ms', '2.50 s')
+    """
+    return f"{elapsed * 1000:.0f} ms" if elapsed < 1 else f"{elapsed:.2f} s"
 
 
 def error_line(err: BaseException) -> str:
@@ -127,9 +136,11 @@ class _Fetch:
     cancel: threading.Event = field(default_factory=threading.Event)
     state: str = "connecting"
     fetched: int = 0
+    thread: threading.Thread | None = None
 
     def start(self) -> None:
-        threading.Thread(target=self._run, daemon=True, name="zql-search").start()
+        self.thread = threading.Thread(target=self._run, daemon=True, name="zql-search")
+        self.thread.start()
 
     def _run(self) -> None:
         try:
@@ -175,6 +186,8 @@ class SearchRunner:
         self.flatten = flatten
         #: the search being run, if any (tests look at it to time a Ctrl-C)
         self.current: _Fetch | None = None
+        #: cancelled searches whose last request may still be on its way
+        self.abandoned: list[_Fetch] = []
 
     # ---- waiting
 
@@ -281,12 +294,23 @@ class SearchRunner:
             fetch.cancel.set()
             outcome.cancelled = True
         finally:
+            if fetch.cancel.is_set():
+                self.abandoned.append(fetch)
+            # The search's time, not the time spent reading it in the pager.
+            outcome.elapsed = time.monotonic() - started
             self.current = None
             if sink is not None and renderer is not None:  # close even after Ctrl-C
                 sink.write(renderer.end())
                 sink.close()
-        outcome.elapsed = time.monotonic() - started
         return outcome
+
+    def settle(self, timeout: float) -> None:
+        """Give cancelled searches up to ``timeout`` seconds to finish their last request."""
+        deadline = time.monotonic() + timeout
+        for fetch in self.abandoned:
+            if fetch.thread is not None:
+                fetch.thread.join(max(0.0, deadline - time.monotonic()))
+        self.abandoned = [f for f in self.abandoned if f.thread and f.thread.is_alive()]
 
     def _open(self, request: Request, fmt: str, pager: bool, output_file: Path | None,
               width: int, height: int, outcome: Outcome) -> tuple[Sink, Renderer]:

@@ -258,8 +258,11 @@ class BarProgress(Progress):
         self.bar.invalidate()
 
     def close(self) -> None:
-        """Take the bar down."""
-        self.counter.done = True
+        """Take the bar down (left where it stopped, if the export did not finish)."""
+        if self.counter.total is not None and self.counter.items_completed >= self.counter.total:
+            self.counter.done = True
+        else:
+            self.counter.stopped = True
         self.bar.__exit__()
 
 

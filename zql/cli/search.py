@@ -79,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
     """Search and write; see the module docstring for exit codes."""
     from zql.client import ConfigurationError, ZephyrError, ZQLValidationError
     from zql.errors import ZQLError, ZQLSyntaxError
+    from zql.parser import parse
     from zql.schema import Schema, SchemaError
 
     query = sys.stdin.read() if args.query == "-" else args.query
@@ -88,12 +89,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"zql search: {err}", file=sys.stderr)
         return 2
     written = _Count()
+    options: dict[str, Any] = {
+        "entity": entity, "release": args.release, "project": args.project,
+        "order_by": args.order, "ascending": not args.desc, "page_size": args.page_size,
+        "limit": args.limit}
     try:
-        with connect(args) as client:
-            options: dict[str, Any] = {
-                "entity": entity, "release": args.release, "project": args.project,
-                "order_by": args.order, "ascending": not args.desc,
-                "page_size": args.page_size, "limit": args.limit}
+        if args.validate and not args.quick:
+            parse(query)  # a syntax error needs no server, no file
+        with connect(args) as client, _open_output(args.output, args.format) as out:
             if args.quick:
                 results = client.quick_search(query, **options)
             else:
@@ -101,8 +104,7 @@ def run(args: argparse.Namespace) -> int:
                     # Validate against the server's own fields (custom ones too) before sending.
                     client.schema()
                 results = client.search(query, validate=args.validate, **options)
-            with _open_output(args.output, args.format) as out:
-                _export(results, out, args, entity, written)
+            _export(results, out, args, entity, written)
     except UsageError as err:
         print(f"zql search: {err}", file=sys.stderr)
         return 2

@@ -34,6 +34,7 @@ from zql.client._errors import (
     ZQLValidationError,
 )
 from zql.client._flatten import flat_columns, flatten
+from zql.client._logs import install as _install_log_filter
 from zql.client._results import AsyncSearchResults, Page, SearchResults
 from zql.client._retry import Retry
 from zql.client._sync import ZephyrClient
@@ -70,6 +71,8 @@ __all__ = [
     "flatten",
     "normalize_base_url",
 ]
+
+_install_log_filter()
 
 # Exceptions say they live here, so tracebacks read ``zql.client.AuthenticationError``.
 for _name in __all__:

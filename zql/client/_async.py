@@ -136,7 +136,7 @@ class AsyncZephyrClient:
                 error.__cause__ = exc
             else:
                 try:
-                    return self._core.decode(response)
+                    return self._core.decode(response, call)
                 except ZephyrError as exc:
                     error = exc
             wait = state.next_delay(error)

@@ -65,6 +65,8 @@ class Call:
     headers: Mapping[str, str] | None = None
     #: send without the client's auth (logout carries its own cookie)
     anonymous: bool = False
+    #: the answer must be a page of search results
+    page: bool = False
 
 
 def env_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -158,7 +160,7 @@ class ClientCore:
     # ---- requests and answers
 
     def call(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
-             json: Any = None, idempotent: bool = True) -> Call:
+             json: Any = None, idempotent: bool = True, page: bool = False) -> Call:
         """A :class:`Call` to ``path`` below the API root; parameters as strings, None dropped.
 
         >>> ClientCore("http://h", token="t").call("GET", "x", params={"a": True, "b": None}).params
@@ -167,11 +169,14 @@ class ClientCore:
         clean = None
         if params is not None:
             clean = {k: _param(v) for k, v in params.items() if v is not None}
-        return Call(method, self.base.url(path), clean, json, idempotent)
+        return Call(method, self.base.url(path), clean, json, idempotent, page=page)
 
-    def decode(self, response: httpx.Response) -> Any:
+    def decode(self, response: httpx.Response, call: Call) -> Any:
         """The JSON of an answer, or the mapped :class:`ZephyrError` (secrets scrubbed)."""
-        return decode_response(response, secrets=self.secrets)
+        body = decode_response(response, secrets=self.secrets)
+        if call.page:
+            parse_page(body, response)  # a bad shape is an error of this response
+        return body
 
     def failure(self, exc: httpx.HTTPError | httpx.InvalidURL, call: Call) -> ZephyrError:
         """The client error for an httpx exception raised while making ``call``."""
@@ -255,9 +260,9 @@ class ClientCore:
     def releases_plan(self, project: int | str | None = None) -> Plan[list[Item]]:
         """Releases, of one project when given (``GET /release[/project/{id}]``)."""
         if project is None:
-            return (yield from self.lookup("releases", "release"))
+            return (yield from self.lookup("release", "release"))
         pid = yield from self.resolve_project(project)
-        return (yield from self.lookup(f"releases:{pid}", f"release/project/{pid}"))
+        return (yield from self.lookup(f"release/project/{pid}", f"release/project/{pid}"))
 
     def cycles_plan(self, release: int | str) -> Plan[list[Item]]:
         """The cycles of a release (``GET /cycle/release/{id}``)."""
@@ -269,20 +274,24 @@ class ClientCore:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
         projects = yield from self.projects_plan()
-        return pick("project", value, projects)
+        return pick("project", value, projects, source=self.base.url("project/lite"))
 
     def resolve_release(self, value: int | str, project: int | str | None = None) -> Plan[int]:
         """A release id from an id or a name; ``project`` narrows an ambiguous name."""
         if isinstance(value, int) and not isinstance(value, bool):
             return value
-        releases = yield from self.releases_plan(project)
+        if project is None:
+            path = "release"
+        else:
+            path = f"release/project/{(yield from self.resolve_project(project))}"
+        releases = yield from self.lookup(path, path)
         names: dict[int, str] = {}
         wanted = str(value).strip().casefold()
         if sum(_key(r, "name") == wanted for r in releases) > 1:
             # Only to label the candidates of an ambiguous name with their projects.
             names = {int(p["id"]): str(p.get("name")) for p in (yield from self.projects_plan())
                      if "id" in p}
-        return pick("release", value, releases, projects=names)
+        return pick("release", value, releases, projects=names, source=self.base.url(path))
 
 
 def _param(value: Any) -> str:
@@ -293,6 +302,28 @@ def _param(value: Any) -> str:
 
 def _key(item: Mapping[str, Any], name: str) -> str:
     return str(item.get(name, "")).strip().casefold()
+
+
+def parse_page(body: Any, response: httpx.Response | None = None) -> tuple[int | None, list[Item]]:
+    """``(resultSize, results)`` of a search answer: ``[{firstResult, resultSize, results}]``
+    or the bare object (some servers); an empty array is an empty result.
+
+    >>> parse_page([{"firstResult": 0, "resultSize": 7, "results": [{"id": 1}]}])
+    (7, [{'id': 1}])
+    >>> parse_page({"firstResult": 0, "resultSize": 0, "results": []})
+    (0, [])
+    """
+    if isinstance(body, list):
+        if not body:
+            return 0, []
+        body = body[0]
+    if not isinstance(body, dict) or not isinstance(body.get("results"), list):
+        raise UnexpectedResponseError(
+            "the search answer is not a page of results ({firstResult, resultSize, results})",
+            response=response)
+    total = body.get("resultSize")
+    return (int(total) if isinstance(total, int | str) and str(total).isdigit() else None,
+            body["results"])
 
 
 def items_of(data: Any, *, what: str) -> list[Any]:
@@ -311,8 +342,10 @@ def items_of(data: Any, *, what: str) -> list[Any]:
 
 
 def pick(kind: str, value: int | str, items: Sequence[Item], *,
-         projects: Mapping[int, str] | None = None) -> int:
+         projects: Mapping[int, str] | None = None, source: str | None = None) -> int:
     """The id of the one item named ``value``; a string of digits that names nothing is an id.
+
+    ``source`` is the URL the items came from (the error's URL when nothing or several match).
 
     >>> rel = [{"id": 3, "name": "R1", "projectId": 1}, {"id": 4, "name": "R1", "projectId": 2}]
     >>> pick("release", "r1", rel[:1]), pick("release", "17", rel)
@@ -334,6 +367,7 @@ R1 (id 4, project Gemini); give the id or the project
     if not matches and text.isdigit():
         return int(text)
     projects = projects or {}
+    request = httpx.Request("GET", source) if source else None
 
     def label(item: Item) -> str:
         pid = item.get("projectId")
@@ -345,15 +379,17 @@ R1 (id 4, project Gemini); give the id or the project
         hint = "give the id or the project" if kind == "release" else "give the id"
         raise NameResolutionError(
             f"{kind} name {text!r} is ambiguous: {', '.join(candidates)}; {hint}",
-            candidates=candidates)
+            candidates=candidates, request=request)
     names = {str(item.get("name")): item for item in items}
     close = difflib.get_close_matches(text, list(names), n=5, cutoff=0.5)
     close += [n for n in names if text.casefold() in n.casefold() and n not in close]
     candidates = [label(names[n]) for n in close[:5]]
     if candidates:
         raise NameResolutionError(f"no {kind} named {text!r}; did you mean: "
-                                  f"{', '.join(candidates)}", candidates=candidates)
+                                  f"{', '.join(candidates)}", candidates=candidates,
+                                  request=request)
     known = [label(item) for item in items[:10]]
     more = ", …" if len(items) > 10 else ""
     raise NameResolutionError(
-        f"no {kind} named {text!r}; known: {', '.join(known) or 'none'}{more}", candidates=known)
+        f"no {kind} named {text!r}; known: {', '.join(known) or 'none'}{more}", candidates=known,
+        request=request)

@@ -49,6 +49,7 @@ _UNAUTHORIZED = re.compile(
     re.IGNORECASE)
 _MAX_URL = 160
 _MAX_SERVER_TEXT = 300
+_MIN_SECRET = 4
 
 
 class ZephyrError(Exception):
@@ -227,11 +228,14 @@ def _short(text: str) -> str:
 def scrub(text: str, secrets: Iterable[str]) -> str:
     """Replace every known secret in ``text`` (server messages may echo what they were sent).
 
-    >>> scrub("bad token abc123", ["abc123"])
+    Secrets shorter than four characters are left alone: replacing every "t" of a message
+    would garble it and hide nothing worth hiding.
+
+    >>> scrub("bad token abc123", ["abc123", "t"])
     'bad token ***'
     """
     for secret in secrets:
-        if secret:
+        if len(secret) >= _MIN_SECRET:
             text = text.replace(secret, "***")
     return text
 

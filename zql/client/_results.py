@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from zql.ast import And, Clause, Node, Not, Or
-from zql.client._core import Call, ClientCore, Item, Plan
-from zql.client._errors import UnexpectedResponseError, ZQLValidationError
+from zql.client._core import Call, ClientCore, Item, Plan, parse_page
+from zql.client._errors import ZQLValidationError
 from zql.errors import Severity
 from zql.format import format as format_query
 from zql.parser import parse
@@ -167,35 +167,12 @@ def search_call(core: ClientCore, spec: SearchSpec, ids: dict[str, int], first: 
                 "releaseId": ids.get("releaseid"), "projectId": ids.get("projectid")}
         if spec.order_by:
             body |= {"order": spec.order_by, "isCfield": spec.is_cfield}
-        return core.call("POST", "advancesearch",
+        return core.call("POST", "advancesearch", page=True,
                          json={k: v for k, v in body.items() if v is not None})
-    return core.call("GET", "advancesearch", params={
+    return core.call("GET", "advancesearch", page=True, params={
         "word": spec.text, "entitytype": spec.entity, "zql": spec.zql, "firstresult": first,
         "maxresults": size, "isascorder": spec.ascending, "order": spec.order_by,
         "is_cfield": True if spec.is_cfield else None, **ids})
-
-
-def parse_page(body: Any, call: Call | None = None) -> tuple[int | None, list[Item]]:
-    """``(resultSize, results)`` of a search answer: ``[{firstResult, resultSize, results}]``
-    or the bare object (some servers); an empty array is an empty result.
-
-    >>> parse_page([{"firstResult": 0, "resultSize": 7, "results": [{"id": 1}]}])
-    (7, [{'id': 1}])
-    >>> parse_page({"firstResult": 0, "resultSize": 0, "results": []})
-    (0, [])
-    """
-    if isinstance(body, list):
-        if not body:
-            return 0, []
-        body = body[0]
-    if not isinstance(body, dict) or not isinstance(body.get("results"), list):
-        request = httpx.Request(call.method, call.url, params=call.params) if call else None
-        raise UnexpectedResponseError(
-            "the search answer is not a page of results ({firstResult, resultSize, results})",
-            request=request)
-    total = body.get("resultSize")
-    return (int(total) if isinstance(total, int | str) and str(total).isdigit() else None,
-            body["results"])
 
 
 class Pager:
@@ -229,9 +206,9 @@ class Pager:
             size = min(size, self.limit - self.delivered)
         return self.offset, size
 
-    def accept(self, body: Any, call: Call | None = None) -> Page:
+    def accept(self, body: Any) -> Page:
         """Digest one answer; the returned page holds the items to deliver (``limit`` applied)."""
-        total, rows = parse_page(body, call)
+        total, rows = parse_page(body)
         start = self.offset
         self.total = total
         self.offset += len(rows)
@@ -251,8 +228,8 @@ class _Results:
         self.total: int | None = None
         self._ids: dict[str, int] | None = None
 
-    def _counted(self, body: Any, call: Call) -> int:
-        total, rows = parse_page(body, call)
+    def _counted(self, body: Any) -> int:
+        total, rows = parse_page(body)
         self.total = total if total is not None else len(rows)
         limit = self.spec.limit
         return self.total if limit is None else min(limit, self.total)
@@ -296,7 +273,7 @@ class SearchResults(_Results):
         pager = Pager(self.spec.page_size, self.spec.limit)
         while (window := pager.window()) is not None:
             call = search_call(client._core, self.spec, self._ids, *window)
-            page = pager.accept(client._request(call), call)
+            page = pager.accept(client._request(call))
             self.total = page.total
             yield page
 
@@ -319,7 +296,7 @@ class SearchResults(_Results):
         if self._ids is None:
             self._ids = client._run(search_params(client._core, self.spec))
         call = search_call(client._core, self.spec, self._ids, 0, 1)
-        return self._counted(client._request(call), call)
+        return self._counted(client._request(call))
 
 
 class AsyncSearchResults(_Results):
@@ -348,7 +325,7 @@ class AsyncSearchResults(_Results):
         pager = Pager(self.spec.page_size, self.spec.limit)
         while (window := pager.window()) is not None:
             call = search_call(client._core, self.spec, self._ids, *window)
-            page = pager.accept(await client._request(call), call)
+            page = pager.accept(await client._request(call))
             self.total = page.total
             yield page
 
@@ -374,4 +351,4 @@ class AsyncSearchResults(_Results):
         if self._ids is None:
             self._ids = await client._run(search_params(client._core, self.spec))
         call = search_call(client._core, self.spec, self._ids, 0, 1)
-        return self._counted(await client._request(call), call)
+        return self._counted(await client._request(call))

@@ -151,7 +151,7 @@ class ZephyrClient:
                 error.__cause__ = exc
             else:
                 try:
-                    return self._core.decode(response)
+                    return self._core.decode(response, call)
                 except ZephyrError as exc:
                     error = exc
             wait = state.next_delay(error)

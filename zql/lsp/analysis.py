@@ -15,13 +15,15 @@ with :mod:`zql.lsp.positions` and everything else into protocol types.
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from zql import _grammar
 from zql.config import Settings
@@ -31,6 +33,7 @@ from zql.schema import Schema
 __all__ = [
     "Action",
     "Analyzer",
+    "Part",
     "TokenKind",
     "format_edit",
     "minimal_edit",
@@ -43,19 +46,36 @@ TokenKind = tuple[int, int, str]
 _SEPARATOR = ";"
 
 
+@functools.cache
+def _boundaries() -> re.Pattern[str]:
+    # Where a separator search must look: at separators, and at the first character of the
+    # tokens that may contain one (strings and comments). Every other token is free of all
+    # three, so each of these characters outside a string or comment starts a token.
+    firsts = {_grammar.terminal_regexp(name)[0] for name in ("STRING", "COMMENT")}
+    return re.compile("[" + re.escape("".join(sorted(firsts)) + _SEPARATOR) + "]")
+
+
 def segments(text: str) -> Iterator[tuple[int, int]]:
     """``[start, end)`` of each ``;``-separated part of a file, comments included.
 
-    Separators inside strings and comments do not count, as in :func:`zql.files.parse_file`.
+    Separators inside strings and comments do not count, exactly as in
+    :func:`zql.files.parse_file`: the same scanner reads each string, comment and separator,
+    but only those, so a long file costs one regular-expression search per string.
 
     >>> list(segments('a = ";" ; # x;y\\nb = 2'))
     [(0, 8), (9, 21)]
     """
-    start = 0
-    for tok in _grammar.scan(text):
-        if tok.type == "ERROR" and tok.text == _SEPARATOR:
-            yield start, tok.start
-            start = tok.end
+    start = pos = 0
+    pattern = _boundaries()
+    while True:
+        found = pattern.search(text, pos)
+        if found is None:
+            break
+        token = next(_grammar.scan(text, found.start()))
+        if token.type == "ERROR" and token.text == _SEPARATOR:
+            yield start, token.start
+            start = token.end
+        pos = token.end
     yield start, len(text)
 
 
@@ -106,6 +126,19 @@ def format_edit(text: str) -> TextEdit | None:
     return minimal_edit(text, formatted)
 
 
+class Part(NamedTuple):
+    """One ``;``-separated part of a file that holds a query, and that query's findings.
+
+    ``start`` is where the part starts in the file, ``text`` the part, ``offset`` where the
+    query's body starts in the file; ``diagnostics`` have spans relative to the body.
+    """
+
+    start: int
+    text: str
+    offset: int
+    diagnostics: tuple[Diagnostic, ...]
+
+
 @dataclass(frozen=True, slots=True)
 class Action:
     """A code action: a titled set of edits, and the diagnostic it resolves (if any).
@@ -137,7 +170,8 @@ class Analyzer:
     def __init__(self, maxsize: int = 8192) -> None:
         self.maxsize = maxsize
         self._lock = threading.Lock()
-        self._lints: OrderedDict[tuple[Any, ...], tuple[Diagnostic, ...]] = OrderedDict()
+        self._lints: OrderedDict[tuple[Any, ...], tuple[int, tuple[Diagnostic, ...]]] = \
+            OrderedDict()
         self._tokens: OrderedDict[str, tuple[TokenKind, ...]] = OrderedDict()
         self._schemas: dict[str, tuple[Any, Schema]] = {}
         self.stats = {"hits": 0, "misses": 0}
@@ -176,6 +210,19 @@ class Analyzer:
         Raises :class:`~zql.ZQLError` or ``ValueError`` for unusable settings (an unknown
         schema or rule); the server reports that as one diagnostic.
         """
+        return [d.shifted(part.offset) for part in self.parts(text, settings)
+                for d in part.diagnostics]
+
+    def parts(self, text: str, settings: Settings) -> list[Part]:
+        """Each ``;``-separated part holding a query, with its findings relative to its body.
+
+        Each part is split and linted once per distinct text and settings; the server
+        converts findings to positions per part without copying shifted diagnostics.
+
+        >>> [(p.start, p.offset, len(p.diagnostics))
+        ...  for p in Analyzer().parts("a = 1; ;name ~ 'x'", Settings())]
+        [(0, 0, 1), (8, 8, 1)]
+        """
         from zql.files import parse_file
         from zql.lint import lint
 
@@ -183,22 +230,26 @@ class Analyzer:
         options = settings.lint_options()
         options["schema"] = schema
         key = (options["entity"], stamp, options["select"], options["ignore"])
-        found: list[Diagnostic] = []
-        for query in parse_file(text).queries:
-            body = query.body
-            cache_key = (*key, body)
+        out: list[Part] = []
+        for start, end in segments(text):
+            piece = text[start:end]
+            cache_key = (*key, piece)
             with self._lock:
                 cached = self._lints.get(cache_key)
                 if cached is not None:
                     self._lints.move_to_end(cache_key)
                     self.stats["hits"] += 1
             if cached is None:
-                cached = tuple(lint(body, **options))
+                # The part holds at most one query: the same scanner found no separator in it.
+                found = parse_file(piece).queries
+                cached = (found[0].offset, tuple(lint(found[0].body, **options))) if found \
+                    else (-1, ())
                 with self._lock:
                     self.stats["misses"] += 1
                     self._remember(self._lints, cache_key, cached)
-            found.extend(d.shifted(query.offset) for d in cached)
-        return found
+            if cached[0] >= 0:
+                out.append(Part(start, piece, start + cached[0], cached[1]))
+        return out
 
     def _remember(self, cache: OrderedDict[Any, Any], key: Any, value: Any) -> None:
         cache[key] = value

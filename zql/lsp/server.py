@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -87,6 +88,7 @@ class ZQLServer(LanguageServer):
         self.documents: dict[str, _Document] = {}
         self._pending: dict[str, asyncio.Task[None]] = {}
         self._published: dict[str, int] = {}
+        self._converted: OrderedDict[tuple[Any, ...], list[lsp.Diagnostic]] = OrderedDict()
         # One worker: lint runs never overlap, so results come back in the order asked.
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zql-lint")
 
@@ -166,24 +168,53 @@ class ZQLServer(LanguageServer):
             lsp.PublishDiagnosticsParams(uri=uri, diagnostics=found, version=version))
 
     def lsp_diagnostics(self, uri: str, text: str) -> list[lsp.Diagnostic]:
-        """Diagnostics for ``text`` as protocol objects (runs in the worker thread)."""
+        """Diagnostics for ``text`` as protocol objects (runs in the worker thread).
+
+        A part's converted diagnostics are kept by the part's text and where it starts: after
+        a one-character edit only the edited part (and parts starting on its line) convert
+        again.
+        """
         index = LineIndex(text, self.encoding)
         try:
             settings = self.settings_for(uri, text)
-            found = self.analyzer.diagnostics(text, settings)
+            parts = self.analyzer.parts(text, settings)
         except (ZQLError, ValueError) as err:
             first_line = index.position(len(text.split("\n", 1)[0]))
             return [lsp.Diagnostic(
                 range=lsp.Range(lsp.Position(0, 0), lsp.Position(*first_line)),
                 message=f"cannot lint this file: {err}", severity=lsp.DiagnosticSeverity.Error,
                 source="zql")]
-        return [self.to_lsp(d, index) for d in found]
+        out: list[lsp.Diagnostic] = []
+        for part in parts:
+            if not part.diagnostics:
+                continue
+            where = index.position(part.start)
+            key = (part.text, part.offset - part.start, part.diagnostics, index.encoding, where)
+            converted = self._converted.get(key)
+            if converted is None:
+                local = LineIndex(part.text, index.encoding)
+                converted = [self.to_lsp(d, local, part.offset - part.start, where)
+                             for d in part.diagnostics]
+                self._converted[key] = converted
+                if len(self._converted) > self.analyzer.maxsize:
+                    self._converted.popitem(last=False)
+            out.extend(converted)
+        return out
 
     @staticmethod
-    def to_lsp(diag: Diagnostic, index: LineIndex) -> lsp.Diagnostic:
-        """One diagnostic as the protocol has it (the hint goes on a second line)."""
+    def to_lsp(diag: Diagnostic, index: LineIndex, offset: int = 0,
+               origin: tuple[int, int] = (0, 0)) -> lsp.Diagnostic:
+        """One diagnostic as the protocol has it; the hint goes on a second line.
+
+        Its span is moved by ``offset`` into ``index``'s text, whose start is at ``origin``
+        (line, character) of the document.
+        """
         message = f"{diag.message}\nhint: {diag.hint}" if diag.hint else diag.message
-        return lsp.Diagnostic(range=_range(index, diag.span), message=message,
+        (line, col), (end_line, end_col) = index.range(
+            Span(diag.span.start + offset, diag.span.end + offset))
+        start = lsp.Position(origin[0] + line, col + origin[1] if line == 0 else col)
+        end = lsp.Position(origin[0] + end_line, end_col + origin[1] if end_line == 0 else end_col)
+        return lsp.Diagnostic(range=lsp.Range(start, end), message=message,
                               severity=_SEVERITY[diag.severity], code=diag.code, source="zql")
 
     def apply_change(self, uri: str, version: int,

@@ -53,8 +53,8 @@ class Sandbox:
     ``control`` changes behaviour while running; ``store`` reads the data directly.
 
     >>> sb = Sandbox(token="t", user="ann:secret")
-    >>> sb.username, sb.password, "secret" in repr(sb), sb.url
-    ('ann', 'secret', False, None)
+    >>> sb.username, sb.password, "secret" in repr(sb), sb.running
+    ('ann', 'secret', False, False)
     """
 
     def __init__(self, size: str = "small", seed: int = 1, *, host: str = "127.0.0.1",
@@ -81,27 +81,37 @@ class Sandbox:
         self.username, self.password = _parse_user(user)
         self.control = Control(seed=seed, page_cap=page_cap, cookie_ttl=cookie_ttl,
                                latency_ms=latency_ms, fail_rate=fail_rate, quirks=quirks)
-        self.url: str | None = None
+        self._url: str | None = None
         self._store: Store | None = None
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
 
     def __repr__(self) -> str:
-        state = self.url or "stopped"
+        state = self._url or "stopped"
         return f"<Sandbox {self.size} seed={self.seed} {state} user={self.username!r}>"
 
     @property
-    def api_url(self) -> str:
-        """The API base: ``url`` + ``/flex/services/rest/latest``.
+    def running(self) -> bool:
+        """Whether the server is up."""
+        return self._url is not None
 
-        >>> Sandbox().api_url
+    @property
+    def url(self) -> str:
+        """The origin, e.g. ``http://127.0.0.1:54321`` (no path).
+
+        >>> Sandbox().url
         Traceback (most recent call last):
           ...
         zql.sandbox.SandboxError: the sandbox is not running
         """
-        if self.url is None:
+        if self._url is None:
             raise SandboxError("the sandbox is not running")
+        return self._url
+
+    @property
+    def api_url(self) -> str:
+        """The API base: ``url`` + ``/flex/services/rest/latest``."""
         return self.url + _API_PATH
 
     @property
@@ -150,7 +160,7 @@ class Sandbox:
                 raise SandboxError("the sandbox server did not start")
             time.sleep(0.005)
         host = f"[{self.host}]" if ":" in self.host else self.host
-        self.url = f"http://{host}:{port}"
+        self._url = f"http://{host}:{port}"
         return self
 
     def stop(self) -> None:
@@ -163,7 +173,7 @@ class Sandbox:
             self._socket.close()
             self._socket = None
         self._close_store()
-        self.url = None
+        self._url = None
 
     def _close_store(self) -> None:
         if self._store is not None:

@@ -155,7 +155,8 @@ def _bool(params: Mapping[str, object], name: str, default: bool) -> bool:
 
 def _path_id(request: Request, name: str) -> int:
     value = _int(request.path_params, name, None)
-    assert value is not None  # a path parameter is never empty
+    if value is None:
+        raise ApiError(404, f"no {name} in the path")
     return value
 
 
@@ -223,7 +224,7 @@ class _Api:
     # ---- endpoints
 
     async def current_user(self, request: Request) -> Response:
-        username = self.authenticate(request)
+        username: str = request.state.user
         response = JSONResponse(self._user(username))
         if request.headers.get("authorization", "").lower().startswith("basic"):
             self.control.count_login()
@@ -235,7 +236,6 @@ class _Api:
         return response
 
     async def logout(self, request: Request) -> Response:
-        self.authenticate(request)
         cookie = request.cookies.get("token")
         if cookie:
             self.control.close_session(cookie)
@@ -244,33 +244,27 @@ class _Api:
         return response
 
     async def users(self, request: Request) -> Response:
-        self.authenticate(request)
         return JSONResponse(self.store.users())
 
     async def projects(self, request: Request) -> Response:
-        self.authenticate(request)
         return JSONResponse(self.store.projects())
 
     async def releases(self, request: Request) -> Response:
-        self.authenticate(request)
         return JSONResponse(self.store.releases())
 
     async def project_releases(self, request: Request) -> Response:
-        self.authenticate(request)
         project = _path_id(request, "project_id")
         if not self.store.exists("projects", project):
             raise ApiError(404, f"no project with id {project}")
         return JSONResponse(self.store.releases(project_id=project))
 
     async def cycles(self, request: Request) -> Response:
-        self.authenticate(request)
         release = _path_id(request, "release_id")
         if not self.store.exists("releases", release):
             raise ApiError(404, f"no release with id {release}")
         return JSONResponse(self.store.cycles(release))
 
     async def custom_fields(self, request: Request) -> Response:
-        self.authenticate(request)
         raw = request.path_params["entity"]
         try:
             entity = Schema.entity_name(raw)
@@ -287,11 +281,9 @@ class _Api:
         return JSONResponse(fields)
 
     async def zql_metadata(self, request: Request) -> Response:
-        self.authenticate(request)
         return JSONResponse(self.metadata)
 
     async def zql_values(self, request: Request) -> Response:
-        self.authenticate(request)
         key = request.path_params["key"].lower()
         keys = self.store.lookup_keys()
         if key not in keys:
@@ -304,11 +296,9 @@ class _Api:
         return JSONResponse([{"value": v} for v in values])
 
     async def search_get(self, request: Request) -> Response:
-        self.authenticate(request)
         return self._search(dict(request.query_params))
 
     async def search_post(self, request: Request) -> Response:
-        self.authenticate(request)
         try:
             body = json.loads(await request.body() or b"null")
         except (ValueError, UnicodeDecodeError):
@@ -381,10 +371,13 @@ class _Gate:
         await self.app(scope, receive, send)
 
 
-def _handler(fn: Callable[[Request], Awaitable[Response]]) -> Callable[[Request],
-                                                                       Awaitable[Response]]:
+def _endpoint(api: _Api, fn: Callable[[Request], Awaitable[Response]]) -> Callable[
+        [Request], Awaitable[Response]]:
+    """Authenticate, run ``fn``, and turn the errors it raises into their answers."""
+
     async def endpoint(request: Request) -> Response:
         try:
+            request.state.user = api.authenticate(request)
             return await fn(request)
         except ApiError as err:
             return err.response()
@@ -392,6 +385,7 @@ def _handler(fn: Callable[[Request], Awaitable[Response]]) -> Callable[[Request]
             return ApiError(400, str(err), err.details()).response()
         except _Quirk as quirk:
             return quirk.response
+
     endpoint.__name__ = fn.__name__
     return endpoint
 
@@ -407,21 +401,21 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 def create_app(store: Store, control: Control, creds: Credentials) -> Starlette:
     """The ASGI application serving ``store`` with the knobs of ``control``."""
     api = _Api(store, control, creds)
-    routes = [
-        Route("/user/current", _handler(api.current_user), methods=["GET"]),
-        Route("/user/logout", _handler(api.logout), methods=["DELETE"]),
-        Route("/user", _handler(api.users), methods=["GET"]),
-        Route("/project/lite", _handler(api.projects), methods=["GET"]),
-        Route("/release", _handler(api.releases), methods=["GET"]),
-        Route("/release/project/{project_id}", _handler(api.project_releases),
-              methods=["GET"]),
-        Route("/cycle/release/{release_id}", _handler(api.cycles), methods=["GET"]),
-        Route("/field/entity/{entity}", _handler(api.custom_fields), methods=["GET"]),
-        Route("/advancesearch", _handler(api.search_get), methods=["GET"]),
-        Route("/advancesearch", _handler(api.search_post), methods=["POST"]),
-        Route("/zql/metadata", _handler(api.zql_metadata), methods=["GET"]),
-        Route("/zql/val/{key}", _handler(api.zql_values), methods=["GET"]),
+    table: list[tuple[str, str, Callable[[Request], Awaitable[Response]]]] = [
+        ("GET", "/user/current", api.current_user),
+        ("DELETE", "/user/logout", api.logout),
+        ("GET", "/user", api.users),
+        ("GET", "/project/lite", api.projects),
+        ("GET", "/release", api.releases),
+        ("GET", "/release/project/{project_id}", api.project_releases),
+        ("GET", "/cycle/release/{release_id}", api.cycles),
+        ("GET", "/field/entity/{entity}", api.custom_fields),
+        ("GET", "/advancesearch", api.search_get),
+        ("POST", "/advancesearch", api.search_post),
+        ("GET", "/zql/metadata", api.zql_metadata),
+        ("GET", "/zql/val/{key}", api.zql_values),
     ]
+    routes = [Route(path, _endpoint(api, fn), methods=[method]) for method, path, fn in table]
     app = Starlette(routes=[Mount(prefix, routes=routes) for prefix in API_PREFIXES],
                     exception_handlers={HTTPException: _http_error})
     app.state.store = store

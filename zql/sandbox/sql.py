@@ -185,12 +185,7 @@ def bind(spec: FieldSpec, value: Scalar, text: str = "") -> object:
     'high'
     """
     if isinstance(value, String) and spec.type == "string":
-        try:
-            value.value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise QueryError("the string contains an unpaired surrogate escape (\\uD800-\\uDFFF)",
-                             code="ZQL204", span=value.span, text=text) from None
-        return fold(value.value)
+        return _folded_text(value.value, value.span, text)
     if isinstance(value, Boolean) and spec.type == "boolean":
         return int(value.value)
     if isinstance(value, Number) and spec.type in ("long", "int") and \
@@ -200,6 +195,16 @@ def bind(spec: FieldSpec, value: Scalar, text: str = "") -> object:
         return float(value.value)
     raise QueryError(f"{spec.name} cannot be compared with this value", code="ZQL204",
                      span=value.span, text=text)
+
+
+def _folded_text(value: str, span: Span | None = None, text: str = "") -> str:
+    # `\ud800` is a valid ZQL escape but no valid text: SQLite could not even bind it.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise QueryError("the text contains an unpaired surrogate escape (\\uD800-\\uDFFF)",
+                         code="ZQL204", span=span, text=text) from None
+    return fold(value)
 
 
 class _Compiler:
@@ -227,7 +232,7 @@ class _Compiler:
             () if isinstance(value, Empty) else (value,)
         for item in items:
             self.params.append(bind(spec, item, self.text))
-        return ", ".join("?" * len(items))
+        return ", ".join(["?"] * len(items))
 
     def clause(self, clause: Clause) -> str:
         spec = self.schema.field(self.entity, clause.field)
@@ -278,12 +283,7 @@ def quick_search(word: str) -> Where:
     >>> quick_search("   ") is MATCH_ALL
     True
     """
-    terms = [fold(t) for t in word.split()]
-    for term in terms:
-        try:
-            term.encode("utf-8")
-        except UnicodeEncodeError:
-            raise QueryError("the search text contains an unpaired surrogate") from None
+    terms = [_folded_text(t) for t in word.split()]
     if not terms:
         return MATCH_ALL
     return Where(" AND ".join(["instr(d.quick, ?) > 0"] * len(terms)), tuple(terms))

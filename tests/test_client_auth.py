@@ -1,0 +1,211 @@
+"""Authentication against the sandbox over real HTTP: bearer, basic, cookie sessions that expire
+mid-search, the 200-string-401 quirk, non-ASCII credentials, concurrent re-login."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from tests.client_support import (  # noqa: F401
+    PASSWORD,
+    TOKEN,
+    USER,
+    sandbox_fixture,
+    sb_fixture,
+    searches,
+)
+from zql.client import (
+    AsyncZephyrClient,
+    AuthenticationError,
+    ConfigurationError,
+    CookieAuth,
+    ZephyrClient,
+)
+from zql.sandbox import Sandbox
+
+LOGIN = "/flex/services/rest/latest/user/current"
+CREDENTIALS: dict[str, dict[str, Any]] = {
+    "bearer": {"token": TOKEN},
+    "basic": {"username": USER, "password": PASSWORD, "auth": "basic"},
+    "cookie": {"username": USER, "password": PASSWORD},
+}
+
+
+def logins_seen(sb: Sandbox, since: int) -> int:
+    return sum(path == LOGIN for _, path, _ in sb.control.requests[since:])
+
+
+@pytest.mark.parametrize(("kind", "logins"), [("bearer", 0), ("basic", 0), ("cookie", 1)])
+def test_each_method_searches(sb: Sandbox, kind: str, logins: int) -> None:
+    before = sb.control.logins
+    with ZephyrClient(sb.url or "", **CREDENTIALS[kind]) as client:
+        user = "" if kind == "bearer" else " user='alice'"
+        assert repr(client) == f"<ZephyrClient {sb.api_url} auth={kind}{user}>"
+        for _ in range(3):
+            assert len(list(client.search('priority = "High"', limit=5))) == 5
+        client.projects()
+    # A session is opened once and reused; Basic and Bearer never log in.
+    assert sb.control.logins - before == logins
+
+
+def test_cookie_session_is_logged_out_on_close(sb: Sandbox) -> None:
+    before = sb.control.logins
+    with ZephyrClient(sb.url or "", username=USER, password=PASSWORD) as client:
+        client.current_user()
+        client.projects()
+    assert sb.control.requests[-1][:2] == ("DELETE", "/flex/services/rest/latest/user/logout")
+    assert sb.control.logins - before == 1
+
+
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+def test_cookie_expiry_during_a_1000_row_search(sb: Sandbox, flavour: str) -> None:
+    query = 'notes !~ "zz-no-such-note"'
+    with ZephyrClient(sb.url or "", token=TOKEN) as reference:
+        expected = [item["id"] for item in reference.search(query, entity="execution",
+                                                            limit=1000)]
+    before = sb.control.logins
+    got: list[int] = []
+    pages = 0
+    if flavour == "sync":
+        with ZephyrClient(sb.url or "", username=USER, password=PASSWORD) as client:
+            for page in client.search(query, entity="execution", limit=1000).pages():
+                got += [item["id"] for item in page.items]
+                pages += 1
+                sb.control.expire_sessions()  # every cookie dies between two pages
+    else:
+        async def run() -> None:
+            nonlocal got, pages
+            async with AsyncZephyrClient(sb.url or "", username=USER,
+                                         password=PASSWORD) as client:
+                async for page in client.search(query, entity="execution", limit=1000).pages():
+                    got += [item["id"] for item in page.items]
+                    pages += 1
+                    sb.control.expire_sessions()
+        asyncio.run(run())
+    assert got == expected and len(set(got)) == 1000
+    assert pages == 10
+    # One login, then one re-login after each of the 9 expiries that a later page ran into.
+    assert sb.control.logins - before == pages
+
+
+@pytest.mark.parametrize("quirks", [False, True])
+@pytest.mark.parametrize("kind", ["bearer", "basic", "cookie"])
+def test_bad_credentials(sb: Sandbox, kind: str, quirks: bool) -> None:
+    sb.control.quirks = quirks  # quirks: HTTP 200 whose body is a JSON string describing a 401
+    wrong = {"bearer": {"token": "not-the-token"},
+             "basic": {"username": USER, "password": "wrong", "auth": "basic"},
+             "cookie": {"username": USER, "password": "wrong"}}[kind]
+    since = len(sb.control.requests)
+    with ZephyrClient(sb.url or "", **wrong) as client, \
+            pytest.raises(AuthenticationError) as info:
+        list(client.search('priority = "High"'))
+    assert ("describing a 401" in str(info.value)) == quirks
+    assert info.value.status_code == (200 if quirks else 401)
+    # Never retried, never re-logged in: one request (the login, for cookies).
+    assert len(sb.control.requests) - since == 1
+
+
+def test_expired_cookie_with_quirks_still_relogs(sb: Sandbox) -> None:
+    sb.control.quirks = True
+    with ZephyrClient(sb.url or "", username=USER, password=PASSWORD) as client:
+        client.current_user()
+        sb.control.expire_sessions()
+        assert len(list(client.search('priority = "High"', limit=3))) == 3
+
+
+@pytest.mark.parametrize(("username", "password"), [
+    ("zoë", PASSWORD), (USER, "pässwörd"), (USER, "pass\nword"), ("a:b", PASSWORD), (USER, ""),
+])
+@pytest.mark.parametrize("auth", ["basic", "cookie"])
+def test_unusable_basic_credentials(sb: Sandbox, username: str, password: str,
+                                    auth: str) -> None:
+    since = len(sb.control.requests)
+    with pytest.raises(ConfigurationError) as info:
+        ZephyrClient(sb.url or "", username=username, password=password, auth=auth)
+    message = str(info.value)
+    assert password not in message or not password
+    if not username.isascii() or not password.isascii() or ":" in username:
+        assert "API token" in message
+    assert len(sb.control.requests) == since
+
+
+@pytest.mark.parametrize(("kwargs", "fragment"), [
+    ({}, "no credentials"),
+    ({"auth": "bearer"}, "needs an API token"),
+    ({"auth": "kerberos", "token": "t"}, "unknown auth"),
+    ({"username": "ann"}, "no password"),
+    ({"token": "t\u00e9"}, "non-ASCII"),
+])
+def test_configuration_errors(kwargs: dict[str, Any], fragment: str) -> None:
+    with pytest.raises(ConfigurationError, match=fragment):
+        ZephyrClient("https://z.example.com", **kwargs)
+
+
+def test_concurrent_threads_share_one_relogin(sb: Sandbox) -> None:
+    sb.control.latency_ms = 30  # keep the requests in flight together
+    with ZephyrClient(sb.url or "", username=USER, password=PASSWORD) as client:
+        client.current_user()
+        sb.control.expire_sessions()
+        before = sb.control.logins
+        start = threading.Barrier(8)
+
+        def one(_: int) -> int:
+            start.wait()
+            return len(list(client.search('priority = "High"', limit=2)))
+
+        since = len(sb.control.requests)
+        with ThreadPoolExecutor(8) as pool:
+            assert list(pool.map(one, range(8))) == [2] * 8
+    assert sb.control.logins - before == 1
+    # Several requests met the expired cookie together (8 searches + their replays) ...
+    assert len(searches(sb, since)) >= 8 + 2
+    # ... and all but the one that logged in waited for it and replayed.
+
+
+def test_concurrent_async_requests_share_one_relogin(sb: Sandbox) -> None:
+    sb.control.latency_ms = 30
+
+    async def run() -> tuple[int, int]:
+        async with AsyncZephyrClient(sb.url or "", username=USER, password=PASSWORD) as client:
+            first = sb.control.logins
+            await asyncio.gather(*(client.current_user() for _ in range(10)))
+            initial = sb.control.logins - first
+            sb.control.expire_sessions()
+            before = sb.control.logins
+            since = len(sb.control.requests)
+            counts = await asyncio.gather(*(client.search('priority = "High"', limit=3).count()
+                                            for _ in range(10)))
+            assert counts == [3] * 10
+            assert len(searches(sb, since)) == 20  # all ten met the expired cookie, replayed
+            return initial, sb.control.logins - before
+
+    assert asyncio.run(run()) == (1, 1)
+
+
+def test_concurrent_failed_logins_try_the_password_once(sb: Sandbox) -> None:
+    sb.control.latency_ms = 20
+    since = len(sb.control.requests)
+
+    async def run() -> list[BaseException | int]:
+        async with AsyncZephyrClient(sb.url or "", username=USER, password="wrong") as client:
+            return await asyncio.gather(*(client.search('name ~ "x"').count()
+                                          for _ in range(6)), return_exceptions=True)
+
+    outcomes = asyncio.run(run())
+    assert all(isinstance(o, AuthenticationError) for o in outcomes)
+    assert logins_seen(sb, since) == 1
+
+
+def test_server_without_session_cookie_falls_back_to_basic() -> None:
+    from tests.client_support import OddServer
+
+    with OddServer(200, b'{"username": "ann"}') as url:
+        auth = CookieAuth("ann", "pw", url + "/flex/services/rest/latest/user/current")
+        with ZephyrClient(url, auth=auth) as client:
+            assert client.current_user() == {"username": "ann"}
+            assert client.current_user() == {"username": "ann"}
+        assert auth.logins == 1 and not auth.logged_in
