@@ -80,6 +80,7 @@ def iter_sources(args: argparse.Namespace) -> Iterator[Source]:
 def write_atomically(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` so a reader never sees a half-written file.
 
+    >>> import tempfile
     >>> d = Path(tempfile.mkdtemp()); write_atomically(d / "q.zql", "a = 1\\n")
     >>> (d / "q.zql").read_text()
     'a = 1\\n'
