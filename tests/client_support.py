@@ -1,7 +1,7 @@
 """Fixtures and helpers shared by the client tests: one sandbox per test module, reset per test.
 
 Import the fixtures into a test module with ``from tests.client_support import sandbox_fixture,
-sb_fixture``; they are named ``sandbox`` and ``sb`` in tests.
+sb_fixture``; they are named ``client_sandbox`` and ``sb`` in tests (``sb`` is what tests use).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ PASSWORD = "pw-Qm4SECRETpass-0925"
 SECRETS = (TOKEN, PASSWORD)
 
 
-@pytest.fixture(scope="module", name="sandbox")
+@pytest.fixture(scope="module", name="client_sandbox")
 def sandbox_fixture() -> Iterator[Sandbox]:
     """One small sandbox for the whole test module."""
     with Sandbox(size="small", seed=1, token=TOKEN, user=(USER, PASSWORD)) as running:
@@ -39,11 +39,11 @@ def reset(sb: Sandbox) -> None:
 
 
 @pytest.fixture(name="sb")
-def sb_fixture(sandbox: Sandbox) -> Iterator[Sandbox]:
+def sb_fixture(client_sandbox: Sandbox) -> Iterator[Sandbox]:
     """The module's sandbox, reset before and after the test."""
-    reset(sandbox)
-    yield sandbox
-    reset(sandbox)
+    reset(client_sandbox)
+    yield client_sandbox
+    reset(client_sandbox)
 
 
 def searches(sb: Sandbox, since: int = 0) -> list[dict[str, str]]:

@@ -69,7 +69,9 @@ class LspClient:
         self._responses: dict[int, dict[str, Any]] = {}
         self._cond = threading.Condition()
         self.notifications: queue.Queue[dict[str, Any]] = queue.Queue()
-        self.seen: list[dict[str, Any]] = []
+        #: (method, uri, version) of every notification taken so far; only these, since
+        #: keeping whole messages would grow the heap and slow this process down
+        self.seen: list[tuple[str, str | None, int | None]] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -135,7 +137,10 @@ class LspClient:
                 message = self.notifications.get(timeout=left)
             except queue.Empty:
                 continue
-            self.seen.append(message)
+            params = message.get("params")
+            self.seen.append((str(message.get("method")),
+                              params.get("uri") if isinstance(params, dict) else None,
+                              params.get("version") if isinstance(params, dict) else None))
             if message.get("method") == method and predicate(message.get("params")):
                 return message.get("params")
 

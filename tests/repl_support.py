@@ -19,14 +19,14 @@ from typing import Any
 from prompt_toolkit.history import InMemoryHistory
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
-
-from zql.client import ZephyrClient
-from zql.sandbox import Sandbox
 from zql_repl.app import Shell
 from zql_repl.connection import Connection, Opened
 from zql_repl.metadata import Metadata
 from zql_repl.named import NamedQueries
 from zql_repl.state import ShellState
+
+from zql.client import ZephyrClient
+from zql.sandbox import Sandbox
 
 DEADLINE = 15.0
 

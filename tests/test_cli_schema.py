@@ -3,16 +3,34 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.client_support import PASSWORD, SECRETS, TOKEN, USER, reset, sandbox_fixture
 from zql.cli import main
 from zql.sandbox import Sandbox
 from zql.schema import load_schema
 
-__all__ = ["sandbox_fixture"]  # the module-scoped `sandbox` fixture
+# Distinctive credentials, so a leak into any output is easy to spot.
+TOKEN = "tok-schemaPULL-secret-4411"
+USER = "bea"
+PASSWORD = "pw-schemaPULL-secret-9902"
+SECRETS = (TOKEN, PASSWORD)
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    """One sandbox for this module, with the credentials above."""
+    with Sandbox(size="small", seed=1, token=TOKEN, user=(USER, PASSWORD)) as running:
+        yield running
+
+
+def reset(sb: Sandbox) -> None:
+    """No fault left queued by a test, no session left open."""
+    while sb.control.take_fault() is not None:
+        pass
+    sb.control.expire_sessions()
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

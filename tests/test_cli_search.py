@@ -72,7 +72,8 @@ def test_machine_formats(env: Sandbox, capsys: pytest.CaptureFixture[str], fmt: 
 
 @pytest.mark.parametrize(("fmt", "expected"), [
     ("json", "[]\n"), ("jsonl", ""), ("csv", ",".join(flat_columns("testcase")) + "\n"),
-    ("table", "id  name  priority  tags  release  project\n--  ----  --------  ----  -------  -------\n"),
+    ("table", "id  name  priority  tags  release  project\n"
+              "--  ----  --------  ----  -------  -------\n"),
 ])
 def test_no_results_is_success(env: Sandbox, capsys: pytest.CaptureFixture[str], fmt: str,
                                expected: str) -> None:
@@ -245,7 +246,8 @@ def test_progress_bar_in_a_terminal_and_ctrl_c(sb: Sandbox, tmp_path: Path) -> N
                            "jsonl", "-o", str(target)],
                           env=environ, encoding="utf-8", dimensions=(24, 100), timeout=20)
     try:
-        child.expect(r"rows.*/ ?1500")  # the bar, once the total is known
+        child.expect(r"zql search \(execution\)")  # the bar's title, then its counter
+        child.expect(r"rows .*%")
         while target.read_text(encoding="utf-8").count("\n") < 100:
             # Keep reading, as a terminal does: a full pty would stall the bar's thread.
             child.expect([pexpect.TIMEOUT, pexpect.EOF], timeout=0.02)

@@ -126,7 +126,7 @@ def test_precedence_header_explicit_config_fallback(tmp_path: Path) -> None:
 def test_header_keeps_unknown_keys_out(tmp_path: Path) -> None:
     assert header_settings("# zql: author=me entity=execution\nx") == Settings(
         entity="execution")
-    with pytest.raises(ConfigError, match="a.zql: header: unknown entity 'nope'"):
+    with pytest.raises(ConfigError, match=r"a\.zql: header: unknown entity 'nope'"):
         header_settings("# zql: entity=nope\nx", tmp_path / "a.zql")
 
 

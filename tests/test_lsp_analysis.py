@@ -141,7 +141,9 @@ def test_hover_texts(text: str, needle: str, fragments: list[str]) -> None:
 
 
 @pytest.mark.parametrize(("text", "offset"), [('a = "x"', 5), ("a = 12", 5), ("# c\na = 1", 1),
-                                              ("a = Fail", 5), ("a =  1", 4)])
+                                              ("a = Fail", 5), ("a =  1", 4),
+                                              ("a is emptyy", 7), ("a is not nul", 10),
+                                              ('a in ("x", y)', 12)])
 def test_no_hover_on_values_comments_and_space(text: str, offset: int) -> None:
     assert Analyzer().hover(text, offset, Settings()) is None
 
@@ -238,3 +240,28 @@ def test_the_library_never_imports_pygls() -> None:
             "zql.cli.build_parser(); "
             "sys.exit(any(m.startswith(('pygls', 'lsprotocol')) for m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_lsp_without_pygls_says_how_to_install_it() -> None:
+    code = ("import sys; sys.modules['pygls'] = None; from zql.cli import main; "
+            "sys.exit(main(['lsp']))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False, stdin=subprocess.DEVNULL)
+    assert done.returncode == 2
+    assert done.stderr == ("zql lsp: the language server needs pygls: "
+                           "pip install 'zephyr-zql[lsp]'\n")
+
+
+def test_a_string_across_a_line_break_is_clipped_to_its_first_line() -> None:
+    from zql.lsp.positions import LineIndex
+    from zql.lsp.server import _LEGEND, _semantic_data
+
+    text = 'a = "x\\\ny" and b = 1'  # a backslash escapes the line break: one string token
+    data = _semantic_data(LineIndex(text), Analyzer().tokens(text))
+    decoded, line, col = [], 0, 0
+    for i in range(0, len(data), 5):
+        line += data[i]
+        col = col + data[i + 1] if data[i] == 0 else data[i + 1]
+        decoded.append((line, col, data[i + 2], _LEGEND[data[i + 3]]))
+    assert decoded[2] == (0, 4, 3, "string")
+    assert decoded[3] == (1, 3, 3, "keyword")

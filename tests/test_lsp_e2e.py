@@ -138,9 +138,8 @@ def test_rapid_changes_never_publish_stale_results(client: LspClient) -> None:
     final = client.diagnostics(uri, 11)
     assert [d["code"] for d in final] == ["ZQL201"]
     assert "prority11" in final[0]["message"]
-    versions = [m["params"]["version"] for m in client.seen
-                if m.get("method") == "textDocument/publishDiagnostics"
-                and m["params"]["uri"] == uri]
+    versions = [version for method, seen_uri, version in client.seen
+                if method == "textDocument/publishDiagnostics" and seen_uri == uri]
     assert versions == sorted(versions) and versions[-1] == 11
 
 

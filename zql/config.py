@@ -292,7 +292,12 @@ class ConfigCache:
         self._loaded: dict[Path, tuple[tuple[int, int], Settings | ConfigError | None]] = {}
 
     def settings(self, path: Path) -> Settings:
-        """The config settings that apply to ``path`` (raises :class:`ConfigError`)."""
+        """The config settings that apply to ``path`` (raises :class:`ConfigError`).
+
+        >>> import tempfile
+        >>> ConfigCache().settings(Path(tempfile.mkdtemp()) / "a.zql").schema is None
+        True
+        """
         for candidate in _candidates(path):
             try:
                 stat = candidate.stat()

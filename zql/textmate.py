@@ -122,7 +122,15 @@ def render() -> str:
 
 
 def main() -> int:
-    """Print the grammar (``python -m zql.textmate > editors/zql.tmLanguage.json``)."""
+    """Print the grammar (``python -m zql.textmate > editors/zql.tmLanguage.json``).
+
+    >>> main()
+    {
+    "$schema": "https://raw.githubusercontent.com/martinring/tmlanguage/master/tmlanguage.json",
+    ...
+    }
+    0
+    """
     import sys
 
     sys.stdout.write(render())

@@ -9,6 +9,7 @@ Ctrl-D leaves. Everything the shell prints goes to ``out`` (the terminal, or a b
 from __future__ import annotations
 
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Sequence
@@ -22,9 +23,9 @@ from prompt_toolkit.enums import DEFAULT_BUFFER, EditingMode
 from prompt_toolkit.filters import has_focus
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
-from prompt_toolkit.input import Input
+from prompt_toolkit.input import DummyInput, Input
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
-from prompt_toolkit.output import Output
+from prompt_toolkit.output import DummyOutput, Output
 from prompt_toolkit.styles import BaseStyle, Style, merge_styles, style_from_pygments_cls
 
 from zql.complete import History as CompletionHistory
@@ -80,14 +81,34 @@ class SafeHistory(FileHistory):
         self.secrets = tuple(s for s in secrets if s)
 
     def store_string(self, string: str) -> None:
-        """Append ``string`` unless it contains a secret."""
+        """Append ``string`` unless it contains a secret.
+
+        >>> import tempfile, pathlib
+        >>> h = SafeHistory(str(pathlib.Path(tempfile.mkdtemp()) / "h"), secrets=("pw",))
+        >>> h.store_string("a = 1"); h.store_string('b ~ "pw"'); list(h.load_history_strings())
+        ['a = 1']
+        """
         if any(secret in string for secret in self.secrets):
             return
         super().store_string(string)
 
 
 class Shell:
-    """The interactive shell. ``input``/``output`` None means the real terminal."""
+    """The interactive shell. ``input``/``output`` None means the real terminal.
+
+    :meth:`headless` builds one without a terminal (offline unless given a connection), which
+    runs lines through :meth:`handle` exactly as typed ones.
+
+    >>> shell = Shell.headless()
+    >>> shell.handle("\\entity execution")
+    entity: execution
+    >>> shell.handle("status = Fail")
+    1:10: error[ZQL107]: bare word 'Fail' is not a value
+      status = Fail
+               ^^^^
+      hint: values are quoted in ZE: "Fail"
+    >>> shell.close()
+    """
 
     def __init__(
         self,
@@ -139,15 +160,39 @@ class Shell:
             output=output,
             tempfile_suffix=".zql",
         )
-        self.runner = SearchRunner(connection, self.out, input=input, output=output,
+        # Without a keyboard there is nothing to show progress to or read Ctrl-C from.
+        keyboard = None if isinstance(input, DummyInput) else input
+        self.runner = SearchRunner(connection, self.out, input=keyboard, output=output,
                                    flatten=_flatten)
         self.metadata.on_change = self._metadata_changed
+
+    @classmethod
+    def headless(cls, *, connection: Connection | None = None, state: ShellState | None = None,
+                 named: NamedQueries | None = None, out: IO[str] | None = None,
+                 schema: str = "ze7") -> Shell:
+        """A shell with no terminal (no prompt: :meth:`run` returns at once), for scripts and
+        examples; named queries go to a temporary file unless ``named`` is given.
+
+        >>> Shell.headless().state.entity
+        'testcase'
+        """
+        from zql.schema import load_schema
+
+        if named is None:
+            named = NamedQueries(Path(tempfile.mkdtemp(prefix="zql-")) / "named.json")
+        return cls(connection or Connection(None, Metadata(load_schema(schema))),
+                   state or ShellState(), named=named, input=DummyInput(),
+                   output=DummyOutput(), out=out)
 
     # ---- what the engines see
 
     @property
     def schema(self) -> Schema:
-        """The schema in use: the server's once loaded, else the configured profile."""
+        """The schema in use: the server's once loaded, else the configured profile.
+
+        >>> Shell.headless(schema="ze6").schema.name
+        'ze6'
+        """
         return self.metadata.snapshot.schema
 
     def _context(self) -> tuple[Schema, str]:
@@ -231,14 +276,24 @@ class Shell:
     # ---- output
 
     def print(self, text: str) -> None:
-        """Print one or more lines for the user."""
+        """Print one or more lines for the user.
+
+        >>> Shell.headless().print("hello")
+        hello
+        """
         self.out.write(text + "\n")
         self.out.flush()
 
     # ---- running
 
     def run(self) -> int:
-        """Read and run lines until ``\\q`` or Ctrl-D; returns the exit code (0)."""
+        """Read and run lines until ``\\q`` or Ctrl-D; returns the exit code (0).
+
+        >>> shell = Shell.headless()
+        >>> shell.run()  # no keyboard: the first prompt reads end-of-input
+        zql shell: type a query, Tab completes, \\? for help, Ctrl-D quits.
+        0
+        """
         self.connection.start()
         threading.Thread(target=self._learn_from_history, daemon=True,
                          name="zql-history").start()
@@ -256,7 +311,11 @@ class Shell:
         return 0
 
     def handle(self, text: str) -> None:
-        """Run one accepted line: a command, a quick search (``?``) or a query."""
+        """Run one accepted line: a command, a quick search (``?``) or a query.
+
+        >>> Shell.headless().handle("\\limit many")
+        \\limit takes a whole number >= 0, not 'many'
+        """
         stripped = text.strip()
         if not stripped:
             return
@@ -278,7 +337,11 @@ class Shell:
             self.print(f"error: {type(err).__name__}: {first}")
 
     def search(self, text: str, *, quick: bool = False, entity: str | None = None) -> None:
-        """Validate (queries) and run a search, then print the count line."""
+        """Validate (queries) and run a search, then print the count line.
+
+        >>> Shell.headless().search('priority = "P1"')
+        not connected to a server: start with --url, --profile or --sandbox
+        """
         entity = entity or self.state.entity
         if not quick:
             errors = [d for d in lint(text, entity=entity, schema=self.schema)
@@ -306,7 +369,12 @@ class Shell:
         self.print(outcome.summary(entity, timing=self.state.timing, limit=self.state.limit))
 
     def wait_values(self, spec: FieldSpec) -> Sequence[str] | None:
-        """Server values of a field, waiting a little for them (``\\schema FIELD``)."""
+        """Server values of a field, waiting a little for them (``\\schema FIELD``).
+
+        >>> shell = Shell.headless()
+        >>> shell.wait_values(shell.schema.field("testcase", "priority"))  # offline: none
+        ()
+        """
         deadline = time.monotonic() + _VALUE_WAIT
         while True:
             found = self.metadata.values(self.state.entity, spec, "")
@@ -315,7 +383,10 @@ class Shell:
             time.sleep(0.05)
 
     def close(self) -> None:
-        """Close the connection (and the sandbox, if the shell started one)."""
+        """Close the connection (and the sandbox, if the shell started one).
+
+        >>> Shell.headless().close()
+        """
         self.runner.settle(_SETTLE)
         self.connection.close()
 

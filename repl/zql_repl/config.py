@@ -304,8 +304,8 @@ class Credentials:
         return tuple(s for s in (self.token, self.password) if s)
 
 
-def _env(name: str, what: str) -> str:
-    value = os.environ.get(name, "")
+def _env(env: Mapping[str, str], name: str, what: str) -> str:
+    value = env.get(name, "")
     if not value:
         raise ConfigError(f"the environment variable {name} (the {what}) is not set or empty")
     return value
@@ -364,10 +364,10 @@ def resolve_credentials(
     wants_token = chosen_auth in (None, "bearer") and not (username and chosen_auth is None)
     secret: str | None = token
     if secret is None and token_env and wants_token:
-        secret = _env(token_env, "token")
+        secret = _env(env, token_env, "token")
     if secret is None and wants_token:
         if p.token_env:
-            secret = _env(p.token_env, f"token of profile {name!r}")
+            secret = _env(env, p.token_env, f"token of profile {name!r}")
         elif p.keyring:
             secret = _from_keyring(name)
         elif not p.username:
@@ -378,9 +378,9 @@ def resolve_credentials(
         user = username or p.username or env.get("ZEPHYR_USERNAME") or None
         if user is not None:
             if password_env:
-                password = _env(password_env, "password")
+                password = _env(env, password_env, "password")
             elif p.password_env:
-                password = _env(p.password_env, f"password of profile {name!r}")
+                password = _env(env, p.password_env, f"password of profile {name!r}")
             else:
                 password = env.get("ZEPHYR_PASSWORD") or None
     return Credentials(where, token=secret, username=user, password=password, auth=chosen_auth)

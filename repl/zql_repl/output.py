@@ -53,6 +53,7 @@ DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 _MIN_WIDTH = 6
 _MAX_WIDTH = 60
+_COMFORTABLE = 12  # columns other than the name shrink to this before the name does
 _ELLIPSIS = "…"
 
 
@@ -224,7 +225,8 @@ class _Table(Renderer):
         ]
         self.widths = _fit(natural, [min(n, max(_MIN_WIDTH, display_width(c)))
                                      for n, c in zip(natural, self.columns, strict=True)],
-                           self.width - 3 * (len(natural) - 1) - 2)
+                           self.width - 3 * (len(natural) - 1) - 2,
+                           keep=self.columns.index("name") if "name" in self.columns else None)
         header = self._line(self.columns)
         rule = "-+-".join("-" * w for w in self.widths)
         self.rows += len(flats)
@@ -246,14 +248,25 @@ class _Table(Renderer):
         return (" " + " | ".join(parts)).rstrip() + "\n"
 
 
-def _fit(natural: list[int], minimum: list[int], room: int) -> list[int]:
-    """Shrink the widest columns, one column-width at a time, until the row fits ``room``."""
+def _fit(natural: list[int], minimum: list[int], room: int,
+         keep: int | None = None) -> list[int]:
+    """Shrink the widest columns one character at a time until the row fits ``room``.
+
+    The column ``keep`` (the name: what people read) gives way last: the others first shrink
+    to a comfortable width, then all of them to their minimum.
+
+    >>> _fit([4, 40, 20], [2, 6, 6], 40, keep=1)
+    [4, 24, 12]
+    """
     widths = list(natural)
-    while sum(widths) > room:
-        widest = max(range(len(widths)), key=lambda i: widths[i] - minimum[i])
-        if widths[widest] <= minimum[widest]:
-            break  # cannot fit: the terminal wraps; better than hiding every column
-        widths[widest] -= 1
+    comfortable = [max(m, min(n, _COMFORTABLE)) for n, m in zip(natural, minimum, strict=True)]
+    for floor, spare in ((comfortable, keep), (minimum, None)):
+        while sum(widths) > room:
+            shrinkable = [i for i in range(len(widths)) if i != spare and widths[i] > floor[i]]
+            if not shrinkable:
+                break
+            widest = max(shrinkable, key=lambda i: widths[i] - floor[i])
+            widths[widest] -= 1
     return widths
 
 

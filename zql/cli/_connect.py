@@ -32,9 +32,9 @@ def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
     'ZEPHYR_TOKEN'
     """
     group = parser.add_argument_group(
-        "connection", "Defaults come from ZEPHYR_URL, ZEPHYR_TOKEN, ZEPHYR_USERNAME, "
-        "ZEPHYR_PASSWORD and ZEPHYR_AUTH. A token means Bearer auth; a username means a "
-        "session cookie. Secrets are read from the environment (or prompted for), never "
+        "connection", "Defaults come from ZEPHYR_URL, ZEPHYR_TOKEN, ZEPHYR_USERNAME,\n"
+        "ZEPHYR_PASSWORD and ZEPHYR_AUTH. A token means Bearer auth; a username means a\n"
+        "session cookie. Secrets are read from the environment (or prompted for), never\n"
         "from arguments.")
     group.add_argument("--url", metavar="URL",
                        help="Zephyr server address (the web-UI address works too)")

@@ -63,7 +63,17 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def run_pull(args: argparse.Namespace) -> int:
-    """Fetch and save; one-line messages for every failure, never a secret."""
+    """Fetch and save; one-line messages for every failure, never a secret.
+
+    >>> ns = argparse.Namespace(url=None, username=None, auth=None, token_env="NO_SUCH_VAR",
+    ...     password_env="NO_SUCH_VAR", timeout=5.0, insecure=False, sandbox=False,
+    ...     output="s.json", name=None)
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stderr(io.StringIO()) as err:
+    ...     code = run_pull(ns)
+    >>> code, err.getvalue().split(":")[0]
+    (2, 'zql schema pull')
+    """
     from dataclasses import replace
     from pathlib import Path
     from urllib.parse import urlsplit
@@ -130,7 +140,14 @@ def show(schema_source: str = "ze7", entity: str | None = None) -> str:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    """Print a schema's fields; exit 2 for an unknown profile, file or entity."""
+    """Print a schema's fields; exit 2 for an unknown profile, file or entity.
+
+    >>> run_show(argparse.Namespace(schema="ze6", entity="testcase", output_format="table"))
+    ENTITY    FIELD      TYPE     OPERATORS  NOTES
+    testcase  altid      string   ~ !~
+    ...
+    0
+    """
     from zql.errors import ZQLError
     from zql.schema import Schema, load_schema
 

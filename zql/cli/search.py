@@ -20,14 +20,22 @@ __all__ = ["register", "run"]
 
 
 def register(subparsers: Any) -> None:
-    """Add the ``search`` subcommand."""
+    """Add the ``search`` subcommand.
+
+    >>> import argparse
+    >>> commands = argparse.ArgumentParser().add_subparsers()
+    >>> register(commands)
+    >>> commands.choices["search"].parse_args(["x", "--desc", "--limit", "5"]).limit
+    5
+    """
     parser = subparsers.add_parser(
         "search", help="search a Zephyr server with ZQL and export the results",
-        description="Validate a ZQL query locally, then page through the server's results and "
-        "write them as a table, JSON, JSON lines or CSV. Rows stream (constant memory); a "
-        "progress bar shows on stderr when rows go to a file or a pipe; Ctrl-C stops and keeps "
-        "the rows written so far. Table and CSV show flat columns; JSON and JSON lines keep "
-        "the server's items as they are.",
+        description="Validate a ZQL query locally, then page through the server's results and\n"
+        "write them as a table, JSON, JSON lines or CSV. Rows stream (constant memory); a\n"
+        "progress bar shows on stderr when rows go to a file or a pipe; Ctrl-C stops and\n"
+        "keeps the rows written so far. Table and CSV show flat columns; JSON and JSON lines\n"
+        "keep the server's items as they are. Exit codes: 0 results (even none), 1 query or\n"
+        "server error, 2 usage, 130 interrupted.",
         epilog="examples:\n"
         "  zql search --sandbox 'status = \"Fail\"' --entity execution --limit 5\n"
         "  ZEPHYR_URL=https://zephyr.example.com ZEPHYR_TOKEN=… \\\n"
@@ -76,7 +84,16 @@ def _positive(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Search and write; see the module docstring for exit codes."""
+    """Search and write; see the module docstring for exit codes.
+
+    >>> from zql.cli import main
+    >>> main(["search", "--sandbox", 'status = "Fail" and priority = "Critical"', "--entity",
+    ...       "execution", "--limit", "2", "--format", "csv"])  # doctest: +ELLIPSIS
+    id,testcaseId,name,status,priority,executedBy,executedOn,cycle,phase,release,project,...
+    310,1368,Validate dashboard widget after a timeout,Fail,Critical,omar.costa,...
+    445,1368,Validate dashboard widget after a timeout,Fail,Critical,yuki.obrien,...
+    0
+    """
     from zql.client import ConfigurationError, ZephyrError, ZQLValidationError
     from zql.errors import ZQLError, ZQLSyntaxError
     from zql.parser import parse

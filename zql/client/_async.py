@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import ssl
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import Any, TypeVar, cast
@@ -48,7 +49,8 @@ class AsyncZephyrClient:
 
     def __init__(self, base_url: str, *, token: str | None = None, username: str | None = None,
                  password: str | None = None, auth: str | httpx.Auth | None = None,
-                 timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT, verify: bool | str = True,
+                 timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+                 verify: bool | ssl.SSLContext = True,
                  retries: int | Retry | None = 4, transport: httpx.AsyncBaseTransport | None = None,
                  schema: str | os.PathLike[str] | Schema | None = None,
                  sleep: Callable[[float], Awaitable[None]] = anyio.sleep,

@@ -150,6 +150,11 @@ class CookieAuth(httpx.Auth):
         """Whether a session cookie is held."""
         return self._cookie is not None
 
+    @property
+    def session(self) -> str | None:
+        """The session cookie's value (a secret: for scrubbing messages, never for display)."""
+        return self._cookie
+
     def forget(self) -> str | None:
         """Drop the session cookie (after a logout) and return it, for the logout request."""
         cookie, self._cookie = self._cookie, None

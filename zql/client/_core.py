@@ -9,6 +9,7 @@ operations (name lookups, schema fetch, suggestions) written once as generators 
 from __future__ import annotations
 
 import difflib
+import json
 import logging
 import os
 from collections.abc import Generator, Mapping, Sequence
@@ -45,6 +46,7 @@ Item: TypeAlias = dict[str, Any]
 #: Connect quickly or fail; give a slow search a while.
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 _AUTH_KINDS = ("bearer", "basic", "cookie")
+_DONE = httpx.ByteStream(b"")
 _SUGGESTIONS = 25
 
 
@@ -135,7 +137,7 @@ class ClientCore:
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     auth: str | httpx.Auth | None = field(default=None, repr=False)
-    retries: int | Retry | None = field(default=None, repr=False)
+    retries: int | Retry | None = field(default=4, repr=False)
     schema: str | os.PathLike[str] | Schema | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -145,12 +147,18 @@ class ClientCore:
         self.auth_kind, self.http_auth = build_auth(
             self.auth, token=self.token, username=self.username, password=self.password,
             login_url=self.base.url("user/current"))
-        self.retry = Retry.coerce(self.retries) if self.retries is not None else Retry()
-        self.secrets: tuple[str, ...] = tuple(s for s in (self.token, self.password) if s)
+        self.retry = Retry.coerce(self.retries)
         self._cache: dict[str, list[Item]] = {}
         self._given_schema = load_schema(self.schema) if self.schema is not None else None
         self._server_schema: Schema | None = None
         self._fallback_schema: Schema | None = None
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """What must never be shown: the token, the password and the session cookie."""
+        auth = self.http_auth
+        cookie = auth.session if isinstance(auth, CookieAuth) else None
+        return tuple(s for s in (self.token, self.password, cookie) if s)
 
     def describe(self, cls: str) -> str:
         """The client's ``repr``: URL, auth kind and user, never a secret."""
@@ -176,6 +184,10 @@ class ClientCore:
         body = decode_response(response, secrets=self.secrets)
         if call.page:
             parse_page(body, response)  # a bad shape is an error of this response
+        # httpx binds a response and its stream in a reference cycle, so a read page would wait
+        # for a full garbage collection; a long export then holds many pages. Cut the cycle:
+        # the page's bytes are freed as soon as the caller lets go of the response.
+        response.stream = _DONE
         return body
 
     def failure(self, exc: httpx.HTTPError | httpx.InvalidURL, call: Call) -> ZephyrError:
@@ -295,9 +307,8 @@ class ClientCore:
 
 
 def _param(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+    # The API reads booleans the way JSON writes them.
+    return json.dumps(value) if isinstance(value, bool) else str(value)
 
 
 def _key(item: Mapping[str, Any], name: str) -> str:

@@ -257,7 +257,7 @@ def is_unauthorized(response: httpx.Response) -> bool:
     """
     if response.status_code == 401:
         return True
-    if response.status_code != 200 or not response.content.lstrip().startswith(b'"'):
+    if response.status_code != 200 or _first_byte(response.content) != b'"':
         return False
     try:
         return describes_401(response.json())
@@ -285,9 +285,14 @@ def retry_after(response: httpx.Response, *, now: float | None = None) -> float 
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
+def _first_byte(content: bytes) -> bytes:
+    # Look at the start only: stripping a whole page would copy megabytes per request.
+    return content[:256].lstrip()[:1]
+
+
 def _looks_html(response: httpx.Response) -> bool:
     kind = response.headers.get("content-type", "").lower()
-    return "html" in kind or response.content.lstrip()[:1] == b"<"
+    return "html" in kind or _first_byte(response.content) == b"<"
 
 
 def _server_text(response: httpx.Response, secrets: Iterable[str]) -> tuple[str | None, str | None]:
@@ -365,7 +370,7 @@ REST API: check the base URL (give the server address, e.g. https://zephyr.examp
 
 def _decode_ok(response: httpx.Response, secrets: tuple[str, ...]) -> Any:
     content = response.content
-    if not content.strip():
+    if not content or content.isspace():
         return None
     if _looks_html(response):
         raise WrongBaseURLError(

@@ -21,6 +21,7 @@ from zql.errors import Severity
 from zql.format import format as format_query
 from zql.parser import parse
 from zql.schema import Schema
+from zql.validate import validate as validate_query
 
 if TYPE_CHECKING:
     from zql.client._async import AsyncZephyrClient
@@ -117,7 +118,7 @@ def prepare(core: ClientCore, query: Any, *, entity: str = "testcase", zql: bool
     elif validate:
         node = query_node(query)
         if schema is not None:
-            _check(query if isinstance(query, str) else node, node, entity, schema)
+            _check(query, node, entity, schema)
         text = format_query(node, portable=True)
     else:
         text = query.strip() if isinstance(query, str) else format_query(query_node(query),
@@ -132,10 +133,10 @@ def prepare(core: ClientCore, query: Any, *, entity: str = "testcase", zql: bool
                       release, project, post)
 
 
-def _check(query: str | Node, node: Node, entity: str, schema: Schema) -> None:
-    from zql.validate import validate
-
-    errors = [d for d in validate(query, entity=entity, schema=schema)
+def _check(query: Any, node: Node, entity: str, schema: Schema) -> None:
+    # Text is validated as typed, so the diagnostics' spans point into what the user wrote.
+    source = query if isinstance(query, str) else node
+    errors = [d for d in validate_query(source, entity=entity, schema=schema)
               if d.severity >= Severity.ERROR]
     if errors:
         raise ZQLValidationError(errors, query if isinstance(query, str) else format_query(node))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from types import TracebackType
@@ -56,7 +57,8 @@ class ZephyrClient:
 
     def __init__(self, base_url: str, *, token: str | None = None, username: str | None = None,
                  password: str | None = None, auth: str | httpx.Auth | None = None,
-                 timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT, verify: bool | str = True,
+                 timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+                 verify: bool | ssl.SSLContext = True,
                  retries: int | Retry | None = 4, transport: httpx.BaseTransport | None = None,
                  schema: str | os.PathLike[str] | Schema | None = None,
                  sleep: Callable[[float], None] = time.sleep,

@@ -23,25 +23,29 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from zql import _grammar
 from zql.config import Settings
 from zql.errors import Diagnostic, Span, TextEdit
 from zql.schema import Schema
 
+if TYPE_CHECKING:
+    from zql.complete import Completion
+
 __all__ = [
     "Action",
     "Analyzer",
     "Part",
     "TokenKind",
+    "document_path",
     "format_edit",
     "minimal_edit",
     "segment_at",
     "segments",
 ]
 
-#: A token's range and highlighter kind (:data:`zql.highlight.KINDS`).
+#: A token's range and highlighter kind (:data:`zql.highlight.TOKEN_KINDS`).
 TokenKind = tuple[int, int, str]
 _SEPARATOR = ";"
 
@@ -131,6 +135,10 @@ class Part(NamedTuple):
 
     ``start`` is where the part starts in the file, ``text`` the part, ``offset`` where the
     query's body starts in the file; ``diagnostics`` have spans relative to the body.
+
+    >>> part = Analyzer().parts("a = 1;\\n  b = Fail", Settings())[1]
+    >>> part.start, part.text, part.offset, [d.span for d in part.diagnostics]
+    (6, '\\n  b = Fail', 9, [Span(start=4, end=8)])
     """
 
     start: int
@@ -144,6 +152,9 @@ class Action:
     """A code action: a titled set of edits, and the diagnostic it resolves (if any).
 
     ``kind`` is ``quickfix`` for one diagnostic's fix, ``source.fixAll`` for all of them.
+
+    >>> Action("quote it", (TextEdit(Span(4, 8), '"Fail"'),), "quickfix").edits[0].new_text
+    '"Fail"'
     """
 
     title: str
@@ -209,6 +220,10 @@ class Analyzer:
 
         Raises :class:`~zql.ZQLError` or ``ValueError`` for unusable settings (an unknown
         schema or rule); the server reports that as one diagnostic.
+
+        >>> [(d.code, d.span.start) for d in Analyzer().diagnostics(
+        ...     "# zql: entity=execution\\nstatus = Fail", Settings(entity="execution"))]
+        [('ZQL107', 33)]
         """
         return [d.shifted(part.offset) for part in self.parts(text, settings)
                 for d in part.diagnostics]
@@ -288,7 +303,7 @@ class Analyzer:
 
     # ---- completion, hover, tokens
 
-    def completions(self, text: str, offset: int, settings: Settings) -> list[Any]:
+    def completions(self, text: str, offset: int, settings: Settings) -> list[Completion]:
         """:func:`zql.complete` for the query around ``offset``, ranges in file offsets.
 
         >>> [(c.text, c.start) for c in Analyzer().completions("a = 1;\\nprio", 11, Settings())]
@@ -353,9 +368,14 @@ class Analyzer:
 
 
 def _after_operator(tokens: list[_grammar.Tok], token: _grammar.Tok) -> bool:
-    before = [t for t in tokens[:tokens.index(token)]
+    # A word where a value belongs (after an operator, a list comma, `is` or `is not`).
+    before = [t.type for t in tokens[:tokens.index(token)]
               if t.kind not in (_grammar.WS, _grammar.COMMENT)]
-    return bool(before) and (before[-1].kind == _grammar.OPERATOR or before[-1].type == "COMMA")
+    kinds = _grammar.vocabulary().terminal_kind
+    if before[-2:] == ["IS", "NOT"]:
+        return True
+    return bool(before) and (kinds.get(before[-1]) == _grammar.OPERATOR
+                             or before[-1] in ("COMMA", "IS"))
 
 
 def _field_before(tokens: list[_grammar.Tok], token: _grammar.Tok) -> str | None:

@@ -35,16 +35,16 @@ EXPLANATIONS: dict[str, str] = {
            "terms (`a {NOT} b` = `a {AND} {NOT} b`); a leading `{NOT}` is flagged (ZQL303) "
            "and can be rewritten into `!=` / `!~`.",
     "IN": "**{IN}** — the field equals one of the listed values: "
-          "`priority {IN} (\"P1\", \"P2\")`. ZE has no `{NOT} {IN}`: use `!=` clauses.",
+          "`field {IN} (\"a\", \"b\")`. ZE has no `{NOT} {IN}`: use `!=` clauses.",
     "IS": "**{IS}** — `{IS} {EMPTY}` matches items where the field has no value, "
           "`{IS} {NOT} {EMPTY}` items where it has one (ZE 7 and later).",
     "EMPTY": "**{EMPTY}** — no value; only after `{IS}` or `{IS} {NOT}`.",
     "NULL": "**{NULL}** — this project's synonym for `{EMPTY}`; the formatter writes "
             "`{EMPTY}` (ZQL310).",
-    "TRUE": "**{TRUE}** — boolean value, for checkbox-like fields such as `automated`.",
-    "FALSE": "**{FALSE}** — boolean value, for checkbox-like fields such as `automated`.",
-    "EQ": "**{EQ}** — equals: the field has exactly this value (for a multi-valued field such "
-          "as tags: has this value among others).",
+    "TRUE": "**{TRUE}** — boolean value, for boolean and checkbox fields (not quoted).",
+    "FALSE": "**{FALSE}** — boolean value, for boolean and checkbox fields (not quoted).",
+    "EQ": "**{EQ}** — equals: the field has exactly this value (for a multi-valued field: "
+          "has this value among others).",
     "NE": "**{NE}** — does not equal.",
     "CONTAINS": "**{CONTAINS}** — contains: text search in the field's value; always a quoted "
                 "string. Whether ZE matches substrings or words, and with which case rules, "

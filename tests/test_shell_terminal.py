@@ -1,0 +1,100 @@
+"""``zql shell --sandbox`` once in a real terminal (tmux): type a field prefix, Tab, finish the
+query, Enter, and read the result count off the screen.
+
+The terminal runs on a private tmux server (its own socket), so nothing else is touched; every
+wait polls ``capture-pane`` with a deadline.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from zql.client import ZephyrClient
+from zql.sandbox import Sandbox
+
+TMUX = shutil.which("tmux")
+ZQL = Path(sys.executable).with_name("zql")
+QUERY_REST = ' = "Critical" and automated = true'
+
+pytestmark = [
+    pytest.mark.terminal,
+    pytest.mark.skipif(TMUX is None or not ZQL.exists(), reason="needs tmux and the zql script"),
+]
+
+
+class Terminal:
+    """One tmux pane running a command, on a tmux server of its own."""
+
+    def __init__(self, socket: str) -> None:
+        assert TMUX is not None
+        self.base = [TMUX, "-L", socket]
+
+    def tmux(self, *args: str) -> str:
+        return subprocess.run([*self.base, *args], check=True, capture_output=True, text=True,
+                              timeout=10).stdout
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", "zql")
+
+    def keys(self, *keys: str) -> None:
+        self.tmux("send-keys", "-t", "zql", *keys)
+
+    def wait(self, pattern: str, timeout: float = 20.0) -> re.Match[str]:
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            found = re.search(pattern, screen, re.M)
+            if found:
+                return found
+            time.sleep(0.05)
+        raise AssertionError(f"{pattern!r} did not appear within {timeout:.0f} s; screen:\n"
+                             f"{screen}")
+
+
+@pytest.fixture
+def terminal(tmp_path: Path) -> Iterator[Terminal]:
+    term = Terminal(f"zql-test-{os.getpid()}")
+    env = {"HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config"),
+           "XDG_DATA_HOME": str(tmp_path / "data"), "PAGER": "cat", "TERM": "xterm-256color",
+           "PATH": os.environ.get("PATH", "")}
+    command = " ".join(["env", "-i", *(f"{k}={shlex.quote(v)}" for k, v in env.items()),
+                        shlex.quote(str(ZQL)), "shell", "--sandbox",
+                        "; echo zql-exited-$?; sleep 30"])
+    term.tmux("-f", "/dev/null", "new-session", "-d", "-s", "zql", "-x", "120", "-y", "40",
+              command)
+    try:
+        yield term
+    finally:
+        term.tmux("kill-server")  # the private server this fixture started
+
+
+def test_prefix_tab_query_and_count_in_a_real_terminal(terminal: Terminal,
+                                                       sandbox: Sandbox) -> None:
+    terminal.wait(r"^testcase>", timeout=10)
+    terminal.wait(r"● connected sandbox")  # the shell's own sandbox, started in the background
+    terminal.keys("prio")
+    terminal.wait(r"priority +string")  # the completion menu, opened while typing
+    terminal.keys("Tab")
+    terminal.wait(r"^testcase> priority\s*$")
+    terminal.keys(QUERY_REST)
+    terminal.wait(re.escape("testcase> priority" + QUERY_REST))
+    terminal.keys("Enter")
+    count = int(terminal.wait(r"^\((\d+) test cases, \d+ ms\)").group(1))
+    # The shell's sandbox and the session's are built from the same seed.
+    with ZephyrClient(sandbox.url or "", token=sandbox.token) as client:
+        results = client.search("priority" + QUERY_REST, limit=1)
+        list(results)
+    assert count == results.total
+    terminal.keys("C-d")
+    terminal.wait(r"zql-exited-0")
