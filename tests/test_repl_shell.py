@@ -165,6 +165,20 @@ def test_tab_completes_a_field_then_a_server_value(sandbox: Sandbox, tmp_path: P
         shell.run("", r"test cases")
 
 
+def test_the_open_menu_fills_in_when_server_values_arrive(sandbox: Sandbox,
+                                                          tmp_path: Path) -> None:
+    with running_shell(sandbox, tmp_path, entity="execution") as shell:
+        buffer = shell.shell.session.default_buffer
+
+        def menu() -> list[str]:
+            state = buffer.complete_state
+            return [c.display_text for c in state.completions] if state else []
+
+        shell.type('status = "')  # the known values show at once; the server's arrive later
+        wait_until(lambda: "Not Executed" in menu(), 10, "the server's status values")
+        assert "loading values…" not in menu()
+
+
 def test_ctrl_c_cancels_a_slow_search_and_the_shell_goes_on(sandbox: Sandbox,
                                                             tmp_path: Path) -> None:
     with running_shell(sandbox, tmp_path) as shell:

@@ -100,7 +100,7 @@ class Shell:
     runs lines through :meth:`handle` exactly as typed ones.
 
     >>> shell = Shell.headless()
-    >>> shell.handle("\\entity execution")
+    >>> shell.handle("\\\\entity execution")
     entity: execution
     >>> shell.handle("status = Fail")
     1:10: error[ZQL107]: bare word 'Fail' is not a value
@@ -259,7 +259,11 @@ class Shell:
         buf = self.session.default_buffer
         self._show_notes(app)
         if self.completer.pending_for == buf.text and self.complete_while_typing:
-            buf.start_completion(select_first=False)
+            state = buf.complete_state
+            if state is None or state.complete_index is None:  # not while someone is choosing
+                # An open menu is never recomputed by start_completion: drop it first.
+                buf.complete_state = None
+                buf.start_completion(select_first=False)
         app.invalidate()
 
     def _show_notes(self, app: Any = None) -> None:
@@ -313,7 +317,7 @@ class Shell:
     def handle(self, text: str) -> None:
         """Run one accepted line: a command, a quick search (``?``) or a query.
 
-        >>> Shell.headless().handle("\\limit many")
+        >>> Shell.headless().handle("\\\\limit many")
         \\limit takes a whole number >= 0, not 'many'
         """
         stripped = text.strip()

@@ -45,7 +45,11 @@ class CommandError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    """A backslash command: name, argument synopsis, one-line help, handler, completions."""
+    """A backslash command: name, argument synopsis, one-line help, handler, completions.
+
+    >>> COMMANDS["\\\\limit"].args
+    '[N]'
+    """
 
     name: str
     args: str
@@ -86,7 +90,12 @@ def split(line: str) -> tuple[str, str]:
 
 
 def dispatch(shell: Shell, line: str) -> None:
-    """Run one backslash command line; unknown names raise :class:`CommandError`."""
+    """Run one backslash command line; unknown names raise :class:`CommandError`.
+
+    >>> from zql_repl.app import Shell
+    >>> dispatch(Shell.headless(), "\\\\format csv")
+    format: csv
+    """
     name, arg = split(line)
     found = COMMANDS.get(name)
     if found is None:
@@ -129,6 +138,10 @@ def complete_line(shell: Shell, before: str) -> Iterator[Completion]:
     """Completions for a backslash-command line: the name, then its argument.
 
     Used by :class:`zql_repl.completer.ZQLCompleter` for lines starting with a backslash.
+
+    >>> from zql_repl.app import Shell
+    >>> [c.text for c in complete_line(Shell.headless(), "\\\\format j")]
+    ['json', 'jsonl']
     """
     stripped = before.lstrip()
     if " " not in stripped:

@@ -61,6 +61,11 @@ class ZQLCompleter(Completer):
 
     ``context`` returns ``(schema, entity)`` at each call, so a schema loaded from the server
     or a ``\\entity`` switch takes effect at the next keystroke.
+
+    >>> from zql.schema import load_schema
+    >>> c = ZQLCompleter(lambda: (load_schema(), "execution"))
+    >>> [x.text for x in c.get_completions(Document("status "), None)]
+    ['=', '!=', 'in']
     """
 
     def __init__(
@@ -81,7 +86,13 @@ class ZQLCompleter(Completer):
 
     def get_completions(self, document: Document,
                         complete_event: CompleteEvent | None) -> Iterator[Completion]:
-        """Completions for the document at its cursor."""
+        """Completions for the document at its cursor.
+
+        >>> from zql.schema import load_schema
+        >>> c = ZQLCompleter(lambda: (load_schema(), "testcase"))
+        >>> [(x.text, x.start_position) for x in c.get_completions(Document("automated = t"), None)]
+        [('true', -1)]
+        """
         text, cursor = document.text, document.cursor_position
         before = text[:cursor]
         stripped = before.lstrip()

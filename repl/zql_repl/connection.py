@@ -40,7 +40,11 @@ class NotConnected(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Opened:
-    """An open client, a short server label for the toolbar, and how to close both."""
+    """An open client, a short server label for the toolbar, and how to close both.
+
+    >>> Opened("client", "zephyr.example.com", lambda: None).notes
+    ()
+    """
 
     client: Any
     server: str
@@ -53,7 +57,16 @@ Opener = Callable[[], Opened]
 
 
 class Connection:
-    """Runs an opener in the background and hands the client to searches when it is ready."""
+    """Runs an opener in the background and hands the client to searches when it is ready.
+
+    >>> from zql.schema import load_schema
+    >>> conn = Connection(lambda: Opened("client", "here", lambda: print("closed")),
+    ...                   Metadata(load_schema()))
+    >>> conn.wait(5), conn.server
+    ('client', 'here')
+    >>> conn.close()
+    closed
+    """
 
     def __init__(self, opener: Opener | None, metadata: Metadata, *, server: str = "") -> None:
         self.opener = opener
@@ -65,9 +78,19 @@ class Connection:
         self._ready = threading.Event()
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._started = False
 
     def start(self) -> None:
-        """Begin opening (returns at once)."""
+        """Begin opening (returns at once); a second call does nothing.
+
+        >>> from zql.schema import load_schema
+        >>> meta = Metadata(load_schema())
+        >>> Connection(None, meta).start(); meta.snapshot.label
+        'offline: no server'
+        """
+        if self._started:
+            return
+        self._started = True
         if self.opener is None:
             self.metadata.failed("no server")
             self._ready.set()
@@ -96,14 +119,26 @@ class Connection:
 
     @property
     def ready(self) -> bool:
-        """Whether opening has finished (successfully or not)."""
+        """Whether opening has finished (successfully or not).
+
+        >>> from zql.schema import load_schema
+        >>> c = Connection(None, Metadata(load_schema())); c.start(); c.ready
+        True
+        """
         return self._ready.is_set()
 
     def wait(self, timeout: float | None = None) -> Any:
         """The client, waiting up to ``timeout`` seconds; :class:`NotConnected` if there is none.
 
-        Returns None if the opener is still running after ``timeout``.
+        Returns None if the opener is still running after ``timeout``. Starts opening if
+        :meth:`start` was not called yet.
+
+        >>> from zql.schema import load_schema
+        >>> Connection(lambda: Opened("client", "here", lambda: None),
+        ...            Metadata(load_schema())).wait(5)
+        'client'
         """
+        self.start()
         if not self._ready.wait(timeout):
             return None
         if self.opened is None:
@@ -111,7 +146,11 @@ class Connection:
         return self.opened.client
 
     def close(self) -> None:
-        """Close the client (and the sandbox); waits briefly for a half-finished opener."""
+        """Close the client (and the sandbox); waits briefly for a half-finished opener.
+
+        >>> from zql.schema import load_schema
+        >>> Connection(None, Metadata(load_schema())).close()
+        """
         self._closed = True
         self.metadata.detach()
         if self._thread is not None:

@@ -25,13 +25,21 @@ __all__ = ["ShellLexer"]
 
 
 class ShellLexer(Lexer):
-    """ZQL through ``PygmentsLexer(ZQLLexer)``; command and quick-search lines as plain text."""
+    """ZQL through ``PygmentsLexer(ZQLLexer)``; command and quick-search lines as plain text.
+
+    >>> ShellLexer().lex_document(Document("? login"))(0)
+    [('class:command', '? login')]
+    """
 
     def __init__(self) -> None:
         self.zql = PygmentsLexer(ZQLLexer)
 
     def lex_document(self, document: Document) -> Callable[[int], StyleAndTextTuples]:
-        """The fragments of each line of ``document``."""
+        """The fragments of each line of ``document``.
+
+        >>> ShellLexer().lex_document(Document("a = 1"))(0)[-1]
+        ('class:pygments.literal.number', '1')
+        """
         if document.text.lstrip().startswith(("\\", "?")):
             lines = document.lines
 

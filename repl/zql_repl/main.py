@@ -71,8 +71,22 @@ def _credentials(args: argparse.Namespace, profile: Profile | None,
 
 
 def build(args: argparse.Namespace, *, input: Input | None = None, output: Output | None = None,
-          out: IO[str] | None = None, environ: Mapping[str, str] | None = None) -> Shell:
-    """The shell for ``args`` (an ``argparse`` namespace of ``zql shell``), not yet running."""
+          out: IO[str] | None = None, environ: Mapping[str, str] | None = None,
+          data: Path | None = None) -> Shell:
+    """The shell for ``args`` (an ``argparse`` namespace of ``zql shell``), not yet running.
+
+    ``environ`` replaces ``os.environ`` for credentials, ``data`` the history and named-query
+    folder (default :func:`~zql_repl.config.data_dir`).
+
+    >>> import tempfile
+    >>> from zql.cli import build_parser
+    >>> tmp = Path(tempfile.mkdtemp())
+    >>> argv = ["shell", "--entity", "execution", "--config", str(tmp / "config.toml")]
+    >>> shell = build(build_parser().parse_args(argv), environ={}, data=tmp)
+    >>> shell.state.entity, shell.connection.opener is None
+    ('execution', True)
+    >>> shell.close()
+    """
     try:
         config = load_config(Path(args.config).expanduser() if args.config else None)
         profile = config.profile(args.profile)
@@ -100,7 +114,7 @@ def build(args: argparse.Namespace, *, input: Input | None = None, output: Outpu
         server = creds.url
     else:
         opener, server = None, ""
-    data = data_dir()
+    data = data or data_dir()
     history_file = history_path(defaults.history_file, data)
     try:
         history_file.parent.mkdir(parents=True, exist_ok=True)
@@ -117,7 +131,17 @@ def build(args: argparse.Namespace, *, input: Input | None = None, output: Outpu
 
 
 def start(args: argparse.Namespace) -> int:
-    """Build the shell, run it until the user leaves, and close the connection."""
+    """Build the shell, run it until the user leaves, and close the connection.
+
+    >>> import tempfile
+    >>> from zql.cli import build_parser
+    >>> config = str(Path(tempfile.mkdtemp()) / "config.toml")
+    >>> start(build_parser().parse_args(["shell", "--schema", "ze9", "--config", config]))
+    Traceback (most recent call last):
+      ...
+    zql_repl.main.ShellError: unknown schema profile 'ze9'; bundled profiles: ze6, ze7 (or give \
+a path to a JSON schema file)
+    """
     shell = build(args)
     try:
         return shell.run()

@@ -31,16 +31,25 @@ VALUE_CAP = 500
 
 
 class MetadataClient(Protocol):
-    """What the metadata loader needs from :class:`zql.client.ZephyrClient`."""
+    """What the metadata loader needs from :class:`zql.client.ZephyrClient`.
 
-    def schema(self) -> Schema: ...
+    >>> from zql.client import ZephyrClient
+    >>> all(hasattr(ZephyrClient, name) for name in ("schema", "suggest", "releases", "projects"))
+    True
+    """
+
+    def schema(self) -> Schema:
+        """The server's ZQL schema."""
 
     def suggest(self, field: str, prefix: str = "", *, entity: str = "testcase",
-                release: Any = None) -> Sequence[str]: ...
+                release: Any = None, limit: int = VALUE_CAP) -> Sequence[str]:
+        """Values of ``field`` for completion."""
 
-    def releases(self) -> Any: ...
+    def releases(self) -> Any:
+        """The server's releases (dicts with a ``name``)."""
 
-    def projects(self) -> Any: ...
+    def projects(self) -> Any:
+        """The server's projects (dicts with a ``name``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +111,20 @@ class Metadata:
 
     ``on_change`` is called (from a background thread) whenever something new arrived, so the
     shell can redraw its toolbar or reopen the completion menu.
+
+    >>> import time
+    >>> from zql.schema import load_schema
+    >>> class Server:  # what a client answers, without the network
+    ...     def schema(self): return load_schema("ze6")
+    ...     def suggest(self, field, prefix="", *, entity, release=None, limit=500):
+    ...         return ["P1", "P2"]
+    ...     def releases(self): return [{"id": 1, "name": "R1"}]
+    ...     def projects(self): return []
+    >>> meta = Metadata(load_schema("ze7"))
+    >>> meta.attach(Server(), "here")
+    >>> while meta.snapshot.releases == (): time.sleep(0.01)
+    >>> meta.snapshot.state, meta.snapshot.schema.name, meta.snapshot.releases
+    ('connected', 'ze6', ('R1',))
     """
 
     def __init__(self, fallback: Schema, *, on_change: Callable[[], None] | None = None) -> None:
@@ -118,7 +141,12 @@ class Metadata:
     # ---- connection lifecycle (called by the shell's connection)
 
     def connecting(self, server: str) -> None:
-        """The client is being set up (for example the sandbox is starting)."""
+        """The client is being set up (for example the sandbox is starting).
+
+        >>> from zql.schema import load_schema
+        >>> m = Metadata(load_schema()); m.connecting("sandbox"); m.snapshot.label
+        'connecting'
+        """
         self._swap(replace(self.snapshot, state="connecting", reason="", server=server))
 
     def failed(self, reason: str) -> None:
@@ -131,20 +159,32 @@ class Metadata:
         self._swap(replace(self.snapshot, state="offline", reason=reason))
 
     def attach(self, client: MetadataClient, server: str) -> None:
-        """Use ``client`` from now on and start loading the schema and names."""
+        """Use ``client`` from now on and start loading the schema and names (see the class
+        example)."""
         with self._lock:
             self._client = client
         self._swap(replace(self.snapshot, state="loading", reason="", server=server))
         self.refresh()
 
     def detach(self) -> None:
-        """Forget the client (it is being closed); background jobs stop using it."""
+        """Forget the client (it is being closed); background jobs stop using it.
+
+        >>> from zql.schema import load_schema
+        >>> m = Metadata(load_schema()); m.detach(); m.values("testcase",
+        ...     load_schema().field("testcase", "tag"), "")
+        ()
+        """
         with self._lock:
             self._client = None
             self._generation += 1
 
     def refresh(self) -> None:
-        """Drop cached values and reload the schema and names in the background."""
+        """Drop cached values and reload the schema and names in the background.
+
+        >>> from zql.schema import load_schema
+        >>> m = Metadata(load_schema()); m.refresh(); m.snapshot.state  # no client: nothing to do
+        'offline'
+        """
         with self._lock:
             self._values.clear()
             self._inflight.clear()
@@ -157,7 +197,12 @@ class Metadata:
         _spawn(self._load, client, generation)
 
     def set_release(self, release: str | None) -> None:
-        """Values are per release: later lookups use ``release`` (cached entries stay)."""
+        """Values are per release: later lookups use ``release`` (cached entries stay).
+
+        >>> from zql.schema import load_schema
+        >>> m = Metadata(load_schema()); m.set_release("R1"); m.release
+        'R1'
+        """
         self.release = release
 
     # ---- answers (never block)
@@ -166,6 +211,11 @@ class Metadata:
         """Cached server values for ``spec``; None while they load; () when there are none.
 
         A value source for :func:`zql.complete.complete`.
+
+        >>> from zql.schema import load_schema
+        >>> m = Metadata(load_schema())
+        >>> m.values("testcase", load_schema().field("testcase", "automated"), "")  # no lookup
+        ()
         """
         if spec.lookup is None:
             return ()
@@ -212,7 +262,7 @@ class Metadata:
         release, entity, _, prefix = key
         try:
             found = tuple(str(v) for v in client.suggest(field, prefix, entity=entity,
-                                                         release=release))
+                                                         release=release, limit=VALUE_CAP))
         except Exception:  # a failed lookup offers nothing rather than "loading" forever
             found = ()
         with self._lock:

@@ -134,24 +134,44 @@ class Renderer:
         self.rows = 0
 
     def flat(self, item: Item) -> Mapping[str, Any]:
-        """The flat row for ``item`` (the item itself when no flatten function is set)."""
+        """The flat row for ``item`` (the item itself when no flatten function is set).
+
+        >>> Renderer("testcase", lambda item, entity: {"n": item["id"]}).flat({"id": 3})
+        {'n': 3}
+        """
         return self._flatten(item, self.entity) if self._flatten else item
 
     def begin(self, items: Sequence[Item]) -> str:
-        """Text for the first page (headers included)."""
+        """Text for the first page (headers included).
+
+        >>> make_renderer("csv", "testcase").begin([{"id": 1}])
+        'id\\n1\\n'
+        """
         return self.more(items)
 
     def more(self, items: Sequence[Item]) -> str:
-        """Text for a later page."""
+        """Text for a later page.
+
+        >>> r = make_renderer("csv", "testcase"); _ = r.begin([{"id": 1}]); r.more([{"id": 2}])
+        '2\\n'
+        """
         self.rows += len(items)
         return "".join(self.one(item) for item in items)
 
     def one(self, item: Item) -> str:
-        """Text for one item."""
+        """Text for one item.
+
+        >>> Renderer("testcase").one({"id": 1})
+        '{"id": 1}\\n'
+        """
         return json.dumps(dict(item), ensure_ascii=False, default=str) + "\n"
 
     def end(self) -> str:
-        """Text after the last page."""
+        """Text after the last page.
+
+        >>> make_renderer("json", "testcase").end()
+        ']\\n'
+        """
         return ""
 
 
@@ -307,7 +327,11 @@ class Sink:
         self.closed_by_reader = False
 
     def write(self, text: str) -> None:
-        """Write text; a pager that was quit ends the output quietly."""
+        """Write text; a pager that was quit ends the output quietly.
+
+        >>> buf = io.StringIO(); buf.close(); s = Sink(buf); s.write("x"); s.closed_by_reader
+        True
+        """
         if self.closed_by_reader or not text:
             return
         try:
@@ -317,7 +341,11 @@ class Sink:
             self.closed_by_reader = True
 
     def close(self) -> None:
-        """Flush, close what we opened and wait for the pager to be quit."""
+        """Flush, close what we opened and wait for the pager to be quit.
+
+        >>> buf = io.StringIO(); Sink(buf, own=True).close(); buf.closed
+        True
+        """
         if self.own or self.process is not None:
             with contextlib.suppress(OSError):  # a quit pager: nothing left to flush
                 self.stream.close()
@@ -343,6 +371,13 @@ def open_pager(command: Sequence[str]) -> Sink | None:
 
     ``less`` gets ``-SRXF`` through ``$LESS`` unless the user set ``$LESS``: chop long lines,
     pass colours, keep the screen, and quit at once when everything fits.
+
+    >>> import sys
+    >>> sink = open_pager([sys.executable, "-c", "import sys; sys.stdin.read()"])
+    >>> sink.write("many lines\\n"); sink.close(); sink.process.returncode
+    0
+    >>> open_pager(["/nonexistent/pager"]) is None
+    True
     """
     env = dict(os.environ)
     env.setdefault("LESS", "-SRXF")

@@ -38,7 +38,11 @@ _SCREEN_MARGIN = 4  # lines kept free for the prompt and the count line
 
 @dataclass(frozen=True, slots=True)
 class Request:
-    """One search as the shell will send it."""
+    """One search as the shell will send it.
+
+    >>> Request('status = "Fail"', "execution", limit=5).page_size
+    100
+    """
 
     text: str
     entity: str
@@ -53,7 +57,11 @@ class Request:
 
 @dataclass(slots=True)
 class Outcome:
-    """How a search ended: rows shown, the server's total, time, and why it stopped."""
+    """How a search ended: rows shown, the server's total, time, and why it stopped.
+
+    >>> Outcome(rows=3, total=3).cancelled
+    False
+    """
 
     rows: int = 0
     total: int | None = None
@@ -174,6 +182,13 @@ class SearchRunner:
 
     ``input`` None means there is no terminal (tests of the engine adapters, scripts): the
     runner then just waits, and Ctrl-C arrives as ``KeyboardInterrupt``.
+
+    >>> import io
+    >>> from zql.schema import load_schema
+    >>> from zql_repl.metadata import Metadata
+    >>> runner = SearchRunner(Connection(None, Metadata(load_schema())), io.StringIO())
+    >>> runner.run(Request('priority = "P1"', "testcase"), fmt="table", pager=False).error
+    'not connected to a server: start with --url, --profile or --sandbox'
     """
 
     def __init__(self, connection: Connection, out: IO[str], *, input: Input | None = None,
@@ -248,7 +263,29 @@ class SearchRunner:
 
     def run(self, request: Request, *, fmt: str, pager: bool, output_file: Path | None = None,
             width: int = 100, height: int = 40) -> Outcome:
-        """Run one search and render it; never raises for a search or server failure."""
+        """Run one search and render it; never raises for a search or server failure.
+
+        >>> import io
+        >>> from zql.schema import load_schema
+        >>> from zql_repl.connection import Opened
+        >>> from zql_repl.metadata import Metadata
+        >>> class Client:  # pages as the real client yields them, without a server
+        ...     def search(self, text, **options):
+        ...         class Results:
+        ...             total = 3
+        ...             def pages(self):
+        ...                 from zql.client import Page
+        ...                 yield Page(0, 3, [{"id": 1}, {"id": 2}])
+        ...                 yield Page(2, 3, [{"id": 3}])
+        ...         return Results()
+        >>> out = io.StringIO()
+        >>> conn = Connection(lambda: Opened(Client(), "here", lambda: None),
+        ...                   Metadata(load_schema()))
+        >>> outcome = SearchRunner(conn, out).run(Request("a = 1", "testcase"), fmt="jsonl",
+        ...                                       pager=False)
+        >>> outcome.rows, outcome.total, out.getvalue().count("\\n")
+        (3, 3, 3)
+        """
         fetch = _Fetch(self.connection, request)
         self.current = fetch
         fetch.start()
@@ -305,7 +342,13 @@ class SearchRunner:
         return outcome
 
     def settle(self, timeout: float) -> None:
-        """Give cancelled searches up to ``timeout`` seconds to finish their last request."""
+        """Give cancelled searches up to ``timeout`` seconds to finish their last request.
+
+        >>> import io
+        >>> from zql.schema import load_schema
+        >>> from zql_repl.metadata import Metadata
+        >>> SearchRunner(Connection(None, Metadata(load_schema())), io.StringIO()).settle(0.1)
+        """
         deadline = time.monotonic() + timeout
         for fetch in self.abandoned:
             if fetch.thread is not None:

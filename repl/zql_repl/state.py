@@ -40,7 +40,11 @@ def _id_or_name(value: str | None) -> int | str | None:
 
 @dataclass(slots=True)
 class ShellState:
-    """The shell's current settings (mutable: commands change them)."""
+    """The shell's current settings (mutable: commands change them).
+
+    >>> s = ShellState(); s.entity = "execution"; s.entity
+    'execution'
+    """
 
     entity: str = "testcase"
     release: str | None = None
@@ -69,12 +73,20 @@ class ShellState:
 
     @property
     def release_param(self) -> int | str | None:
-        """The release as the client takes it: an id (digits) or a name."""
+        """The release as the client takes it: an id (digits) or a name.
+
+        >>> ShellState(release="7").release_param
+        7
+        """
         return _id_or_name(self.release)
 
     @property
     def project_param(self) -> int | str | None:
-        """The project as the client takes it: an id (digits) or a name."""
+        """The project as the client takes it: an id (digits) or a name.
+
+        >>> ShellState(project="Atlas Mobile").project_param
+        'Atlas Mobile'
+        """
         return _id_or_name(self.project)
 
     @property

@@ -83,7 +83,12 @@ class Linter:
         self._cache: dict[tuple[str, str], tuple[Diagnostic, ...]] = {}
 
     def diagnostics(self, text: str) -> list[Diagnostic]:
-        """Every finding for ``text`` (empty for non-query lines)."""
+        """Every finding for ``text`` (empty for non-query lines).
+
+        >>> from zql.schema import load_schema
+        >>> [d.code for d in Linter(lambda: (load_schema(), "testcase")).diagnostics("a AND")]
+        ['ZQL105']
+        """
         if not is_query(text):
             return []
         schema, entity = self.context()
@@ -99,14 +104,24 @@ class Linter:
         return list(found)
 
     def first(self, text: str) -> Diagnostic | None:
-        """The most important finding: the first error, else the first warning or note."""
+        """The most important finding: the first error, else the first warning or note.
+
+        >>> from zql.schema import load_schema
+        >>> Linter(lambda: (load_schema(), "testcase")).first('name ~ "x"') is None
+        True
+        """
         found = self.diagnostics(text)
         errors = [d for d in found if d.severity is Severity.ERROR]
         ranked = errors or found
         return ranked[0] if ranked else None
 
     def errors(self, text: str) -> list[Diagnostic]:
-        """Only the error-level findings (the ones that block running the query)."""
+        """Only the error-level findings (the ones that block running the query).
+
+        >>> from zql.schema import load_schema
+        >>> Linter(lambda: (load_schema(), "testcase")).errors('priority = "P1" AND name ~ "x"')
+        []
+        """
         return [d for d in self.diagnostics(text) if d.severity is Severity.ERROR]
 
 
@@ -126,7 +141,11 @@ class ZQLValidator(Validator):
         self.linter = linter
 
     def validate(self, document: Document) -> None:
-        """Raise ``ValidationError`` at the first error of the document's text."""
+        """Raise ``ValidationError`` at the first error of the document's text.
+
+        >>> from zql.schema import load_schema
+        >>> ZQLValidator(Linter(lambda: (load_schema(), "testcase"))).validate(Document("\\\\q"))
+        """
         text = document.text
         errors = self.linter.errors(text)
         if errors:

@@ -252,12 +252,19 @@ def explain(code: str) -> str:
         r.why,
         "",
         f"Example ({r.entity}, schema {r.profile}):",
-        f"  {r.bad}",
+        f"  {_shown(r.bad)}",
         "Fixed:",
-        f"  {r.good}",
+        f"  {_shown(r.good)}",
         "",
         f"Silence it with --ignore {r.code}, or ignore = [\"{r.code}\"] in zql.toml.",
     ])
+
+
+def _shown(example: str, limit: int = 160) -> str:
+    # Some examples are machine-sized (a query too long for a URL); show their start.
+    if len(example) <= limit:
+        return example
+    return f"{example[:limit - 40]}… ({len(example)} characters)"
 
 
 def _resolver(args: argparse.Namespace) -> Any:
@@ -270,9 +277,9 @@ def _resolver(args: argparse.Namespace) -> Any:
               if getattr(args, key) is not None}
     explicit = settings_from({"entity": args.entity, "schema": args.schema, **joined},
                              base_dir=Path.cwd(), origin="command line")
-    fixed_config = load_config(Path(args.config)) if args.config else None
     if args.config and not Path(args.config).is_file():
         raise UsageError(f"{args.config}: no such config file")
+    fixed_config = load_config(Path(args.config)) if args.config else None
     cache = ConfigCache()
 
     def settings_for(text: str, path: Path | None) -> Settings:

@@ -17,7 +17,13 @@ __all__ = ["register", "run"]
 
 
 def register(subparsers: Any) -> None:
-    """Add the ``shell`` subcommand."""
+    """Add the ``shell`` subcommand.
+
+    >>> parser = argparse.ArgumentParser(); register(parser.add_subparsers())
+    >>> args = parser.parse_args(["shell", "--sandbox", "--entity", "execution"])
+    >>> args.sandbox, args.entity
+    (True, 'execution')
+    """
     parser = subparsers.add_parser(
         "shell", help="interactive shell with highlighting, completion and search",
         description="An interactive ZQL shell: highlighting, completion of fields, operators "
@@ -47,7 +53,18 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Start the shell; returns 0 when it is left, 2 for a usage or config problem."""
+    """Start the shell; returns 0 when it is left, 2 for a usage or config problem.
+
+    >>> import contextlib, io, os, tempfile
+    >>> parser = argparse.ArgumentParser(); register(parser.add_subparsers())
+    >>> config = os.path.join(tempfile.mkdtemp(), "config.toml")
+    >>> err = io.StringIO()
+    >>> with contextlib.redirect_stderr(err):
+    ...     run(parser.parse_args(["shell", "--entity", "bug", "--config", config]))
+    2
+    >>> err.getvalue()
+    "zql shell: unknown entity 'bug'; one of: testcase, requirement, execution\\n"
+    """
     try:
         from zql_repl.main import ShellError, start
     except ImportError as err:  # pragma: no cover - a build without the repl package
