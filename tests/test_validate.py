@@ -12,7 +12,7 @@ from zql.ast import Op
 from zql.errors import Severity
 from zql.format import quote
 from zql.schema import FieldSpec, Schema, load_schema, profile_names
-from zql.validate import resolve_schema, validate
+from zql.validate import validate
 
 E, W = Severity.ERROR, Severity.WARNING
 
@@ -213,7 +213,7 @@ def test_accepts_a_node_and_entity_aliases() -> None:
 
 @pytest.mark.parametrize("source", ["ze7", "ZE7", None])
 def test_schema_sources_by_name(source: str | None) -> None:
-    assert resolve_schema(source) is load_schema("ze7")
+    assert load_schema(source) is load_schema("ze7")
     assert validate('name ~ "x"', schema=source) == []
 
 

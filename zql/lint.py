@@ -30,8 +30,8 @@ from zql.errors import Diagnostic, Fix, Span, TextEdit, ZQLSyntaxError
 from zql.format import format_node, lower_negations
 from zql.parser import parse
 from zql.rules import URL_LIMIT, Rule, diagnostic, rule, rules
-from zql.schema import FieldSpec, Schema
-from zql.validate import check, clause_values, resolve_schema
+from zql.schema import FieldSpec, Schema, load_schema
+from zql.validate import check, clause_values
 
 __all__ = ["Rule", "lint", "rule", "rules"]
 
@@ -65,7 +65,7 @@ def lint(
     'ZQL101'
     """
     keep = _selector(select, ignore)
-    resolved = resolve_schema(schema)
+    resolved = load_schema(schema)
     canonical = Schema.entity_name(entity)
     try:
         node = parse(text)

@@ -37,9 +37,9 @@ from zql.errors import Diagnostic, Fix, Span, TextEdit
 from zql.format import format_value, quote
 from zql.parser import parse
 from zql.rules import diagnostic
-from zql.schema import FieldSpec, Schema, load_schema, profile_names
+from zql.schema import FieldSpec, Schema, load_schema
 
-__all__ = ["check", "clause_values", "resolve_schema", "validate"]
+__all__ = ["check", "clause_values", "validate"]
 
 # Value ranges of the integer types, as the ZE server (Java int / long) holds them.
 _RANGES = {"int": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
@@ -70,7 +70,7 @@ def validate(
     []
     """
     node = query if isinstance(query, Clause | Not | And | Or) else parse(query)
-    return check(node, resolve_schema(schema), Schema.entity_name(entity))
+    return check(node, load_schema(schema), Schema.entity_name(entity))
 
 
 def check(node: Node, schema: Schema, entity: str) -> list[Diagnostic]:
@@ -85,33 +85,6 @@ def check(node: Node, schema: Schema, entity: str) -> list[Diagnostic]:
             _check_clause(current, schema, entity, out)
     out.sort(key=lambda d: (d.span.start, d.span.end, d.code))
     return out
-
-
-@functools.lru_cache(maxsize=8)
-def _bundled(name: str) -> Schema:
-    return load_schema(name)
-
-
-@functools.cache
-def _profiles() -> frozenset[str]:
-    return frozenset(profile_names())
-
-
-def resolve_schema(source: str | os.PathLike[str] | Schema | None) -> Schema:
-    """``load_schema`` with bundled profiles cached: this runs on every keystroke in the shell.
-
-    Files are read every time, so an edited schema file is picked up at once.
-
-    >>> resolve_schema("ze6").name, resolve_schema(None).name
-    ('ze6', 'ze7')
-    """
-    if isinstance(source, Schema):
-        return source
-    if source is None:
-        return _bundled("ze7")
-    if isinstance(source, str) and source.lower() in _profiles():
-        return _bundled(source.lower())
-    return load_schema(source)
 
 
 def clause_values(clause: Clause) -> tuple[Scalar, ...]:

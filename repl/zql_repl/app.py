@@ -8,6 +8,7 @@ Ctrl-D leaves. Everything the shell prints goes to ``out`` (the terminal, or a b
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import tempfile
 import threading
@@ -63,6 +64,7 @@ UI_STYLE = {
 }
 _HISTORY_SEED = 1000  # most recent history entries that teach the completion ranking
 _VALUE_WAIT = 3.0  # seconds \schema FIELD waits for server values
+_REOPEN_TRIES = 20  # times (50 ms apart) the menu is asked again when values arrive
 _SETTLE = 2.0  # seconds a cancelled search may take to finish its last request at exit
 
 
@@ -138,7 +140,9 @@ class Shell:
         self.ranking = CompletionHistory()
         self.completer = ZQLCompleter(
             self._context, values=self.metadata.values, history=self.ranking,
-            commands=lambda before: commands.complete_line(self, before))
+            commands=lambda before: commands.complete_line(self, before),
+            version=lambda: self.metadata.version, on_stale=self._metadata_changed)
+        self._reopening = False
         self.history = history or InMemoryHistory()
         self.session: PromptSession[str] = PromptSession(
             message=self._message,
@@ -256,15 +260,32 @@ class Shell:
 
     def _refresh_view(self) -> None:
         app = self.session.app
-        buf = self.session.default_buffer
         self._show_notes(app)
-        if self.completer.pending_for == buf.text and self.complete_while_typing:
-            state = buf.complete_state
-            if state is None or state.complete_index is None:  # not while someone is choosing
-                # An open menu is never recomputed by start_completion: drop it first.
+        if (self.completer.pending_for == self.session.default_buffer.text
+                and self.complete_while_typing and not self._reopening):
+            self._reopening = True
+            app.create_background_task(self._reopen_menu())
+        app.invalidate()
+
+    async def _reopen_menu(self) -> None:
+        """Ask for completions again until the menu no longer waits for values.
+
+        prompt_toolkit never recomputes an open menu, and a request made while another
+        completion runs is folded into it; so drop the menu, ask, and look again shortly.
+        """
+        try:
+            for _ in range(_REOPEN_TRIES):
+                buf = self.session.default_buffer
+                if self.completer.pending_for != buf.text:
+                    return  # answered, or the text moved on
+                state = buf.complete_state
+                if state is not None and state.complete_index is not None:
+                    return  # someone is choosing in the menu: leave it alone
                 buf.complete_state = None
                 buf.start_completion(select_first=False)
-        app.invalidate()
+                await asyncio.sleep(0.05)
+        finally:
+            self._reopening = False
 
     def _show_notes(self, app: Any = None) -> None:
         opened = self.connection.opened

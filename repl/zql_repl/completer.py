@@ -75,11 +75,18 @@ class ZQLCompleter(Completer):
         values: ValueSource | None = None,
         history: History | None = None,
         commands: CommandCompleter | None = None,
+        version: Callable[[], int] | None = None,
+        on_stale: Callable[[], None] | None = None,
     ) -> None:
         self.context = context
         self.values = values
         self.history = history
         self.commands = commands
+        #: ``version()`` changes whenever the value source learnt something; when it changed
+        #: while values were being asked for, ``on_stale()`` is called (from the completion
+        #: thread) so the menu can be asked again
+        self.version = version or (lambda: 0)
+        self.on_stale = on_stale
         #: the text of the last request whose values were still loading (else None): when they
         #: arrive the shell reopens the menu if the text is unchanged
         self.pending_for: str | None = None
@@ -104,9 +111,12 @@ class ZQLCompleter(Completer):
         if stripped.startswith("?"):
             return  # quick search is free text
         schema, entity = self.context()
+        asked = self.version()
         found = complete(text, cursor, schema=schema, entity=entity, values=self.values,
                          history=self.history)
         if any(item.pending for item in found):
             self.pending_for = text
+            if self.version() != asked and self.on_stale is not None:
+                self.on_stale()  # the values arrived while we were asking
         for item in found:
             yield to_prompt_toolkit(item, text, cursor)

@@ -137,6 +137,8 @@ class Metadata:
         self._inflight: set[tuple[Any, ...]] = set()
         self._lock = threading.Lock()
         self._generation = 0
+        #: bumped whenever something new arrives (values, schema, names)
+        self.version = 0
 
     # ---- connection lifecycle (called by the shell's connection)
 
@@ -270,6 +272,7 @@ class Metadata:
                 return
             self._values[key] = found[:VALUE_CAP] if prefix == "" else found
             self._inflight.discard(key)
+            self.version += 1
         self.on_change()
 
     def _current(self, generation: int) -> bool:
@@ -278,6 +281,8 @@ class Metadata:
 
     def _swap(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot
+        with self._lock:
+            self.version += 1
         self.on_change()
 
 

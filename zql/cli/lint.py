@@ -101,7 +101,7 @@ def lint_text(text: str, *, entity: str | None = None, schema: str | None = None
     """
     from zql.files import parse_file
     from zql.lint import lint
-    from zql.validate import resolve_schema
+    from zql.schema import load_schema
 
     if settings is None:
         entity, schema = _options(text, entity, schema)
@@ -109,7 +109,7 @@ def lint_text(text: str, *, entity: str | None = None, schema: str | None = None
                             None if ignore is None else tuple(ignore))
     options = settings.lint_options()
     # A schema file is read once per text, not once per query.
-    options["schema"] = resolve_schema(options["schema"])
+    options["schema"] = load_schema(options["schema"])
     found: list[Diagnostic] = []
     for query in parse_file(text).queries:
         for diag in lint(query.body, **options):

@@ -197,7 +197,7 @@ class Analyzer:
         >>> Analyzer().schema(Settings(schema="ze6"))[0].name
         'ze6'
         """
-        from zql.validate import resolve_schema
+        from zql.schema import load_schema
 
         source = settings.lint_options()["schema"]
         stamp: Any = source
@@ -208,7 +208,7 @@ class Analyzer:
             cached = self._schemas.get(source)
         if cached is not None and cached[0] == stamp:
             return cached[1], stamp
-        schema = resolve_schema(source)
+        schema = load_schema(source)
         with self._lock:
             self._schemas[source] = (stamp, schema)
         return schema, stamp
