@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -193,6 +192,8 @@ def _candidates(start: Path) -> Iterable[Path]:
 def _read(path: Path) -> Settings | None:
     # None: a pyproject.toml that has no [tool.zql] (or that another tool owns and we cannot
     # parse): it is passed over rather than reported, since it is not ours.
+    import tomllib  # only when a config file exists: keeps `zql lint` start-up short
+
     try:
         data: Any = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
