@@ -30,13 +30,16 @@ def total(sb: Sandbox, query: str, entity: str = "testcase") -> int:
 def test_a_query_returns_rows_and_the_count(sandbox: Sandbox, tmp_path: Path, entity: str,
                                             query: str, noun: str) -> None:
     expected = total(sandbox, query, entity)
-    with running_shell(sandbox, tmp_path, entity=entity, limit=0) as shell:
+    # Pages of 7 rows: later pages stream under the first one's columns, one header in all.
+    with running_shell(sandbox, tmp_path, entity=entity, limit=0, page_size=7) as shell:
         printed = shell.run(query, rf"\(\d[\d,]* {noun}s?, \d+ ms")
     count = int(re.search(rf"\((\d[\d,]*) {noun}", printed).group(1).replace(",", ""))
     assert count == expected > 0
-    table_rows = [line for line in printed.splitlines() if re.match(r" \d+ +\|", line)]
-    assert len(table_rows) == expected
+    table_rows = [line for line in printed.splitlines() if re.match(r" +\d+ \|", line)]
+    assert len(table_rows) == expected > 7
     assert printed.splitlines()[1].startswith("---")  # header rule under the column names
+    assert sum(line.startswith("---") for line in printed.splitlines()) == 1
+    assert len({line.index("|") for line in table_rows}) == 1
 
 
 @pytest.mark.parametrize(("query", "code", "caret_at"), [
@@ -190,7 +193,8 @@ def test_ctrl_c_cancels_a_slow_search_and_the_shell_goes_on(sandbox: Sandbox,
             wait_until(lambda: runner.current is not None and runner.current.state == "searching",
                        10, "the search to start")
             shell.type(CTRL_C)
-            printed = shell.wait_for(r"cancelled", since=start, timeout=2.5)
+            printed = shell.wait_for(r"\(cancelled before the first page", since=start,
+                                     timeout=2.5)
         finally:
             sandbox.control.latency_ms = 0
         assert " | " not in printed  # no rows were shown: the first page never came

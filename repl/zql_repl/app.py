@@ -164,10 +164,11 @@ class Shell:
             output=output,
             tempfile_suffix=".zql",
         )
-        # Without a keyboard there is nothing to show progress to or read Ctrl-C from.
-        keyboard = None if isinstance(input, DummyInput) else input
-        self.runner = SearchRunner(connection, self.out, input=keyboard, output=output,
-                                   flatten=_flatten)
+        # The session's own terminal (the real one when input/output are None). Without a
+        # keyboard there is nothing to show progress to or read Ctrl-C from.
+        keyboard = None if isinstance(self.session.input, DummyInput) else self.session.input
+        self.runner = SearchRunner(connection, self.out, input=keyboard,
+                                   output=self.session.output, flatten=_flatten)
         self.metadata.on_change = self._metadata_changed
 
     @classmethod

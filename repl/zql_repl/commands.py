@@ -169,9 +169,9 @@ def _query_arg(shell: Shell, arg: str) -> str:
 def _on_off(arg: str, current: bool, what: str) -> bool:
     if not arg:
         return not current
-    if arg.lower() in ("on", "true", "1", "yes"):
+    if arg.lower() in ("on", "1", "yes"):
         return True
-    if arg.lower() in ("off", "false", "0", "no"):
+    if arg.lower() in ("off", "0", "no"):
         return False
     raise CommandError(f"{what}: say on or off, not {arg!r}")
 

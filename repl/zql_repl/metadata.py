@@ -17,6 +17,7 @@ the completion engine shows as "loading".
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -97,13 +98,18 @@ def names_of(items: Iterable[Any]) -> tuple[str, ...]:
 
 
 def short_reason(err: BaseException) -> str:
-    """One line naming what failed, without secrets (client errors already omit them).
+    """One line naming what failed, without secrets (client errors already omit them) and
+    without the request the client names, which the toolbar has no room for.
 
     >>> short_reason(OSError("connection refused\\nmore"))
     'connection refused'
+    >>> short_reason(OSError("timed out (GET https://z/flex/services/rest/latest/user)"))
+    'timed out'
     """
-    text = str(err).strip().splitlines()
-    return (text[0] if text else type(err).__name__)[:120]
+    lines = str(err).strip().splitlines()
+    text = lines[0] if lines else type(err).__name__
+    text = re.split(r" \((?:GET|POST|PUT|DELETE|HEAD) ", text, maxsplit=1)[0]
+    return text[:120]
 
 
 class Metadata:

@@ -8,10 +8,10 @@ for scripts.
 >>> r = make_renderer("table", "testcase", width=40)
 >>> print(r.begin([{"id": 1, "name": "Login works"}, {"id": 22, "name": "Logout"}]) + r.end(),
 ...       end="")
- id | name
-----+-------------
- 1  | Login works
- 22 | Logout
+     id | name
+--------+-------------
+      1 | Login works
+     22 | Logout
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import IO, Any
 
 from wcwidth import wcswidth
+
+from zql import _grammar
 
 __all__ = [
     "DEFAULT_COLUMNS",
@@ -53,6 +55,7 @@ DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 _MIN_WIDTH = 6
 _MAX_WIDTH = 60
+_NUMBER_WIDTH = 6  # room for ids up to 999,999 even when the first page has small ones
 _COMFORTABLE = 12  # columns other than the name shrink to this before the name does
 _ELLIPSIS = "…"
 
@@ -94,7 +97,9 @@ def cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
-        return "true" if value else "false"
+        # Booleans read as ZQL writes them, so a cell can be pasted into a query.
+        keywords = _grammar.vocabulary().keywords
+        return keywords["TRUE"] if value else keywords["FALSE"]
     if isinstance(value, list | tuple):
         return ", ".join(cell_text(v) for v in value)
     if isinstance(value, dict):
@@ -229,6 +234,7 @@ class _Table(Renderer):
         self.width = width
         self.columns: list[str] = []
         self.widths: list[int] = []
+        self.numeric: list[bool] = []
 
     def begin(self, items: Sequence[Item]) -> str:
         flats = [self.flat(item) for item in items]
@@ -243,9 +249,14 @@ class _Table(Renderer):
                                                       for f in flats]))
             for c in self.columns
         ]
-        self.widths = _fit(natural, [min(n, max(_MIN_WIDTH, display_width(c)))
-                                     for n, c in zip(natural, self.columns, strict=True)],
-                           self.width - 3 * (len(natural) - 1) - 2,
+        # Numbers (ids) are never cut, and later pages hold bigger ones: give them room.
+        self.numeric = [all(_is_int(f.get(c)) for f in flats)
+                        and any(f.get(c) is not None for f in flats) for c in self.columns]
+        natural = [max(n, _NUMBER_WIDTH) if num else n
+                   for n, num in zip(natural, self.numeric, strict=True)]
+        minimum = [n if num else min(n, max(_MIN_WIDTH, display_width(c)))
+                   for n, num, c in zip(natural, self.numeric, self.columns, strict=True)]
+        self.widths = _fit(natural, minimum, self.width - 3 * (len(natural) - 1) - 2,
                            keep=self.columns.index("name") if "name" in self.columns else None)
         header = self._line(self.columns)
         rule = "-+-".join("-" * w for w in self.widths)
@@ -262,10 +273,16 @@ class _Table(Renderer):
 
     def _line(self, cells: Sequence[str]) -> str:
         parts = []
-        for cell, width in zip(cells, self.widths, strict=True):
-            text = truncate(cell, width)
-            parts.append(text + " " * (width - display_width(text)))
+        for cell, width, num in zip(cells, self.widths, self.numeric, strict=True):
+            # A number wider than its column pushes the row right rather than lose digits.
+            text = cell if num else truncate(cell, width)
+            pad = " " * (width - display_width(text))
+            parts.append(pad + text if num else text + pad)  # numbers right-aligned (psql)
         return (" " + " | ".join(parts)).rstrip() + "\n"
+
+
+def _is_int(value: Any) -> bool:
+    return value is None or (isinstance(value, int) and not isinstance(value, bool))
 
 
 def _fit(natural: list[int], minimum: list[int], room: int,

@@ -80,10 +80,14 @@ class Outcome:
         '(500 of 1,234 executions shown: \\\\limit 500)'
         >>> Outcome(100, 1234, 1.0, cancelled=True).summary("execution", timing=False, limit=0)
         '(cancelled: 100 of 1,234 executions shown)'
+        >>> Outcome(0, None, 0.5, cancelled=True).summary("execution", timing=True, limit=0)
+        '(cancelled before the first page, 500 ms)'
         """
         total = self.total if self.total is not None else self.rows
         parts: list[str] = []
-        if self.cancelled:
+        if self.cancelled and self.total is None:
+            parts.append("cancelled before the first page")
+        elif self.cancelled:
             parts.append(f"cancelled: {self.rows:,} of {noun(entity, total)} shown")
         elif self.rows < total:
             why = f": \\limit {limit}" if limit and self.rows >= limit else ""
