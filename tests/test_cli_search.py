@@ -235,7 +235,8 @@ def test_ctrl_c_keeps_the_rows_written(sb: Sandbox, tmp_path: Path, fmt: str) ->
 def test_progress_bar_in_a_terminal_and_ctrl_c(sb: Sandbox, tmp_path: Path) -> None:
     """In a real terminal the prompt_toolkit bar shows on stderr; Ctrl-C typed into it stops the
     export cleanly with the rows kept."""
-    pexpect = pytest.importorskip("pexpect")
+    import pexpect
+
     sb.control.page_cap = 50
     sb.control.latency_ms = 60
     target = tmp_path / "export.jsonl"

@@ -1,0 +1,351 @@
+"""Why a query does not parse, in human words: the diagnostics behind ZQLSyntaxError.
+
+``parse()`` stops at the first token the grammar does not allow (or a character no terminal
+matches); :func:`explain` looks at the text around that point and names the offending text,
+what ZE accepts instead and, where one is clear, a fix. Messages never name grammar terminals.
+"""
+
+from __future__ import annotations
+
+import json
+
+from zql import _grammar
+from zql.errors import Diagnostic, Fix, Severity, Span, TextEdit
+from zql.parser import Token, Unexpected, _span
+
+__all__ = ["explain"]
+
+_ERR = Severity.ERROR
+
+def _diag(code: str, message: str, span: Span, hint: str | None = None,
+          *fixes: Fix) -> Diagnostic:
+    return Diagnostic(code, _ERR, message, span, hint, tuple(fixes))
+
+
+def _fix(title: str, *edits: tuple[int, int, str]) -> Fix:
+    return Fix(title, tuple(TextEdit(Span(a, b), t) for a, b, t in edits))
+
+
+def explain(text: str, err: Unexpected) -> Diagnostic:
+    """Turn where the parse stopped into one precise, human diagnostic.
+
+    >>> from zql.parser import Unexpected
+    >>> explain("a = @", Unexpected(4)).code
+    'ZQL103'
+    """
+    toks = [t for t in _grammar.scan(text) if t.kind not in ("whitespace", "comment")]
+    foreign = _foreign_construct(text, toks, err.pos)
+    if foreign is not None:
+        return foreign
+    if err.token is None:
+        return _bad_character(text, err.pos)
+    if err.token.type == "$END":
+        return _unexpected_end(text, toks, set(err.expected))
+    return _unexpected_token(text, toks, err.token, set(err.expected))
+
+
+def _foreign_construct(text: str, toks: list[_grammar.Tok], pos: int) -> Diagnostic | None:
+    """Constructs of SQL or Zephyr Squad's ZQL that ZE does not have, at or before the error."""
+    vocab = _grammar.vocabulary()
+    for i, tok in enumerate(toks):
+        if tok.start > pos:
+            break
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        low = tok.text.lower()
+        if tok.type == "FIELD" and low == "order" and nxt and nxt.text.lower() == "by":
+            return _diag(
+                "ZQL113", "ZE has no ORDER BY; sorting is a search parameter, not part of ZQL",
+                Span(tok.start, nxt.end),
+                "remove it; sort with `zql search --order NAME [--desc]` or order_by=...",
+                _fix("remove ORDER BY", (toks[i - 1].end if i else tok.start, len(text), "")),
+            )
+        if tok.type == "NOT" and nxt and nxt.type == "IN" and i and toks[i - 1].type == "FIELD":
+            field = toks[i - 1]
+            close = _matching_paren(toks, i + 2)
+            fixes: list[Fix] = []
+            if close is not None:
+                fixes.append(_fix(
+                    "rewrite as not (… in …)",
+                    (field.start, field.start, f"{vocab.keywords['NOT']} ("),
+                    (tok.start, nxt.start, ""),
+                    (close.end, close.end, ")"),
+                ))
+            return _diag(
+                "ZQL112", "ZE has no 'not in'",
+                Span(tok.start, nxt.end),
+                f"use not ({field.text} in (…)), or {field.text} != … for each value",
+                *fixes,
+            )
+        if tok.type == "EQ" and nxt and nxt.type == "EQ" and nxt.start == tok.end:
+            return _diag("ZQL110", "'==' is not a ZQL operator; ZE compares with a single '='",
+                         Span(tok.start, nxt.end), "write =",
+                         _fix("use =", (tok.start, nxt.end, "=")))
+    return None
+
+
+def _matching_paren(toks: list[_grammar.Tok], index: int) -> _grammar.Tok | None:
+    if index >= len(toks) or toks[index].type != "LPAR":
+        return None
+    depth = 0
+    for tok in toks[index:]:
+        depth += tok.type == "LPAR"
+        depth -= tok.type == "RPAR"
+        if depth == 0:
+            return tok
+    return None
+
+
+def _bad_character(text: str, pos: int) -> Diagnostic:
+    ch = text[pos]
+    if ch == '"':
+        return _bad_string(text, pos)
+    if ch == "'":
+        close = text.find("'", pos + 1)
+        fixes = []
+        if close != -1 and '"' not in text[pos:close] and "\n" not in text[pos:close]:
+            fixes.append(_fix("use double quotes", (pos, pos + 1, '"'), (close, close + 1, '"')))
+            span = Span(pos, close + 1)
+        else:
+            span = Span(pos, pos + 1)
+        return _diag("ZQL108", "single quotes do not delimit strings in ZE", span,
+                     "put text values in double quotes: \"…\"", *fixes)
+    if ch in "<>":
+        width = 2 if text[pos + 1 : pos + 2] == "=" else 1
+        op = text[pos : pos + width]
+        return _diag(
+            "ZQL109", f"ZE has no '{op}' comparison", Span(pos, pos + width),
+            "ZQL compares with =, !=, ~, !~, in (…) and is [not] empty; "
+            "list the values you want with in (…)",
+        )
+    if ch in "&|":
+        width = 2 if text[pos + 1 : pos + 2] == ch else 1
+        word = _grammar.vocabulary().keywords["AND" if ch == "&" else "OR"]
+        left = "" if pos == 0 or text[pos - 1].isspace() else " "
+        right = "" if text[pos + width : pos + width + 1].isspace() else " "
+        return _diag(
+            "ZQL111", f"'{text[pos:pos + width]}' is not a ZQL connective; use '{word}'",
+            Span(pos, pos + width), f"write {word}",
+            _fix(f"use {word}", (pos, pos + width, f"{left}{word}{right}")),
+        )
+    if ch == "!":
+        return _diag("ZQL103", "'!' is not an operator on its own", Span(pos, pos + 1),
+                     "use != (not equal) or !~ (does not contain)")
+    return _diag("ZQL103", f"unexpected character {ch!r} (U+{ord(ch):04X})", Span(pos, pos + 1),
+                 "ZQL is `field operator value` joined by and, or, not and parentheses")
+
+
+def _bad_string(text: str, pos: int) -> Diagnostic:
+    i = pos + 1
+    while i < len(text):
+        ch = text[i]
+        if ch == '"':  # pragma: no cover - a well-formed string would have lexed
+            break
+        if ch == "\\":
+            esc = text[i + 1 : i + 2]
+            if esc == "u":
+                digits = text[i + 2 : i + 6]
+                if len(digits) == 4 and all(c in "0123456789abcdefABCDEF" for c in digits):
+                    i += 6
+                    continue
+                return _diag("ZQL102", "invalid \\u escape: it needs four hex digits",
+                             Span(i, min(len(text), i + 2 + len(digits))),
+                             "write \\u00e9 for é, or \\\\ for a backslash")
+            if esc and esc in '"\\/bfnrt':
+                i += 2
+                continue
+            if esc in ("", "\n"):
+                break
+            return _diag("ZQL102", f"invalid escape '\\{esc}' in string", Span(i, i + 2),
+                         "valid escapes: \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX; "
+                         "write \\\\ for a backslash",
+                         _fix("escape the backslash", (i, i + 1, "\\\\")))
+        if ch == "\n":
+            break
+        if ord(ch) < 0x20:
+            return _diag("ZQL102", f"control character U+{ord(ch):04X} inside a string",
+                         Span(i, i + 1), "escape it, e.g. \\t or \\u0001")
+        i += 1
+    end = i
+    return _diag("ZQL101", "unterminated string: no closing '\"'", Span(pos, end),
+                 "close the string with a double quote", _fix("close the string", (end, end, '"')))
+
+
+def _is_value(tok: _grammar.Tok) -> bool:
+    return tok.type in ("STRING", "NUMBER", "TRUE", "FALSE", "EMPTY", "NULL", "RPAR")
+
+
+def _unmatched_open(toks: list[_grammar.Tok]) -> _grammar.Tok | None:
+    stack: list[_grammar.Tok] = []
+    for tok in toks:
+        if tok.type == "LPAR":
+            stack.append(tok)
+        elif tok.type == "RPAR" and stack:
+            stack.pop()
+    return stack[-1] if stack else None
+
+
+def _unexpected_end(text: str, toks: list[_grammar.Tok], expected: set[str]) -> Diagnostic:
+    vocab = _grammar.vocabulary()
+    end = Span(len(text), len(text))
+    if not toks:
+        return _diag("ZQL100", "empty query", end,
+                     'write a clause such as name ~ "login"')
+    last = toks[-1]
+    last_span = Span(last.start, last.end)
+    if last.type in ("AND", "OR", "NOT"):
+        return _diag("ZQL114", f"query ends after '{last.text}'", last_span,
+                     "add a clause after it, or remove it",
+                     _fix(f"remove '{last.text}'", (_prev_end(toks, -1), last.end, "")))
+    if "STRING" in expected or "NUMBER" in expected:
+        return _diag("ZQL104", f"missing value after '{last.text}'", last_span,
+                     f"expected {vocab.expected(expected)}")
+    if last.type == "IN" or expected == {"LPAR"}:
+        return _diag("ZQL118", f"'{last.text}' needs a list in parentheses", last_span,
+                     'write in ("a", "b")')
+    if last.type in ("IS", "NOT") or expected & {"EMPTY", "NULL"}:
+        return _diag("ZQL120", f"missing {vocab.keywords['EMPTY']} after '{last.text}'", last_span,
+                     f"write is {vocab.keywords['EMPTY']} or is not {vocab.keywords['EMPTY']}")
+    if "RPAR" in expected:
+        opened = _unmatched_open(toks)
+        if opened is not None:
+            return _diag("ZQL116", "'(' is never closed", Span(opened.start, opened.end),
+                         "add the missing ')'", _fix("close it", (len(text), len(text), ")")))
+    if "EQ" in expected or "CONTAINS" in expected:
+        return _diag("ZQL105", f"missing operator after field '{last.text}'", last_span,
+                     f"expected {vocab.expected(expected)}")
+    return _diag("ZQL199", "the query ends too early", last_span,
+                 f"expected {vocab.expected(expected)}")
+
+
+def _prev_end(toks: list[_grammar.Tok], index: int) -> int:
+    i = index % len(toks)
+    return toks[i - 1].end if i > 0 else toks[i].start
+
+
+def _unexpected_token(
+    text: str, toks: list[_grammar.Tok], tok: Token, expected: set[str]
+) -> Diagnostic:
+    vocab = _grammar.vocabulary()
+    start = tok.start_pos or 0
+    span = _span(tok)
+    found = str(tok)
+    kind = tok.type
+    before = [t for t in toks if t.end <= start]
+    prev = before[-1] if before else None
+    value_expected = "STRING" in expected or "NUMBER" in expected
+
+    if kind == "RPAR" and _depth(before) <= 0:
+        return _diag("ZQL117", "')' has no matching '('", span, "remove it or add the '('",
+                     _fix("remove it", (span.start, span.end, "")))
+    if kind == "RPAR" and prev is not None and prev.type == "LPAR":
+        return _diag("ZQL106", "empty list: '()' holds nothing", Span(prev.start, span.end),
+                     "ZQL lists need at least one value: in (\"a\", \"b\")")
+    if value_expected:
+        op = prev.text if prev else "the operator"
+        if kind == "FIELD":
+            quoted = json.dumps(found, ensure_ascii=False)
+            return _diag("ZQL107", f"bare word '{found}' is not a value", span,
+                         f"values are quoted in ZE: {quoted}",
+                         _fix("quote it", (span.start, span.end, quoted)))
+        if kind == "LPAR":
+            in_kw = vocab.keywords["IN"]
+            fixes = [] if prev is None else [_fix(f"use {in_kw}", (prev.start, prev.end, in_kw))]
+            return _diag("ZQL119", f"a list needs '{in_kw}', not '{op}'", span,
+                         f"write field {in_kw} (…)", *fixes)
+        if kind == "NUMBER" and "NUMBER" not in expected:
+            quoted = json.dumps(found)
+            return _diag("ZQL124", f"'{op}' compares text; the value must be a quoted string",
+                         span, f"write {quoted}", _fix("quote it", (span.start, span.end, quoted)))
+        if kind in ("TRUE", "FALSE") and "TRUE" not in expected:
+            return _diag("ZQL124", f"'{op}' compares text; the value must be a quoted string",
+                         span, f'write "{found}"')
+        if kind in ("EMPTY", "NULL"):
+            return _diag("ZQL120", f"'{found}' goes with 'is': field is {found.lower()}", span,
+                         f"write is {vocab.keywords['EMPTY']} / is not {vocab.keywords['EMPTY']}")
+        return _diag("ZQL104", f"missing value after '{op}'",
+                     Span(prev.start, prev.end) if prev else span,
+                     f"expected {vocab.expected(expected)}, found {_found(tok)}")
+    if expected == {"LPAR"}:
+        keyword = prev.text if prev else vocab.keywords["IN"]
+        return _diag("ZQL118", f"'{keyword}' needs a list in parentheses",
+                     span, f"write {vocab.keywords['IN']} ({found})",
+                     _fix("wrap in parentheses", (span.start, span.start, "("),
+                          (span.end, span.end, ")")))
+    if expected & {"EMPTY", "NULL"}:
+        hint = f"write is {vocab.keywords['EMPTY']} or is not {vocab.keywords['EMPTY']}"
+        if kind in ("STRING", "NUMBER", "TRUE", "FALSE"):
+            hint += "; to compare with a value use = or !="
+        return _diag("ZQL120", f"'is' takes {vocab.keywords['EMPTY']}, not {_found(tok)}",
+                     span, hint)
+    if "COMMA" in expected and _inside_list(before):
+        return _diag("ZQL126", f"expected ',' or ')' in the list, found {_found(tok)}", span,
+                     "separate list items with commas",
+                     *([_fix("add a comma", (prev.end, prev.end, ","))] if prev else []))
+    if "EQ" in expected or "CONTAINS" in expected:
+        name = prev.text if prev else "field"
+        return _diag("ZQL105", f"missing operator after field '{name}'", span,
+                     f"expected {vocab.expected(expected)}, found {_found(tok)}")
+    if "FIELD" in expected:
+        if prev is not None and prev.kind in ("keyword", "constant") and kind in vocab.symbols:
+            return _diag("ZQL122", f"'{prev.text}' is a reserved word, not a field name",
+                         Span(prev.start, prev.end),
+                         _reserved_hint())
+        if kind in ("AND", "OR") or (kind == "NOT" and prev is not None and prev.type == "NOT"):
+            if prev is None:
+                return _diag("ZQL115", f"query cannot start with '{found}'", span,
+                             "start with a clause such as name ~ \"login\"",
+                             _fix(f"remove '{found}'", (span.start, span.end, "")))
+            return _diag("ZQL115", f"'{found}' follows '{prev.text}' with no clause between",
+                         span, "remove one of them or add a clause between",
+                         _fix(f"remove '{found}'", (prev.end, span.end, "")))
+        if kind in vocab.keywords:
+            return _diag("ZQL122", f"'{found}' is a reserved word, not a field name", span,
+                         _reserved_hint())
+        if kind == "STRING":
+            return _diag("ZQL122", "field names are not quoted", span,
+                         f"write {json.loads(found) if _is_json(found) else found} without quotes")
+        return _diag("ZQL199", f"expected a clause, found {_found(tok)}", span,
+                     f"expected {vocab.expected(expected)}")
+    if prev is not None and _is_value(prev) and kind in ("FIELD", "LPAR", "NOT", "STRING"):
+        and_kw = vocab.keywords["AND"]
+        return _diag("ZQL121", f"missing '{and_kw}' or '{vocab.keywords['OR']}' before "
+                     f"{_found(tok)}", span, "join clauses with and / or",
+                     _fix(f"insert {and_kw}", (span.start, span.start, f"{and_kw} ")))
+    return _diag("ZQL199", f"unexpected {_found(tok)}", span,
+                 f"expected {vocab.expected(expected)}")
+
+
+def _inside_list(toks: list[_grammar.Tok]) -> bool:
+    opened = _unmatched_open(toks)
+    if opened is None:
+        return False
+    index = toks.index(opened)
+    return index > 0 and toks[index - 1].type == "IN"
+
+
+def _reserved_hint() -> str:
+    words = ", ".join(_grammar.vocabulary().keywords.values())
+    return f"reserved words ({words}) cannot be field names"
+
+
+def _is_json(s: str) -> bool:
+    try:
+        json.loads(s)
+    except ValueError:
+        return False
+    return True
+
+
+def _depth(toks: list[_grammar.Tok]) -> int:
+    depth = 0
+    for tok in toks:
+        depth += tok.type == "LPAR"
+        depth -= tok.type == "RPAR"
+    return depth
+
+
+def _found(tok: Token) -> str:
+    vocab = _grammar.vocabulary()
+    if tok.type in vocab.keywords or tok.type in vocab.symbols:
+        return f"'{tok}'"
+    return f"{vocab.describe(tok.type)} {str(tok)!r}"
