@@ -11,6 +11,7 @@ import json
 
 from zql import _grammar
 from zql.errors import Diagnostic, Fix, Severity, Span, TextEdit
+from zql.format import quote
 from zql.parser import Token, Unexpected, _span
 
 __all__ = ["explain"]
@@ -243,7 +244,7 @@ def _unexpected_token(
     if value_expected:
         op = prev.text if prev else "the operator"
         if kind == "FIELD":
-            quoted = json.dumps(found, ensure_ascii=False)
+            quoted = quote(found)
             return _diag("ZQL107", f"bare word '{found}' is not a value", span,
                          f"values are quoted in ZE: {quoted}",
                          _fix("quote it", (span.start, span.end, quoted)))
@@ -253,7 +254,7 @@ def _unexpected_token(
             return _diag("ZQL119", f"a list needs '{in_kw}', not '{op}'", span,
                          f"write field {in_kw} (…)", *fixes)
         if kind == "NUMBER" and "NUMBER" not in expected:
-            quoted = json.dumps(found)
+            quoted = quote(found)
             return _diag("ZQL124", f"'{op}' compares text; the value must be a quoted string",
                          span, f"write {quoted}", _fix("quote it", (span.start, span.end, quoted)))
         if kind in ("TRUE", "FALSE") and "TRUE" not in expected:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import difflib
 import functools
-import json
 import os
 import re
 
@@ -229,8 +228,7 @@ def _format_regex(fmt: str) -> re.Pattern[str]:
 
 def _value_diag(value: Scalar, spec: FieldSpec, wanted: str, replacement: str | None,
                 title: str | None) -> Diagnostic:
-    shown = json.dumps(value.value, ensure_ascii=False) if isinstance(value, String) \
-        else format_value(value)
+    shown = format_value(value)
     fixes = [] if replacement is None or title is None else [
         _replace(value.span, replacement, title)]
     return diagnostic("ZQL204", f"{spec.name} takes {wanted}, not {shown}", value.span,
@@ -250,9 +248,9 @@ def _unknown_value(value: String, spec: FieldSpec) -> Diagnostic:
         by_fold[c] for c in difflib.get_close_matches(value.value.casefold(), list(by_fold), n=3,
                                                       cutoff=0.6)]
     known = ", ".join(spec.values)
-    message = f"{json.dumps(value.value, ensure_ascii=False)} is not a known {spec.name}"
+    message = f"{quote(value.value)} is not a known {spec.name}"
     if close:
-        message += f"; did you mean {json.dumps(close[0], ensure_ascii=False)}?"
+        message += f"; did you mean {quote(close[0])}?"
     return diagnostic("ZQL206", message, value.span, f"known values: {known}",
                       [_replace(value.span, quote(c), f"use {quote(c)}") for c in close])
 

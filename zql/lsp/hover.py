@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from zql import _grammar
 from zql.ast import Op
+from zql.format import quote
 from zql.schema import FieldSpec, Schema
 
 __all__ = ["EXPLANATIONS", "describe"]
@@ -120,7 +121,7 @@ def _field(name: str, schema: Schema, entity: str) -> str:
     for rename in old:
         notes.append(f"Called `{rename.old}` in {rename.profile}.")
     if spec.values:
-        shown = ", ".join(f'"{v}"' for v in spec.values[:12])
+        shown = ", ".join(quote(v) for v in spec.values[:12])
         more = f" and {len(spec.values) - 12} more" if len(spec.values) > 12 else ""
         notes.append(f"Known values: {shown}{more}.")
     if notes:
