@@ -13,8 +13,9 @@ from __future__ import annotations
 import argparse
 import itertools
 import statistics
-import time
 from collections.abc import Callable, Sequence
+
+from timing import p50_p99, samples  # bench/timing.py, beside this script
 
 # Clauses cycling through every position kind: lookup values, lists, contains, is, booleans.
 _CLAUSES = [
@@ -67,26 +68,16 @@ def percentiles(fn: Callable[[int], object], cursors: list[int],
     """p50 and p99 in milliseconds of ``fn(cursor)`` over every cursor, ``repeat`` times each."""
     for cursor in cursors[:5]:
         fn(cursor)
-    samples = []
+    times: list[float] = []
     for _ in range(repeat):
         for cursor in cursors:
-            start = time.perf_counter()
-            fn(cursor)
-            samples.append(time.perf_counter() - start)
-    samples.sort()
-    return (statistics.median(samples) * 1e3,
-            samples[min(len(samples) - 1, int(len(samples) * 0.99))] * 1e3)
+            times += samples(lambda cursor=cursor: fn(cursor), 1, warmup=0)
+    return p50_p99(times)
 
 
 def median_ms(fn: Callable[[], object], repeat: int) -> float:
     """Median wall time of ``fn()`` in milliseconds."""
-    fn()
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples) * 1e3
+    return statistics.median(samples(fn, repeat, warmup=1)) * 1e3
 
 
 def main(argv: list[str] | None = None) -> int:

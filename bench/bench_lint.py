@@ -10,13 +10,13 @@ positions from the tree — with the ratios to ``parse``. Then the wall time of 
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from timing import median_us  # bench/timing.py, beside this script
 
 from zql import _grammar
 from zql.lint import lint
@@ -40,18 +40,6 @@ def query(n: int) -> str:
     parts = [_CLAUSES[i % len(_CLAUSES)].format(i=i) for i in range(n)]
     groups = [" and ".join(parts[i:i + 3]) for i in range(0, n, 3)]
     return " or ".join(f"({g})" if len(groups) > 1 else g for g in groups)
-
-
-def median_us(fn: Callable[[], object], repeat: int) -> float:
-    """Median wall time of ``fn`` in microseconds over ``repeat`` runs (after a warm-up)."""
-    for _ in range(max(3, repeat // 10)):
-        fn()
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples) * 1e6
 
 
 def run(sizes: list[int], repeat: int, file_queries: int) -> list[dict[str, float]]:

@@ -13,8 +13,9 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
+
+from timing import median_us  # bench/timing.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,18 +43,6 @@ def queries(n: int) -> tuple[str, str, str]:
         return f" {or_} ".join(groups)
 
     return join(zql, "and", "or"), join(lucene, "AND", "OR"), join(sql, "AND", "OR")
-
-
-def median_us(fn: Callable[[], object], repeat: int) -> float:
-    """Median wall time of ``fn`` in microseconds over ``repeat`` runs (after a warm-up)."""
-    for _ in range(max(3, repeat // 10)):
-        fn()
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples) * 1e6
 
 
 def bench_parsers(sizes: list[int], repeat: int) -> list[dict[str, float]]:

@@ -1,0 +1,31 @@
+"""Timing helpers shared by the benchmark scripts (importable: scripts run from bench/)."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+
+
+def samples(fn: Callable[[], object], repeat: int, *, warmup: int = 3) -> list[float]:
+    """Wall times of ``repeat`` calls of ``fn`` in seconds, after ``warmup`` untimed calls."""
+    for _ in range(warmup):
+        fn()
+    out = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def median_us(fn: Callable[[], object], repeat: int) -> float:
+    """Median wall time of ``fn`` in microseconds (warm-up: a tenth of ``repeat``, at least 3)."""
+    return statistics.median(samples(fn, repeat, warmup=max(3, repeat // 10))) * 1e6
+
+
+def p50_p99(times: list[float]) -> tuple[float, float]:
+    """Median and 99th percentile of ``times`` (seconds), in milliseconds."""
+    ordered = sorted(times)
+    return (statistics.median(ordered) * 1e3,
+            ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1e3)
