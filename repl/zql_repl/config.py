@@ -19,6 +19,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from zql.rows import FORMATS
+
 __all__ = [
     "FORMATS",
     "Config",
@@ -35,8 +37,6 @@ __all__ = [
     "with_overrides",
 ]
 
-#: Output formats the shell can render.
-FORMATS: tuple[str, ...] = ("table", "vertical", "json", "jsonl", "csv")
 _KEY_BINDINGS = ("emacs", "vi")
 _AUTH = ("bearer", "basic", "cookie")
 #: Keys that would put a secret in the file; refused with a pointer to the safe way.

@@ -26,8 +26,9 @@ from prompt_toolkit.key_binding import KeyBindings
 from prompt_toolkit.layout import FormattedTextControl, Layout, Window
 from prompt_toolkit.output import Output
 
+from zql.rows import Renderer, make_renderer
 from zql_repl.connection import Connection, NotConnected
-from zql_repl.output import Renderer, Sink, make_renderer, open_pager, pager_command
+from zql_repl.output import Sink, open_pager, pager_command
 from zql_repl.state import noun
 
 __all__ = ["Outcome", "Request", "SearchRunner", "error_line", "format_for_path", "seconds"]
@@ -322,10 +323,8 @@ class SearchRunner:
                         fetch.cancel.set()
                         outcome.error = f"cannot write {output_file}: {err.strerror or err}"
                         break
-                    sink.write(renderer.begin(items))
-                elif sink is not None:
-                    sink.write(renderer.more(items))
                 assert sink is not None
+                sink.write(renderer.page(items))  # the first page brings the headers
                 outcome.rows += len(items)
                 if sink.closed_by_reader:  # the pager was quit: stop fetching
                     fetch.cancel.set()
@@ -369,7 +368,7 @@ class SearchRunner:
                                                          flatten=self.flatten)
         renderer = make_renderer(fmt, request.entity, width=width, flatten=self.flatten)
         rows = min(outcome.total or 0, request.limit or outcome.total or 0)
-        expected = rows * (1 if fmt in ("table", "jsonl", "csv") else 8)
+        expected = rows * (8 if fmt == "vertical" else 1)  # json too has an item per line
         if pager and expected > height - _SCREEN_MARGIN and _is_tty(self.out):
             command = pager_command()
             paged = open_pager(command) if command else None

@@ -172,27 +172,33 @@ def _open_output(path: str | None, fmt: str) -> Iterator[IO[str]]:
 
 def _export(results: Any, out: IO[str], args: argparse.Namespace, entity: str,
             written: _Count) -> None:
-    from zql.cli._output import make_progress, make_writer
+    import shutil
+
+    from zql.cli._output import make_progress
+    from zql.client import flatten
+    from zql.rows import make_renderer
 
     to_terminal = out is sys.stdout and sys.stdout.isatty()
     progress = make_progress(args.progress, to_terminal=to_terminal,
                              title=f"zql search ({entity})")
-    writer = make_writer(args.format, out, entity)
+    # Plain borders (easy to cut and awk); widths from the first 100 rows, buffered across
+    # small pages, so at most a page beyond them is ever held.
+    renderer = make_renderer(args.format, entity, flatten=flatten, style="plain", sample=100,
+                             width=shutil.get_terminal_size((120, 24)).columns)
     try:
         for page in results.pages():
             if page.total is not None:
                 written.total = page.total if args.limit is None else min(page.total, args.limit)
-            for item in page.items:
-                writer.write(item)
-                written.rows += 1
+            out.write(renderer.page(page.items))
+            written.rows += len(page.items)
             out.flush()  # an interrupted export keeps every page written so far
             progress.update(written.rows, written.total)
     except BaseException:
         if written.rows:
-            writer.close()  # e.g. close the JSON array: what was written stays usable
+            out.write(renderer.end())  # e.g. close the JSON array: what was written stays usable
         raise
     else:
-        writer.close()
+        out.write(renderer.end())
     finally:
         out.flush()
         progress.close()
