@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from wcwidth import wcswidth  # a dependency of prompt_toolkit, hence always installed
+from wcwidth import wcswidth
 
 from zql import _grammar
 
