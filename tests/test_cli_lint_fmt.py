@@ -178,3 +178,33 @@ def test_console_script_runs(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1
     assert proc.stdout.startswith("<query>:1:10: error: ZQL107")
+
+
+@pytest.mark.parametrize(
+    ("query", "code", "safe"),
+    [
+        ("status = Fail", "ZQL107", True),          # quoting a bare word: its only reading
+        ("ALTID is empty", "ZQL202", True),          # canonical field case
+        ('a = 1 AND b = 2', "ZQL302", True),         # keyword case
+        ('prority = "P1"', "ZQL201", False),         # did-you-mean: a guess
+        ('name = "x"', "ZQL203", False),             # = -> ~ changes the match
+        ('status = "Fail', "ZQL101", False),         # where the string ends is a guess
+        ("(a = 1", "ZQL116", False),
+        ("a = 1 b = 2", "ZQL121", False),            # and? or?
+        ('a = "1" order by name', "ZQL113", False),  # drops the sorting the user wanted
+    ],
+)
+def test_fix_safety(query: str, code: str, safe: bool) -> None:
+    import zql
+
+    diag = next(d for d in zql.lint(query) if d.code == code)
+    assert diag.fixes and diag.fixes[0].safe is safe
+
+
+def test_fix_applies_unsafe_fixes_only_when_asked(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out, _ = run(["lint", "--fix"], capsys, 'prority = Fail', monkeypatch)
+    assert out == 'prority = "Fail"\n' and code == 1
+    code, out, _ = run(["lint", "--fix", "--unsafe-fixes"], capsys, 'prority = Fail',
+                       monkeypatch)
+    assert out == 'priority = "Fail"\n' and code == 0

@@ -265,3 +265,12 @@ def test_a_string_across_a_line_break_is_clipped_to_its_first_line() -> None:
         decoded.append((line, col, data[i + 2], _LEGEND[data[i + 3]]))
     assert decoded[2] == (0, 4, 3, "string")
     assert decoded[3] == (1, 3, 3, "keyword")
+
+
+def test_only_safe_fixes_are_preferred() -> None:
+    from zql.errors import Span as _Span
+    from zql.lsp.analysis import Analyzer as _Analyzer
+
+    actions = _Analyzer().actions('prority = "P1"', Settings(), _Span(0, 0), only=("quickfix",))
+    assert actions and actions[0].title == "use priority"
+    assert actions[0].preferred is False  # a did-you-mean is offered, never auto-applied

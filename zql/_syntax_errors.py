@@ -23,8 +23,8 @@ def _diag(code: str, message: str, span: Span, hint: str | None = None,
     return Diagnostic(code, _ERR, message, span, hint, tuple(fixes))
 
 
-def _fix(title: str, *edits: tuple[int, int, str]) -> Fix:
-    return Fix(title, tuple(TextEdit(Span(a, b), t) for a, b, t in edits))
+def _fix(title: str, *edits: tuple[int, int, str], safe: bool = True) -> Fix:
+    return Fix(title, tuple(TextEdit(Span(a, b), t) for a, b, t in edits), safe)
 
 
 def explain(text: str, err: Unexpected) -> Diagnostic:
@@ -58,7 +58,8 @@ def _foreign_construct(text: str, toks: list[_grammar.Tok], pos: int) -> Diagnos
                 "ZQL113", "ZE has no ORDER BY; sorting is a search parameter, not part of ZQL",
                 Span(tok.start, nxt.end),
                 "remove it; sort with `zql search --order NAME [--desc]` or order_by=...",
-                _fix("remove ORDER BY", (toks[i - 1].end if i else tok.start, len(text), "")),
+                _fix("remove ORDER BY", (toks[i - 1].end if i else tok.start, len(text), ""),
+                     safe=False),
             )
         if tok.type == "NOT" and nxt and nxt.type == "IN" and i and toks[i - 1].type == "FIELD":
             field = toks[i - 1]
@@ -168,7 +169,8 @@ def _bad_string(text: str, pos: int) -> Diagnostic:
         i += 1
     end = i
     return _diag("ZQL101", "unterminated string: no closing '\"'", Span(pos, end),
-                 "close the string with a double quote", _fix("close the string", (end, end, '"')))
+                 "close the string with a double quote",
+                 _fix("close the string", (end, end, '"'), safe=False))
 
 
 def _is_value(tok: _grammar.Tok) -> bool:
@@ -196,7 +198,7 @@ def _unexpected_end(text: str, toks: list[_grammar.Tok], expected: set[str]) -> 
     if last.type in ("AND", "OR", "NOT"):
         return _diag("ZQL114", f"query ends after '{last.text}'", last_span,
                      "add a clause after it, or remove it",
-                     _fix(f"remove '{last.text}'", (_prev_end(toks, -1), last.end, "")))
+                     _fix(f"remove '{last.text}'", (_prev_end(toks, -1), last.end, ""), safe=False))
     if "STRING" in expected or "NUMBER" in expected:
         return _diag("ZQL104", f"missing value after '{last.text}'", last_span,
                      f"expected {vocab.expected(expected)}")
@@ -210,7 +212,8 @@ def _unexpected_end(text: str, toks: list[_grammar.Tok], expected: set[str]) -> 
         opened = _unmatched_open(toks)
         if opened is not None:
             return _diag("ZQL116", "'(' is never closed", Span(opened.start, opened.end),
-                         "add the missing ')'", _fix("close it", (len(text), len(text), ")")))
+                         "add the missing ')'",
+                         _fix("close it", (len(text), len(text), ")"), safe=False))
     if "EQ" in expected or "CONTAINS" in expected:
         return _diag("ZQL105", f"missing operator after field '{last.text}'", last_span,
                      f"expected {vocab.expected(expected)}")
@@ -237,7 +240,7 @@ def _unexpected_token(
 
     if kind == "RPAR" and _depth(before) <= 0:
         return _diag("ZQL117", "')' has no matching '('", span, "remove it or add the '('",
-                     _fix("remove it", (span.start, span.end, "")))
+                     _fix("remove it", (span.start, span.end, ""), safe=False))
     if kind == "RPAR" and prev is not None and prev.type == "LPAR":
         return _diag("ZQL106", "empty list: '()' holds nothing", Span(prev.start, span.end),
                      "ZQL lists need at least one value: in (\"a\", \"b\")")
@@ -295,10 +298,10 @@ def _unexpected_token(
             if prev is None:
                 return _diag("ZQL115", f"query cannot start with '{found}'", span,
                              "start with a clause such as name ~ \"login\"",
-                             _fix(f"remove '{found}'", (span.start, span.end, "")))
+                             _fix(f"remove '{found}'", (span.start, span.end, ""), safe=False))
             return _diag("ZQL115", f"'{found}' follows '{prev.text}' with no clause between",
                          span, "remove one of them or add a clause between",
-                         _fix(f"remove '{found}'", (prev.end, span.end, "")))
+                         _fix(f"remove '{found}'", (prev.end, span.end, ""), safe=False))
         if kind in vocab.keywords:
             return _diag("ZQL122", f"'{found}' is a reserved word, not a field name", span,
                          _reserved_hint())
@@ -311,7 +314,7 @@ def _unexpected_token(
         and_kw = vocab.keywords["AND"]
         return _diag("ZQL121", f"missing '{and_kw}' or '{vocab.keywords['OR']}' before "
                      f"{_found(tok)}", span, "join clauses with and / or",
-                     _fix(f"insert {and_kw}", (span.start, span.start, f"{and_kw} ")))
+                     _fix(f"insert {and_kw}", (span.start, span.start, f"{and_kw} "), safe=False))
     return _diag("ZQL199", f"unexpected {_found(tok)}", span,
                  f"expected {vocab.expected(expected)}")
 

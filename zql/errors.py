@@ -100,6 +100,11 @@ class TextEdit:
 class Fix:
     """A named set of edits that an editor or ``zql lint --fix`` can apply together.
 
+    ``safe`` fixes keep what the query evidently means (quote a bare word, lowercase a
+    keyword, lower a negation); unsafe ones are guesses (a did-you-mean field or value,
+    closing a string at the end of its line), which ``zql lint --fix`` applies only when asked
+    with ``--unsafe-fixes`` and editors offer without preferring them.
+
     >>> Fix("quote the value", (TextEdit(Span(4, 4), '"'), TextEdit(Span(8, 8), '"'))).apply(
     ...     "s = Fail")
     's = "Fail"'
@@ -107,6 +112,7 @@ class Fix:
 
     title: str
     edits: tuple[TextEdit, ...]
+    safe: bool = True
 
     def apply(self, text: str) -> str:
         """Apply every edit of this fix to ``text``.
@@ -173,7 +179,7 @@ class Diagnostic:
             return Span(s.start + offset, s.end + offset)
 
         fixes = tuple(
-            Fix(f.title, tuple(TextEdit(move(e.span), e.new_text) for e in f.edits))
+            Fix(f.title, tuple(TextEdit(move(e.span), e.new_text) for e in f.edits), f.safe)
             for f in self.fixes
         )
         return Diagnostic(self.code, self.severity, self.message, move(self.span), self.hint, fixes)

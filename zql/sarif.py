@@ -117,6 +117,8 @@ def to_sarif(results: Iterable[Result], *, tool_version: str | None = None) -> d
                                           "insertedContent": {"text": edit.new_text}}
                                          for edit in fix.edits],
                     }],
+                    # Guesses are marked so a consumer can leave them to a person.
+                    "properties": {"safe": fix.safe},
                 } for fix in diag.fixes]
             out.append(entry)
     return {

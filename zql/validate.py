@@ -144,7 +144,7 @@ def _unknown_field(clause: Clause, schema: Schema, entity: str) -> Diagnostic:
     if close:
         return diagnostic("ZQL201", f"{head}; did you mean {close[0]}?", span,
                           "other close names: " + ", ".join(close[1:]) if close[1:] else None,
-                          [_replace(span, c, f"use {c}") for c in close])
+                          [_replace(span, c, f"use {c}", safe=False) for c in close])
     names = [f.name for f in schema.fields(entity)]
     return diagnostic("ZQL201", head, span,
                       f"{entity} fields: {', '.join(names)}; custom fields need a schema file "
@@ -159,7 +159,7 @@ def _bad_operator(clause: Clause, spec: FieldSpec) -> Diagnostic:
     swap = {Op.EQ: Op.CONTAINS, Op.NE: Op.NOT_CONTAINS, Op.CONTAINS: Op.EQ,
             Op.NOT_CONTAINS: Op.NE}.get(clause.op)
     if swap is not None and spec.accepts(swap) and isinstance(clause.value, String):
-        fixes.append(_replace(clause.op_span, swap.text, f"use {swap.text}"))
+        fixes.append(_replace(clause.op_span, swap.text, f"use {swap.text}", safe=False))
     return diagnostic("ZQL203", f"'{clause.op.text}' is not allowed for {spec.name}; "
                       f"allowed: {allowed}", clause.op_span,
                       f"{spec.name} takes {allowed}", fixes)
@@ -252,8 +252,9 @@ def _unknown_value(value: String, spec: FieldSpec) -> Diagnostic:
     if close:
         message += f"; did you mean {quote(close[0])}?"
     return diagnostic("ZQL206", message, value.span, f"known values: {known}",
-                      [_replace(value.span, quote(c), f"use {quote(c)}") for c in close])
+                      [_replace(value.span, quote(c), f"use {quote(c)}", safe=False)
+                       for c in close])
 
 
-def _replace(span: Span, text: str, title: str) -> Fix:
-    return Fix(title, (TextEdit(span, text),))
+def _replace(span: Span, text: str, title: str, *, safe: bool = True) -> Fix:
+    return Fix(title, (TextEdit(span, text),), safe)

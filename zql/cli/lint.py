@@ -42,7 +42,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--format", default="human", choices=FORMATS, dest="output_format",
                         help="output format (default human)")
     parser.add_argument("--fix", action="store_true",
-                        help="apply available fixes (files in place; stdin/-q print the result)")
+                        help="apply safe fixes (files in place; stdin/-q print the result)")
+    parser.add_argument("--unsafe-fixes", action="store_true",
+                        help="with --fix, also apply guesses such as did-you-mean field names")
     parser.add_argument("--select", action="append", default=None, metavar="CODES",
                         help="only these rules: codes, prefixes (ZQL3) or names, comma-separated")
     parser.add_argument("--ignore", action="append", default=None, metavar="CODES",
@@ -120,17 +122,21 @@ def lint_text(text: str, *, entity: str | None = None, schema: str | None = None
 def fix_text(text: str, *, entity: str | None = None, schema: str | None = None,
              select: Sequence[str] | None = None,
              ignore: Sequence[str] | None = None,
-             settings: Settings | None = None) -> str:
-    """Apply the preferred fix of every diagnostic, re-linting until nothing changes.
+             settings: Settings | None = None, unsafe: bool = False) -> str:
+    """Apply the first safe fix of every diagnostic, re-linting until nothing changes.
+
+    Unsafe fixes (guesses, see :class:`zql.Fix`) are applied only with ``unsafe=True``.
 
     >>> fix_text('status = Fail AND priority in ("P1", "P1")')
     'status = "Fail" and priority = "P1"'
+    >>> fix_text('prority = "P1"'), fix_text('prority = "P1"', unsafe=True)
+    ('prority = "P1"', 'priority = "P1"')
     """
     for _ in range(_MAX_FIX_ROUNDS):
         edits: list[TextEdit] = []
         for diag in lint_text(text, entity=entity, schema=schema, select=select, ignore=ignore,
                               settings=settings):
-            fix = diag.fix
+            fix = next((f for f in diag.fixes if f.safe or unsafe), None)
             if fix is None:
                 continue
             if any(_overlaps(new.span, old.span) for new in fix.edits for old in edits):
@@ -166,7 +172,7 @@ def _json_diag(text: str, diag: Diagnostic) -> dict[str, Any]:
         "offset": diag.span.start,
         "end_offset": diag.span.end,
         "fixes": [
-            {"title": f.title, "edits": [
+            {"title": f.title, "safe": f.safe, "edits": [
                 {"offset": e.span.start, "end_offset": e.span.end, "new_text": e.new_text}
                 for e in f.edits]}
             for f in diag.fixes
@@ -315,7 +321,7 @@ def run(args: argparse.Namespace) -> int:
             text = source.text
             settings = settings_for(text, source.path)
             if args.fix:
-                fixed = fix_text(text, settings=settings)
+                fixed = fix_text(text, settings=settings, unsafe=args.unsafe_fixes)
                 if source.path is None:
                     sys.stdout.write(fixed if fixed.endswith("\n") else fixed + "\n")
                 elif fixed != text:

@@ -292,12 +292,15 @@ class Analyzer:
                 if not touches:
                     continue
                 for index, fix in enumerate(diag.fixes):
-                    out.append(Action(fix.title, fix.edits, "quickfix", diag, index == 0))
+                    # Only a safe first fix is preferred: editors apply preferred fixes on
+                    # request without showing them, and a guess must be chosen knowingly.
+                    out.append(Action(fix.title, fix.edits, "quickfix", diag,
+                                      index == 0 and fix.safe))
         if wanted("source.fixAll") and any(d.fixes for d in diagnostics):
             from zql.cli.lint import fix_text
 
             edit = minimal_edit(text, fix_text(text, settings=settings))
-            if edit is not None:
+            if edit is not None:  # safe fixes only, as `zql lint --fix`
                 out.append(Action("Fix all auto-fixable problems", (edit,), "source.fixAll"))
         return out
 
