@@ -268,9 +268,6 @@ def test_a_string_across_a_line_break_is_clipped_to_its_first_line() -> None:
 
 
 def test_only_safe_fixes_are_preferred() -> None:
-    from zql.errors import Span as _Span
-    from zql.lsp.analysis import Analyzer as _Analyzer
-
-    actions = _Analyzer().actions('prority = "P1"', Settings(), _Span(0, 0), only=("quickfix",))
+    actions = Analyzer().actions('prority = "P1"', Settings(), Span(0, 0), only=("quickfix",))
     assert actions and actions[0].title == "use priority"
     assert actions[0].preferred is False  # a did-you-mean is offered, never auto-applied
