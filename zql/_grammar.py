@@ -155,14 +155,11 @@ def analysis() -> dict[str, Any]:
     except (OSError, ValueError):
         pass  # missing, unreadable or stale: recompute
     data = _analyse(digest)
-    import tempfile  # only on a cache miss
+    from zql._fs import write_atomically  # only on a cache miss
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".grammar-", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle)
-        os.replace(tmp, path)
+        write_atomically(path, json.dumps(data))
     except OSError:
         pass  # a read-only home: compute every time, which is only slower
     return data

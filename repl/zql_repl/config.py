@@ -19,6 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from zql._fs import write_atomically
 from zql.rows import FORMATS
 
 __all__ = [
@@ -250,9 +251,7 @@ def load_config(path: Path | None = None, *, create: bool = True) -> Config:
             return Config(path=None)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(target.name + ".tmp")
-            tmp.write_text(default_config_text(), encoding="utf-8")
-            tmp.replace(target)
+            write_atomically(target, default_config_text())
         except OSError:
             # A read-only home must not stop the shell: run with the defaults.
             return Config(path=None)

@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from zql._fs import write_atomically
+
 __all__ = ["NamedQueries", "NamedQuery", "NamedQueryError"]
 
 _NAME = re.compile(r"[A-Za-z0-9_.\-]{1,64}\Z")
@@ -75,9 +77,7 @@ class NamedQueries:
         data = {"format": _FORMAT, "queries": {
             n: {"query": q.query, "entity": q.entity} for n, q in sorted(entries.items())}}
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        tmp.replace(self.path)
+        write_atomically(self.path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
     def names(self) -> list[str]:
         """Saved names, sorted.

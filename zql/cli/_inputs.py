@@ -9,7 +9,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from zql._fs import write_atomically
+
 __all__ = ["Source", "UsageError", "add_input_arguments", "iter_sources", "write_atomically"]
+
 
 STDIN = "-"
 
@@ -75,25 +78,3 @@ def iter_sources(args: argparse.Namespace) -> Iterator[Source]:
             except OSError as err:
                 raise UsageError(f"{path}: {err.strerror or err}") from None
             yield Source(str(path), text, path)
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` so a reader never sees a half-written file.
-
-    >>> import tempfile
-    >>> d = Path(tempfile.mkdtemp()); write_atomically(d / "q.zql", "a = 1\\n")
-    >>> (d / "q.zql").read_text()
-    'a = 1\\n'
-    """
-    import tempfile  # not needed by a plain lint run
-
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

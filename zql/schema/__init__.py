@@ -373,11 +373,10 @@ class Schema:
         >>> load_schema("ze7").save(p); load_schema(p).name
         'ze7'
         """
-        target = Path(path)
-        tmp = target.with_name(target.name + ".tmp")
-        tmp.write_text(json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n",
-                       encoding="utf-8")
-        tmp.replace(target)
+        from zql._fs import write_atomically
+
+        write_atomically(Path(path), json.dumps(self.to_json(), indent=2, ensure_ascii=False)
+                         + "\n")
 
 
 def _known_op(text: str) -> bool:
