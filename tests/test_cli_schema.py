@@ -97,7 +97,7 @@ def test_pull_to_stdout(sandbox: Sandbox, clean_env: pytest.MonkeyPatch,
     reset(sandbox)
     clean_env.setenv("ZEPHYR_TOKEN", TOKEN)
     code, out, _ = run(["schema", "pull", "--url", str(sandbox.url), "-o", "-"], capsys)
-    assert code == 0 and json.loads(out)["format"] == "zql-schema/1"
+    assert code == 0 and json.loads(out)["format"] == "zql-schema/2"
 
 
 def test_no_metadata_saves_nothing(sandbox: Sandbox, tmp_path: Path,

@@ -31,6 +31,8 @@ __all__ = [
     "FieldSpec",
     "Schema",
     "SchemaError",
+    "Status",
+    "ValueFacts",
     "load_schema",
     "profile_names",
 ]
@@ -158,6 +160,74 @@ class FieldSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class Status:
+    """One execution status as a server configures it (``testresult.testresultStatus.LOV``).
+
+    >>> Status(1, "Pass")
+    Status(id=1, name='Pass', active=True)
+    """
+
+    id: int
+    name: str
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ValueFacts:
+    """Facts about values rather than fields: statuses, never-run rows, the URL limit.
+
+    The bundled defaults live in each profile's ``values`` object; a server's own list (read by
+    the client) replaces ``statuses`` through :meth:`Schema.with_statuses`.
+
+    >>> facts = load_schema().values
+    >>> [s.name for s in facts.statuses], facts.not_executed.name, facts.url_limit
+    (['Pass', 'Fail', 'WIP', 'Blocked'], 'Not Executed', 4000)
+    """
+
+    statuses: tuple[Status, ...] = ()
+    #: how a never-run execution reads: no ``lastTestResult``, or one of ``not_executed_ids``
+    not_executed: Status = Status(-1, "Not Executed")
+    not_executed_ids: tuple[str, ...] = ("-1", "0", "")
+    #: longest GET URL the client sends before switching to POST; ZQL307 warns past it
+    url_limit: int = 4000
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``values`` object of the schema file format.
+
+        >>> ValueFacts().to_json()["url_limit"]
+        4000
+        """
+        return {
+            "statuses": [{"id": s.id, "name": s.name, "active": s.active} for s in self.statuses],
+            "not_executed": {"id": self.not_executed.id, "name": self.not_executed.name,
+                             "ids": list(self.not_executed_ids)},
+            "url_limit": self.url_limit,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> ValueFacts:
+        """Build from the ``values`` object; a missing one gives the defaults (format 1 files).
+
+        >>> ValueFacts.from_json({"statuses": [{"id": 11, "name": "Outscoped"}]}).statuses
+        (Status(id=11, name='Outscoped', active=True),)
+        """
+        if not data:
+            return cls()
+        if not isinstance(data, Mapping):
+            raise SchemaError("'values' in a schema file must be a JSON object")
+        try:
+            statuses = tuple(Status(int(s["id"]), str(s["name"]), bool(s.get("active", True)))
+                             for s in data.get("statuses", ()))
+            ne = data.get("not_executed") or {}
+            not_executed = Status(int(ne.get("id", -1)), str(ne.get("name", "Not Executed")))
+            ids = tuple(str(i) for i in ne.get("ids", ("-1", "0", "")))
+            url_limit = int(data.get("url_limit", 4000))
+        except (KeyError, TypeError, ValueError) as err:
+            raise SchemaError(f"bad 'values' object in a schema file: {err}") from None
+        return cls(statuses, not_executed, ids, url_limit)
+
+
+@dataclass(frozen=True, slots=True)
 class Rename:
     """A field that another profile spells differently (``id`` in ze6 is ``testcaseId`` in ze7).
 
@@ -186,6 +256,7 @@ class Schema:
     entities: Mapping[str, Mapping[str, FieldSpec]]
     renames: tuple[Rename, ...] = ()
     description: str = ""
+    values: ValueFacts = field(default_factory=ValueFacts)
     _lower: dict[str, dict[str, FieldSpec]] = field(default_factory=dict, repr=False,
                                                      compare=False)
 
@@ -276,6 +347,15 @@ class Schema:
         entities[entity] = added
         return replace(self, entities=entities, _lower={})
 
+    def with_statuses(self, statuses: Iterable[Status]) -> Schema:
+        """A copy whose statuses are the server's own list (they replace the bundled ones).
+
+        >>> s = load_schema().with_statuses([Status(1, "Pass"), Status(12, "Deferred", False)])
+        >>> [x.name for x in s.values.statuses]
+        ['Pass', 'Deferred']
+        """
+        return replace(self, values=replace(self.values, statuses=tuple(statuses)), _lower={})
+
     def to_json(self) -> dict[str, Any]:
         """The schema file format (see ``docs/schema.md``).
 
@@ -283,9 +363,10 @@ class Schema:
         'ze7'
         """
         return {
-            "format": "zql-schema/1",
+            "format": "zql-schema/2",
             "name": self.name,
             "description": self.description,
+            "values": self.values.to_json(),
             "entities": {e: [f.to_json() for f in fs.values()] for e, fs in self.entities.items()},
             "renames": [
                 {"old": r.old, "new": r.new, "profile": r.profile, "entities": list(r.entities)}
@@ -317,7 +398,7 @@ class Schema:
             for r in data.get("renames", ())
         )
         return cls(name or str(data.get("name", "custom")), entities, renames,
-                   str(data.get("description", "")))
+                   str(data.get("description", "")), ValueFacts.from_json(data.get("values")))
 
     @classmethod
     def from_metadata(cls, metadata: Mapping[str, Any], *, name: str = "server",
@@ -363,7 +444,8 @@ class Schema:
                     description=known.description if known else "",
                 )
                 entities[entity][spec.name] = spec
-        return cls(name, entities, base.renames, f"fetched from a server's metadata ({name})")
+        return cls(name, entities, base.renames, f"fetched from a server's metadata ({name})",
+                   base.values)
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the schema file atomically (never a half-written file).
