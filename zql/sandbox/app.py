@@ -35,7 +35,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from zql.sandbox.control import Control
+from zql.sandbox.control import Control, gate_routes
 from zql.sandbox.model import CUSTOM_FIELDS, lookup_key, sandbox_schema
 from zql.sandbox.sql import QueryError, Where, compile_query, order_by, quick_search
 from zql.sandbox.store import Store
@@ -346,7 +346,8 @@ class _Quirk(Exception):
 
 
 class _Gate:
-    """ASGI middleware: record the request, add latency, inject faults."""
+    """ASGI middleware: record the request, hold it at a test's gate, add latency, inject
+    faults."""
 
     def __init__(self, app: ASGIApp, control: Control) -> None:
         self.app = app
@@ -360,6 +361,9 @@ class _Gate:
         self.control.record(scope["method"], path, scope["query_string"].decode("latin-1"))
         if self.control.latency_ms > 0:
             await asyncio.sleep(self.control.latency_ms / 1000)
+        gate = self.control.gate_for(scope["method"], path)
+        if gate is not None:
+            await gate.hold()
         fault = self.control.take_fault() if path.startswith("/flex/services/rest/") else None
         if fault is not None:
             status, retry_after = fault
@@ -414,6 +418,7 @@ def create_app(store: Store, control: Control, creds: Credentials) -> Starlette:
         ("POST", "/advancesearch", api.search_post),
         ("GET", "/zql/metadata", api.zql_metadata),
         ("GET", "/zql/val/{key}", api.zql_values),
+        *gate_routes(control),  # tests hold responses of a sandbox run as a process
     ]
     routes = [Route(path, _endpoint(api, fn), methods=[method]) for method, path, fn in table]
     app = Starlette(routes=[Mount(prefix, routes=routes) for prefix in API_PREFIXES],
