@@ -346,8 +346,8 @@ class _Quirk(Exception):
 
 
 class _Gate:
-    """ASGI middleware: record the request, hold it at a test's gate, add latency, inject
-    faults."""
+    """ASGI middleware: record the request, add latency, inject faults, then hold it at a
+    test's gate (see :meth:`Control.gate`)."""
 
     def __init__(self, app: ASGIApp, control: Control) -> None:
         self.app = app
@@ -361,9 +361,6 @@ class _Gate:
         self.control.record(scope["method"], path, scope["query_string"].decode("latin-1"))
         if self.control.latency_ms > 0:
             await asyncio.sleep(self.control.latency_ms / 1000)
-        gate = self.control.gate_for(scope["method"], path)
-        if gate is not None:
-            await gate.hold()
         fault = self.control.take_fault() if path.startswith("/flex/services/rest/") else None
         if fault is not None:
             status, retry_after = fault
@@ -372,6 +369,9 @@ class _Gate:
                 "injected fault" if status != 503 else "service unavailable (injected fault)"
             await ApiError(status, message, headers=headers).response()(scope, receive, send)
             return
+        gate = self.control.gate_for(scope["method"], path)  # after faults: a held request
+        if gate is not None:                                  # has taken none, nor will
+            await gate.hold()
         await self.app(scope, receive, send)
 
 
