@@ -4,7 +4,11 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench clean venv
+.PHONY: demo test check lint typecheck bench clean venv
+
+# Test workers: 2 pays on 2 cores (see README, Development); WORKERS=0 runs in one process.
+WORKERS ?= 2
+XDIST = $(if $(filter 0,$(WORKERS)),,-n $(WORKERS) --dist loadgroup)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +24,12 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check zql repl tests bench
 	$(BIN)/mypy
-	$(BIN)/python -m pytest --cov --cov-report=term:skip-covered
+	$(BIN)/python -m pytest $(XDIST) --cov --cov-report=term:skip-covered
+
+# The edit loop: lint and the in-process tests, no coverage, no processes or terminals.
+check: $(STAMP)
+	$(BIN)/ruff check zql repl tests bench
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow and not terminal and not subprocess"
 
 lint: $(STAMP)
 	$(BIN)/ruff check zql repl tests bench

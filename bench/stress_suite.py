@@ -6,7 +6,8 @@ Proves the suite does not depend on timing: every run must pass while ``--burner
     python bench/stress_suite.py --runs 5
     python bench/stress_suite.py --runs 3 --burners 2 -- tests/test_cli_search.py
 
-Exit status 0 only when every run passed. Each run's failing test ids are printed.
+Without pytest arguments each run is what ``make test`` runs (``-n 2``, coverage). Exit status 0
+only when every run passed. Each run's failing test ids are printed.
 """
 
 from __future__ import annotations
@@ -27,8 +28,12 @@ def _burn() -> None:  # pragma: no cover - runs in a child process
         pass
 
 
+#: what ``make test`` runs (two workers, coverage), when no pytest arguments are given
+MAKE_TEST = ["-n", "2", "--dist", "loadgroup", "--cov", "--cov-report=term:skip-covered"]
+
+
 def _pytest(extra: list[str]) -> tuple[int, float, list[str], str]:
-    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *extra]
+    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *(extra or MAKE_TEST)]
     start = time.monotonic()
     done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=False)
     elapsed = time.monotonic() - start

@@ -22,3 +22,19 @@ def sandbox() -> Iterator[Sandbox]:
 
     with Sandbox(size="small", seed=1) as sb:
         yield sb
+
+
+#: Names in a test module's globals that mean its tests start processes (``make check`` skips
+#: them: it is the edit loop's fast subset).
+_PROCESS_NAMES = ("subprocess", "pexpect", "LspClient", "running")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark tests of modules that start processes ``subprocess``; keep ``serial`` tests on one
+    xdist worker (``--dist loadgroup``), one after another."""
+    for item in items:
+        module = getattr(item, "module", None)
+        if module is not None and any(name in vars(module) for name in _PROCESS_NAMES):
+            item.add_marker(pytest.mark.subprocess)
+        if item.get_closest_marker("serial") is not None:
+            item.add_marker(pytest.mark.xdist_group("serial"))

@@ -14,6 +14,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+from importlib import import_module
 from pathlib import Path
 
 import pytest
@@ -79,14 +80,20 @@ def _in_child(argv: list[str], *, user: int | None) -> tuple[int, str]:
         code = 70
         try:
             os.close(read_end)
-            if user is not None:
+            sys.stdout = sys.stderr = open(write_end, "w", encoding="utf-8")  # noqa: SIM115
+            if user is not None:  # nobody cannot read the standard library under /root: load
+                import_module("tempfile")  # what the command needs while still root
+                main(["fmt", "--check", "-q", UGLY])  # (parser, formatter, grammar tables)
                 os.setgroups([])
                 os.setgid(user)
                 os.setuid(user)
-            sys.stdout = sys.stderr = open(write_end, "w", encoding="utf-8")  # noqa: SIM115
             code = main(argv)
-            sys.stderr.flush()
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()
         finally:
+            sys.stderr.flush()
             os._exit(code)
     os.close(write_end)
     with open(read_end, encoding="utf-8") as reader:
