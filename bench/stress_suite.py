@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -23,9 +25,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _burn() -> None:  # pragma: no cover - runs in a child process
-    while True:
-        pass
+def _burn(parent: int) -> None:  # pragma: no cover - runs in a child process
+    """Spin one core until the parent is gone (never outlives this script)."""
+    while os.getppid() == parent:
+        for _ in range(1_000_000):
+            pass
 
 
 #: what ``make test`` runs (two workers, coverage), when no pytest arguments are given
@@ -35,7 +39,8 @@ MAKE_TEST = ["-n", "2", "--dist", "loadgroup", "--cov", "--cov-report=term:skip-
 def _pytest(extra: list[str]) -> tuple[int, float, list[str], str]:
     argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *(extra or MAKE_TEST)]
     start = time.monotonic()
-    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=False)
+    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=False,
+                          timeout=1800)
     elapsed = time.monotonic() - start
     failed = re.findall(r"^(?:FAILED|ERROR) (\S+)", done.stdout, re.M)
     tail = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr[-300:]
@@ -51,7 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.runs < 1 or args.burners < 0:
         parser.error("--runs must be >= 1 and --burners >= 0")
-    burners = [multiprocessing.Process(target=_burn, daemon=True) for _ in range(args.burners)]
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the burners on SIGTERM too
+    burners = [multiprocessing.Process(target=_burn, args=(os.getpid(),), daemon=True)
+               for _ in range(args.burners)]
     for proc in burners:
         proc.start()
     results: list[bool] = []
