@@ -4,7 +4,6 @@ mid-search, the 200-string-401 quirk, non-ASCII credentials, concurrent re-login
 from __future__ import annotations
 
 import asyncio
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -146,30 +145,28 @@ def test_configuration_errors(kwargs: dict[str, Any], fragment: str) -> None:
 
 
 def test_concurrent_threads_share_one_relogin(sb: Sandbox) -> None:
-    sb.control.latency_ms = 30  # keep the requests in flight together
     with ZephyrClient(sb.url or "", username=USER, password=PASSWORD) as client:
         client.current_user()
         sb.control.expire_sessions()
         before = sb.control.logins
-        start = threading.Barrier(8)
-
-        def one(_: int) -> int:
-            start.wait()
-            return len(list(client.search('priority = "High"', limit=2)))
-
         since = len(sb.control.requests)
         with ThreadPoolExecutor(8) as pool:
-            assert list(pool.map(one, range(8))) == [2] * 8
+            # All eight searches are held until all are in flight: they meet the expired
+            # cookie together.
+            with sb.control.gate("/advancesearch", after=0) as gate:
+                results = [pool.submit(lambda: len(list(client.search('priority = "High"',
+                                                                      limit=2))))
+                           for _ in range(8)]
+                gate.wait_held(8)
+            assert [r.result(timeout=60) for r in results] == [2] * 8
     assert sb.control.logins - before == 1
-    # Several requests met the expired cookie together (8 searches + their replays) ...
-    assert len(searches(sb, since)) >= 8 + 2
-    # ... and all but the one that logged in waited for it and replayed.
+    # All eight met the expired cookie, waited for the one relogin, and replayed.
+    assert len(searches(sb, since)) == 8 + 8
 
 
 def test_concurrent_async_requests_share_one_relogin(sb: Sandbox) -> None:
-    sb.control.latency_ms = 30
-
     async def run() -> tuple[int, int]:
+        loop = asyncio.get_running_loop()
         async with AsyncZephyrClient(sb.url or "", username=USER, password=PASSWORD) as client:
             first = sb.control.logins
             await asyncio.gather(*(client.current_user() for _ in range(10)))
@@ -177,9 +174,12 @@ def test_concurrent_async_requests_share_one_relogin(sb: Sandbox) -> None:
             sb.control.expire_sessions()
             before = sb.control.logins
             since = len(sb.control.requests)
-            counts = await asyncio.gather(*(client.search('priority = "High"', limit=3).count()
-                                            for _ in range(10)))
-            assert counts == [3] * 10
+            with sb.control.gate("/advancesearch") as gate:
+                counting = [asyncio.ensure_future(client.search('priority = "High"',
+                                                                limit=3).count())
+                            for _ in range(10)]
+                await loop.run_in_executor(None, gate.wait_held, 10)
+            assert await asyncio.gather(*counting) == [3] * 10
             assert len(searches(sb, since)) == 20  # all ten met the expired cookie, replayed
             return initial, sb.control.logins - before
 

@@ -101,14 +101,9 @@ def injected(status: int) -> Provoke:
 
 
 def timeout(sb: Sandbox, seen: list[str]) -> None:
-    sb.control.latency_ms = 150
-    with ZephyrClient(sb.url or "", token=TOKEN, timeout=0.03, retries=0) as client:
-        try:
-            client.users()
-        finally:
-            import time
-
-            time.sleep(0.2)  # let the abandoned request finish on the server
+    with sb.control.gate("/user"), ZephyrClient(sb.url or "", token=TOKEN, timeout=0.03,
+                                               retries=0) as client:
+        client.users()  # held by the gate: it times out
 
 
 def refused(sb: Sandbox, seen: list[str]) -> None:

@@ -139,13 +139,19 @@ def test_expire_sessions_forces_a_new_login(sb: Sandbox) -> None:
 
 
 def test_cookies_expire_after_their_ttl(sb: Sandbox) -> None:
-    sb.control.cookie_ttl = 1
-    with httpx.Client(base_url=sb.api_url) as client:
-        response = client.get("/user/current", auth=(sb.username, sb.password))
-        assert "Max-Age=1;" in response.headers["set-cookie"]
-        assert client.get("/user").status_code == 200
-        time.sleep(1.05)
-        assert client.get("/user").status_code == 401
+    sb.control.cookie_ttl = 60
+    now = [1000.0]
+    sb.control.clock = lambda: now[0]  # the session clock, moved by the test (no waiting)
+    try:
+        with httpx.Client(base_url=sb.api_url) as client:
+            response = client.get("/user/current", auth=(sb.username, sb.password))
+            assert "Max-Age=60;" in response.headers["set-cookie"]
+            now[0] += 59.9
+            assert client.get("/user").status_code == 200
+            now[0] += 0.1
+            assert client.get("/user").status_code == 401
+    finally:
+        sb.control.clock = time.monotonic
 
 
 def test_secure_cookie_only_over_https() -> None:

@@ -168,6 +168,8 @@ class Control:
         self._faults: deque[tuple[int, int | None]] = deque()
         self._sessions: dict[str, tuple[str, float]] = {}
         self._gates: list[Gate] = []
+        #: the clock sessions expire by (tests replace it to expire a cookie without waiting)
+        self.clock: Callable[[], float] = time.monotonic
 
     def __repr__(self) -> str:
         return (f"<Control page_cap={self.page_cap} quirks={self.quirks} "
@@ -272,7 +274,7 @@ class Control:
         """
         token = str(uuid.uuid4())
         with self._lock:
-            self._sessions[token] = (username, time.monotonic() + self.cookie_ttl)
+            self._sessions[token] = (username, self.clock() + self.cookie_ttl)
         return token
 
     def session_user(self, token: str) -> str | None:
@@ -285,7 +287,7 @@ class Control:
             entry = self._sessions.get(token)
             if entry is None:
                 return None
-            if time.monotonic() >= entry[1]:
+            if self.clock() >= entry[1]:
                 del self._sessions[token]
                 return None
             return entry[0]
