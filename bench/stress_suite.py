@@ -36,12 +36,14 @@ def _burn(parent: int) -> None:  # pragma: no cover - runs in a child process
 MAKE_TEST = ["-n", "2", "--dist", "loadgroup", "--cov", "--cov-report=term:skip-covered"]
 
 
-def _pytest(extra: list[str]) -> tuple[int, float, list[str], str]:
+def _pytest(extra: list[str], log: Path | None) -> tuple[int, float, list[str], str]:
     argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *(extra or MAKE_TEST)]
     start = time.monotonic()
     done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=False,
                           timeout=1800)
     elapsed = time.monotonic() - start
+    if log is not None:
+        log.write_text(done.stdout + done.stderr, encoding="utf-8")
     failed = re.findall(r"^(?:FAILED|ERROR) (\S+)", done.stdout, re.M)
     tail = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr[-300:]
     return done.returncode, elapsed, failed, tail
@@ -52,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="how many runs in a row (5)")
     parser.add_argument("--burners", type=int, default=2,
                         help="CPU-burning processes beside the suite (2)")
+    parser.add_argument("--log-dir", type=Path,
+                        help="keep each run's whole pytest output as DIR/run-N.log")
     parser.add_argument("pytest_args", nargs="*", help="arguments for pytest (after --)")
     args = parser.parse_args(argv)
     if args.runs < 1 or args.burners < 0:
@@ -64,7 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     results: list[bool] = []
     try:
         for run in range(1, args.runs + 1):
-            code, elapsed, failed, tail = _pytest(args.pytest_args)
+            if args.log_dir is not None:
+                args.log_dir.mkdir(parents=True, exist_ok=True)
+            log = args.log_dir / f"run-{run}.log" if args.log_dir is not None else None
+            code, elapsed, failed, tail = _pytest(args.pytest_args, log)
             results.append(code == 0)
             verdict = "PASS" if code == 0 else f"FAIL (exit {code})"
             print(f"run {run}/{args.runs}: {verdict} in {elapsed:.0f} s  [{tail}]", flush=True)
