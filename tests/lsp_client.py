@@ -19,10 +19,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from tests.process_support import stop
+from tests.process_support import PATIENCE, stop
 
 ROOT = Path(__file__).resolve().parent.parent
-TIMEOUT = 20.0
+TIMEOUT = PATIENCE
 
 
 def server_command() -> list[str]:

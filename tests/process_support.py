@@ -19,8 +19,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["STOP_TIMEOUT", "close_child", "running", "stop"]
+__all__ = ["PATIENCE", "STOP_TIMEOUT", "close_child", "running", "stop"]
 
+#: The bound of every wait on an event in the tests (a line of output, a held request, a
+#: process exiting). Generous on purpose: it only limits how long a broken test takes to fail,
+#: and a machine running eight test suites at once may take tens of seconds for a step.
+PATIENCE = 90.0
 #: How long a process gets to exit after SIGKILL (it cannot refuse; this bounds a wedged wait).
 STOP_TIMEOUT = 10.0
 

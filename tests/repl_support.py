@@ -25,10 +25,11 @@ from zql_repl.metadata import Metadata
 from zql_repl.named import NamedQueries
 from zql_repl.state import ShellState
 
+from tests.process_support import PATIENCE
 from zql.client import ZephyrClient
 from zql.sandbox import Sandbox
 
-DEADLINE = 15.0
+DEADLINE = PATIENCE
 
 ENTER = "\r"
 ALT_ENTER = "\x1b\r"

@@ -22,7 +22,7 @@ from tests.client_support import (  # noqa: F401
     sb_fixture,
     searches,
 )
-from tests.process_support import close_child, running
+from tests.process_support import PATIENCE, close_child, running
 from zql.cli import main
 from zql.client import flat_columns
 from zql.sandbox import Sandbox
@@ -219,9 +219,9 @@ def test_ctrl_c_keeps_the_rows_written(sb: Sandbox, tmp_path: Path, fmt: str) ->
             [str(script), "search", 'notes !~ "zz"', "--entity", "execution", "--format", fmt,
              "-o", str(target), "--no-progress"],
             env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
-        gate.wait_held()
+        gate.wait_held(timeout=PATIENCE)
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
+        out, err = proc.communicate(timeout=PATIENCE)
     assert proc.returncode == 130, err
     text = target.read_text(encoding="utf-8")
     items = json.loads(text) if fmt == "json" else [json.loads(x) for x in text.splitlines()]
@@ -246,11 +246,11 @@ def test_progress_bar_in_a_terminal_and_ctrl_c(sb: Sandbox, tmp_path: Path) -> N
         child = pexpect.spawn(str(Path(sys.executable).with_name("zql")),
                               ["search", 'notes !~ "zz"', "--entity", "execution", "--format",
                                "jsonl", "-o", str(target)],
-                              env=environ, encoding="utf-8", dimensions=(24, 100), timeout=20)
+                              env=environ, encoding="utf-8", dimensions=(24, 100), timeout=PATIENCE)
         try:
             child.expect(r"zql search \(execution\)")  # the bar's title, then its counter
             child.expect(r"rows .*%")
-            deadline = time.monotonic() + 20
+            deadline = time.monotonic() + PATIENCE
             while gate.held == 0:  # the 4th page is asked for, and held
                 assert time.monotonic() < deadline, "the export never asked for page 4"
                 # Keep reading, as a terminal does: a full pty would stall the bar's thread.

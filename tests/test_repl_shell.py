@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.repl_support import ALT_ENTER, CTRL_C, ENTER, TAB, running_shell, wait_until
+from tests.repl_support import (
+    ALT_ENTER,
+    CTRL_C,
+    DEADLINE,
+    ENTER,
+    TAB,
+    running_shell,
+    wait_until,
+)
 from zql.client import ZephyrClient
 from zql.sandbox import Sandbox
 
@@ -80,7 +88,7 @@ def test_an_invalid_query_is_refused_with_its_rendered_error(
 def test_backslash_commands(sandbox: Sandbox, tmp_path: Path, command: str, expect: str) -> None:
     with running_shell(sandbox, tmp_path) as shell:
         if command.startswith("\\release"):
-            wait_until(lambda: bool(shell.shell.metadata.snapshot.releases), 10, "releases")
+            wait_until(lambda: bool(shell.shell.metadata.snapshot.releases), DEADLINE, "releases")
         shell.run(command, expect)
         shell.run("\\timing", r"timing: off")  # and the shell still takes commands
 
@@ -178,7 +186,7 @@ def test_the_open_menu_fills_in_when_server_values_arrive(sandbox: Sandbox,
             return [c.display_text for c in state.completions] if state else []
 
         shell.type('status = "')  # the known values show at once; the server's arrive later
-        wait_until(lambda: "Not Executed" in menu(), 10, "the server's status values")
+        wait_until(lambda: "Not Executed" in menu(), DEADLINE, "the server's status values")
         assert "loading values…" not in menu()
 
 
@@ -191,7 +199,7 @@ def test_ctrl_c_cancels_a_slow_search_and_the_shell_goes_on(sandbox: Sandbox,
             shell.type('priority = "High"' + ENTER)
             gate.wait_held()
             wait_until(lambda: runner.current is not None and runner.current.state == "searching",
-                       10, "the search to start")
+                       DEADLINE, "the search to start")
             shell.type(CTRL_C)
             printed = shell.wait_for(r"\(cancelled before the first page", since=start)
         assert " | " not in printed  # no rows were shown: the first page never came

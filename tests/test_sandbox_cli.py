@@ -14,7 +14,7 @@ from contextlib import contextmanager
 import httpx
 import pytest
 
-from tests.process_support import running
+from tests.process_support import PATIENCE, running
 from zql.sandbox.control import RemoteGate
 
 _ZQL = [sys.executable, "-c", "import sys; from zql.cli import main; sys.exit(main())"]
@@ -50,7 +50,7 @@ def test_serves_then_stops_cleanly(stop: signal.Signals) -> None:
                              headers={"Authorization": "Bearer cli-token"})
         assert len(response.json()[0]["results"]) == 9
         proc.send_signal(stop)
-        _, err = proc.communicate(timeout=20)
+        _, err = proc.communicate(timeout=PATIENCE)
     assert proc.returncode == 0
     assert err.strip().endswith("zql sandbox: stopped")
     assert "Traceback" not in err
@@ -61,7 +61,7 @@ def test_credentials_are_not_logged_to_stderr() -> None:
         httpx.get(shown["API base"] + "/user", auth=("admin", "wrong"))
         httpx.get(shown["API base"] + "/user", auth=("admin", shown["password"]))
         proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=20)
+        _, err = proc.communicate(timeout=PATIENCE)
     assert shown["password"] not in err and shown["token"] not in err
 
 
@@ -75,7 +75,7 @@ def test_a_gate_holds_a_response_of_a_sandbox_process_until_released() -> None:
                 ThreadPoolExecutor(1) as pool:
             assert http.get(api + "/advancesearch", params=search).status_code == 200
             held = pool.submit(http.get, api + "/advancesearch", params=search)
-            gate.wait_held()
+            gate.wait_held(timeout=PATIENCE)
             assert not held.done()  # held by the gate, not answered
             gate.release()
             assert held.result(timeout=30).status_code == 200
@@ -83,7 +83,7 @@ def test_a_gate_holds_a_response_of_a_sandbox_process_until_released() -> None:
                 RemoteGate(api, "gate-token", "/user") as idle:
             idle.wait_held(timeout=0)
         proc.send_signal(signal.SIGTERM)
-        proc.communicate(timeout=20)
+        proc.communicate(timeout=PATIENCE)
     assert proc.returncode == 0
 
 

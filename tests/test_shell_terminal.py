@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.process_support import PATIENCE
 from zql.client import ZephyrClient
 from zql.sandbox import Sandbox
 
@@ -54,7 +55,7 @@ class Terminal:
     def keys(self, *keys: str) -> None:
         self.tmux("send-keys", "-t", "zql", *keys)
 
-    def wait(self, pattern: str, timeout: float = 20.0) -> re.Match[str]:
+    def wait(self, pattern: str, timeout: float = PATIENCE) -> re.Match[str]:
         deadline = time.monotonic() + timeout
         screen = ""
         while time.monotonic() < deadline:
@@ -91,7 +92,7 @@ def terminal(tmp_path: Path) -> Iterator[Terminal]:
 
 def test_prefix_tab_query_and_count_in_a_real_terminal(terminal: Terminal,
                                                        sandbox: Sandbox) -> None:
-    terminal.wait(r"^testcase>", timeout=10)
+    terminal.wait(r"^testcase>")
     terminal.wait(r"● connected sandbox")  # the shell's own sandbox, started in the background
     terminal.keys("prio")
     terminal.wait(r"priority +string")  # the completion menu, opened while typing

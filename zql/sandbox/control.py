@@ -41,7 +41,7 @@ __all__ = ["GATE_HOLD_MAX", "Control", "Gate", "RemoteGate", "gate_routes"]
 #: The longest a gate holds a request (seconds): a forgotten gate cannot hang a server.
 GATE_HOLD_MAX = 60.0
 #: The longest ``wait_held`` waits by default (seconds).
-_WAIT_DEFAULT = 15.0
+_WAIT_DEFAULT = 60.0
 
 
 class Gate:
