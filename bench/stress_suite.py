@@ -61,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.runs < 1 or args.burners < 0:
         parser.error("--runs must be >= 1 and --burners >= 0")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the burners on SIGTERM too
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with `cmd &`
     burners = [multiprocessing.Process(target=_burn, args=(os.getpid(),), daemon=True)
                for _ in range(args.burners)]
     for proc in burners:

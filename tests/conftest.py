@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -9,6 +10,14 @@ import pytest
 
 if TYPE_CHECKING:
     from zql.sandbox import Sandbox
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Give the processes the tests start the usual Ctrl-C: a shell starts a background job
+    (``cmd &`` without job control) with SIGINT ignored, which its children inherit across
+    exec, and the tests that interrupt ``zql search`` or ``zql sandbox`` would then hang."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
