@@ -187,7 +187,7 @@ def test_console_script_runs(tmp_path: Path) -> None:
         ("ALTID is empty", "ZQL202", True),          # canonical field case
         ('a = 1 AND b = 2', "ZQL302", True),         # keyword case
         ('prority = "P1"', "ZQL201", False),         # did-you-mean: a guess
-        ('name = "x"', "ZQL203", False),             # = -> ~ changes the match
+        ('priority = ""', "ZQL304", False),          # `is empty` is a guess at the intent
         ('status = "Fail', "ZQL101", False),         # where the string ends is a guess
         ("(a = 1", "ZQL116", False),
         ("a = 1 b = 2", "ZQL121", False),            # and? or?

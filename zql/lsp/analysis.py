@@ -27,7 +27,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from zql import _grammar
 from zql.config import Settings
+from zql.documents import fix_text, format_file
 from zql.errors import Diagnostic, Span, TextEdit
+from zql.files import parse_file
+from zql.linting import lint
 from zql.schema import Schema
 
 if TYPE_CHECKING:
@@ -124,8 +127,6 @@ def format_edit(text: str) -> TextEdit | None:
     >>> format_edit('status="Fail";name~"x"')
     TextEdit(span=Span(start=6, end=19), new_text=' = "Fail";name ~ ')
     """
-    from zql.cli.fmt import format_file
-
     formatted, _notes = format_file(text)
     return minimal_edit(text, formatted)
 
@@ -238,9 +239,6 @@ class Analyzer:
         ...  for p in Analyzer().parts("a = 1; ;name ~ 'x'", Settings())]
         [(0, 0, 1), (8, 8, 1)]
         """
-        from zql.files import parse_file
-        from zql.lint import lint
-
         schema, stamp = self.schema(settings)
         options = settings.lint_options()
         options["schema"] = schema
@@ -297,8 +295,6 @@ class Analyzer:
                     out.append(Action(fix.title, fix.edits, "quickfix", diag,
                                       index == 0 and fix.safe))
         if wanted("source.fixAll") and any(d.fixes for d in diagnostics):
-            from zql.cli.lint import fix_text
-
             edit = minimal_edit(text, fix_text(text, settings=settings))
             if edit is not None:  # safe fixes only, as `zql lint --fix`
                 out.append(Action("Fix all auto-fixable problems", (edit,), "source.fixAll"))

@@ -31,8 +31,8 @@ from pygls.lsp.server import LanguageServer
 
 from zql.config import ConfigCache, Settings, resolve, settings_from
 from zql.errors import Diagnostic, Severity, Span, ZQLError, ZQLSyntaxError
+from zql.lines import DEFAULT_ENCODING, ENCODINGS, LineIndex
 from zql.lsp.analysis import Analyzer, document_path
-from zql.lsp.positions import DEFAULT_ENCODING, ENCODINGS, LineIndex
 
 __all__ = ["DEFAULT_DEBOUNCE", "TOKEN_TYPES", "ZQLServer", "build_server"]
 
