@@ -22,6 +22,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from zql import _grammar
+from zql._fs import write_atomically
 from zql.ast import Op
 from zql.errors import ZQLError
 
@@ -455,8 +457,6 @@ class Schema:
         >>> load_schema("ze7").save(p); load_schema(p).name
         'ze7'
         """
-        from zql._fs import write_atomically
-
         write_atomically(Path(path), json.dumps(self.to_json(), indent=2, ensure_ascii=False)
                          + "\n")
 
@@ -487,9 +487,7 @@ def custom_field(entity: str, name: str, kind: str) -> FieldSpec:
     if not name or not name[0].isalpha() or not all(c.isalnum() or c in "_-" for c in name):
         raise SchemaError(f"custom field search name {name!r} must be a letter then letters, "
                           "digits, '_' or '-' (no spaces)")
-    from zql._grammar import vocabulary
-
-    if name.lower() in vocabulary().keyword_by_text:
+    if name.lower() in _grammar.vocabulary().keyword_by_text:
         raise SchemaError(f"custom field search name {name!r} is a reserved word")
     ftype, ops = CUSTOM_KINDS[kind]
     return FieldSpec(name=name, entity=Schema.entity_name(entity), type=ftype,
