@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections import OrderedDict
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +34,7 @@ from zql.config import ConfigCache, Settings, resolve, settings_from
 from zql.errors import Diagnostic, Severity, Span, ZQLError, ZQLSyntaxError
 from zql.lines import DEFAULT_ENCODING, ENCODINGS, LineIndex
 from zql.lsp.analysis import Analyzer, document_path
+from zql.lsp.framing import serve
 
 __all__ = ["DEFAULT_DEBOUNCE", "TOKEN_TYPES", "ZQLServer", "build_server"]
 
@@ -59,11 +61,18 @@ _SERVER_KEYS = ("debounce_ms",)
 log = logging.getLogger("zql.lsp")
 
 
+_PositionParams = lsp.CompletionParams | lsp.HoverParams | lsp.TextDocumentPositionParams
+
+
 @dataclass
 class _Document:
     text: str
     version: int
     index: LineIndex | None = None
+
+
+#: A position request's document, line index, cursor offset and settings.
+_Cursor = tuple[_Document, LineIndex, int, Settings]
 
 
 class ZQLServer(LanguageServer):
@@ -127,6 +136,24 @@ class ZQLServer(LanguageServer):
         if doc.index is None or doc.index.encoding != self.encoding:
             doc.index = LineIndex(doc.text, self.encoding)
         return doc, doc.index
+
+    def cursor(self, params: _PositionParams) -> _Cursor | None:
+        """The document, its index, the cursor's offset and the settings of a position request
+        (None when the settings are unusable: the diagnostics already say why).
+
+        >>> s = ZQLServer()
+        >>> s.apply_change("untitled:a", 1, [lsp.TextDocumentContentChangeWholeDocument("ab")])
+        >>> s.cursor(lsp.HoverParams(lsp.TextDocumentIdentifier("untitled:a"),
+        ...                          lsp.Position(0, 1)))[2]
+        1
+        """
+        doc, index = self.index(params.text_document.uri)
+        offset = index.offset(params.position.line, params.position.character)
+        try:
+            settings = self.settings_for(params.text_document.uri, doc.text)
+        except (ZQLError, ValueError):
+            return None
+        return doc, index, offset, settings
 
     def configure(self, options: Any) -> None:
         """Take client options (initialization or ``didChangeConfiguration``); bad ones are
@@ -368,13 +395,11 @@ def build_server() -> ZQLServer:
     @server.feature(lsp.TEXT_DOCUMENT_COMPLETION,
                     lsp.CompletionOptions(trigger_characters=[" ", '"', "(", ","]))
     def completion(ls: ZQLServer, params: lsp.CompletionParams) -> lsp.CompletionList | None:
-        doc, index = ls.index(params.text_document.uri)
-        offset = index.offset(params.position.line, params.position.character)
-        try:
-            settings = ls.settings_for(params.text_document.uri, doc.text)
-            found = ls.analyzer.completions(doc.text, offset, settings)
-        except (ZQLError, ValueError):
+        at = ls.cursor(params)
+        if at is None:
             return None
+        doc, index, offset, settings = at
+        found = ls.analyzer.completions(doc.text, offset, settings)
         items = [lsp.CompletionItem(
             label=c.display, kind=_ITEM_KINDS.get(c.kind), detail=c.meta or None,
             sort_text=f"{c.rank:04d}", filter_text=c.text.strip() or c.display,
@@ -384,13 +409,11 @@ def build_server() -> ZQLServer:
 
     @server.feature(lsp.TEXT_DOCUMENT_HOVER)
     def hover(ls: ZQLServer, params: lsp.HoverParams) -> lsp.Hover | None:
-        doc, index = ls.index(params.text_document.uri)
-        offset = index.offset(params.position.line, params.position.character)
-        try:
-            settings = ls.settings_for(params.text_document.uri, doc.text)
-            found = ls.analyzer.hover(doc.text, offset, settings)
-        except (ZQLError, ValueError):
+        at = ls.cursor(params)
+        if at is None:
             return None
+        doc, index, offset, settings = at
+        found = ls.analyzer.hover(doc.text, offset, settings)
         if found is None:
             return None
         markdown, span = found
@@ -473,5 +496,5 @@ def main(log_file: str | None = None) -> int:
     server.analyzer.diagnostics("x = 1", Settings())
     server.analyzer.completions("x", 1, Settings())
     gc.freeze()
-    server.start_io()
+    serve(server, sys.stdin.buffer, sys.stdout.buffer)
     return 0 if server.shut_down else 1
