@@ -21,11 +21,11 @@ import asyncio
 import logging
 import sys
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
@@ -71,8 +71,7 @@ class _Document:
     index: LineIndex | None = None
 
 
-#: A position request's document, line index, cursor offset and settings.
-_Cursor = tuple[_Document, LineIndex, int, Settings]
+_T = TypeVar("_T")
 
 
 class ZQLServer(LanguageServer):
@@ -137,23 +136,24 @@ class ZQLServer(LanguageServer):
             doc.index = LineIndex(doc.text, self.encoding)
         return doc, doc.index
 
-    def cursor(self, params: _PositionParams) -> _Cursor | None:
-        """The document, its index, the cursor's offset and the settings of a position request
-        (None when the settings are unusable: the diagnostics already say why).
+    def at_cursor(self, params: _PositionParams,
+                  ask: Callable[[str, int, Settings], _T]) -> tuple[_T | None, LineIndex]:
+        """``ask(text, offset, settings)`` for a position request, and the document's index;
+        None for unusable settings (the diagnostics already say why).
 
         >>> s = ZQLServer()
         >>> s.apply_change("untitled:a", 1, [lsp.TextDocumentContentChangeWholeDocument("ab")])
-        >>> s.cursor(lsp.HoverParams(lsp.TextDocumentIdentifier("untitled:a"),
-        ...                          lsp.Position(0, 1)))[2]
-        1
+        >>> s.at_cursor(lsp.HoverParams(lsp.TextDocumentIdentifier("untitled:a"),
+        ...                             lsp.Position(0, 1)), lambda t, o, _: (t, o))[0]
+        ('ab', 1)
         """
         doc, index = self.index(params.text_document.uri)
         offset = index.offset(params.position.line, params.position.character)
         try:
             settings = self.settings_for(params.text_document.uri, doc.text)
+            return ask(doc.text, offset, settings), index
         except (ZQLError, ValueError):
-            return None
-        return doc, index, offset, settings
+            return None, index
 
     def configure(self, options: Any) -> None:
         """Take client options (initialization or ``didChangeConfiguration``); bad ones are
@@ -395,11 +395,9 @@ def build_server() -> ZQLServer:
     @server.feature(lsp.TEXT_DOCUMENT_COMPLETION,
                     lsp.CompletionOptions(trigger_characters=[" ", '"', "(", ","]))
     def completion(ls: ZQLServer, params: lsp.CompletionParams) -> lsp.CompletionList | None:
-        at = ls.cursor(params)
-        if at is None:
+        found, index = ls.at_cursor(params, ls.analyzer.completions)
+        if found is None:
             return None
-        doc, index, offset, settings = at
-        found = ls.analyzer.completions(doc.text, offset, settings)
         items = [lsp.CompletionItem(
             label=c.display, kind=_ITEM_KINDS.get(c.kind), detail=c.meta or None,
             sort_text=f"{c.rank:04d}", filter_text=c.text.strip() or c.display,
@@ -409,11 +407,7 @@ def build_server() -> ZQLServer:
 
     @server.feature(lsp.TEXT_DOCUMENT_HOVER)
     def hover(ls: ZQLServer, params: lsp.HoverParams) -> lsp.Hover | None:
-        at = ls.cursor(params)
-        if at is None:
-            return None
-        doc, index, offset, settings = at
-        found = ls.analyzer.hover(doc.text, offset, settings)
+        found, index = ls.at_cursor(params, ls.analyzer.hover)
         if found is None:
             return None
         markdown, span = found
