@@ -14,13 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from zql.cli._inputs import (
-    Source,
-    UsageError,
-    add_input_arguments,
-    iter_sources,
-    write_atomically,
-)
+from zql.cli._inputs import Source, UsageError, add_input_arguments, iter_sources, write_back
 from zql.config import Settings
 from zql.documents import apply_fixes, fix_text, lint_text
 from zql.errors import Diagnostic, Severity, line_col, render
@@ -259,12 +253,13 @@ def _fix(source: Source, text: str, settings: Settings,
         sys.stdout.writelines(difflib.unified_diff(
             text.splitlines(keepends=True), result.text.splitlines(keepends=True), old, new))
         return text, result.text != text  # nothing is written: lint what is there
+    if source.path is not None and result.text != text:
+        write_back(source, result.text, force=args.force)  # refused: nothing was changed
     for applied in result.applied:
         print(applied.line_text(source.name), file=sys.stderr)
     if source.path is None:
         sys.stdout.write(_ending(result.text))
     elif result.text != text:
-        write_atomically(source.path, result.text)
         count = len(result.applied)
         print(f"fixed {source.name} ({count} fix{'es' * (count != 1)})", file=sys.stderr)
     return result.text, result.text != text
