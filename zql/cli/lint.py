@@ -250,8 +250,11 @@ def _fix(source: Source, text: str, settings: Settings,
         import difflib
 
         old, new = (f"a/{source.name}", f"b/{source.name}") if source.path else ("-", "-")
-        sys.stdout.writelines(difflib.unified_diff(
-            text.splitlines(keepends=True), result.text.splitlines(keepends=True), old, new))
+        for line in difflib.unified_diff(text.splitlines(keepends=True),
+                                         result.text.splitlines(keepends=True), old, new):
+            # As diff and git show it, so that patch(1) applies it.
+            sys.stdout.write(line if line.endswith("\n") else
+                             f"{line}\n\\ No newline at end of file\n")
         return text, result.text != text  # nothing is written: lint what is there
     if source.path is not None and result.text != text:
         write_back(source, result.text, force=args.force)  # refused: nothing was changed
