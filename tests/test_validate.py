@@ -78,7 +78,8 @@ CASES: list[tuple[str, str, str, str, Severity, tuple[int, int], str | None]] = 
     ('status = "fail"', "execution", "ze7", "ZQL206", W, (9, 15), 'status = "Fail"'),
     ('status in ("Pass", "Blokced")', "execution", "ze7", "ZQL206", W, (19, 28),
      'status in ("Pass", "Blocked")'),
-    ('status != "Unexecuted"', "execution", "ze7", "ZQL206", W, (10, 22), None),
+    ('status != "Unexecuted"', "execution", "ze7", "ZQL206", W, (10, 22),
+     'status != "Not Executed"'),
 ]
 
 

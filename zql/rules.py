@@ -85,6 +85,7 @@ def _all() -> tuple[Rule, ...]:
     # parser and the bundled schema's value facts, and importing the registry stays cheap.
     not_kw = _grammar.vocabulary().keywords["NOT"]
     url_limit = load_schema().values.url_limit
+    passed = load_schema().values.statuses[0].name
     return (
         # ---------------------------------------------------------------- syntax (parser)
         Rule("ZQL100", "empty-query", _E, "the query is empty (or not text at all)",
@@ -200,10 +201,15 @@ def _all() -> tuple[Rule, ...]:
         Rule("ZQL205", "api-only-field", _W, "a field the API accepts but the ZE UI does not offer",
              "A query that uses it cannot be pasted into the web UI's search box.",
              "treeid = 5", 'release = "R1"', "testcase", "ze6"),
-        Rule("ZQL206", "unknown-value", _W, "a value that is not among the field's known values",
-             "Known values (statuses, picklists) are matched exactly; a near miss finds nothing. "
-             "Servers can configure more values, so this is a warning.",
-             'status = "Passed"', 'status = "Pass"', "execution"),
+        Rule("ZQL206", "unknown-value", _W,
+             "a value that is not among the field's known values, or an inactive status",
+             "Known values (statuses, priorities, and with a pulled or live schema releases, "
+             "projects, cycles, users, tags and custom picklists) are matched exactly; a near "
+             "miss finds nothing. Did-you-mean ignores case, spaces and punctuation and "
+             "prefers active statuses. Statuses come from the server when connected or "
+             "pulled (`zql schema pull`), else from the bundled defaults. Servers can hold "
+             "more values than a schema knows, so this is a warning.",
+             f'status = "{passed}ed"', f'status = "{passed}"', "execution"),
         # ---------------------------------------------------------------- style and portability
         Rule("ZQL301", "mixed-and-or", _W, "and and or mixed without parentheses",
              "How the server groups mixed connectives is undocumented (the UI grammar has no "

@@ -15,6 +15,9 @@ import difflib
 import functools
 import os
 import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
 
 from zql import _grammar
 from zql.ast import (
@@ -36,7 +39,7 @@ from zql.errors import Diagnostic, Fix, Span, TextEdit
 from zql.format import format_value, quote
 from zql.parser import parse
 from zql.rules import diagnostic
-from zql.schema import FieldSpec, Schema, load_schema
+from zql.schema import STATUS_LOOKUP, FieldSpec, Schema, load_schema
 
 __all__ = ["check", "clause_values", "validate"]
 
@@ -123,8 +126,10 @@ def _check_clause(clause: Clause, schema: Schema, entity: str, out: list[Diagnos
         if problem is not None:
             out.append(problem)
         elif (spec.values and isinstance(value, String) and value.value
-              and clause.op in _EQUALITY_OPS and value.value not in spec.values):
-            out.append(_unknown_value(value, spec))
+              and clause.op in _EQUALITY_OPS):
+            unknown = _value_problem(value, spec, schema)
+            if unknown is not None:
+                out.append(unknown)
 
 
 def _unknown_field(clause: Clause, schema: Schema, entity: str) -> Diagnostic:
@@ -246,17 +251,75 @@ def _is_number(text: str, *, whole: bool) -> bool:
     return len(tokens) == 1 and tokens[0].type == "NUMBER" and not (whole and "." in text)
 
 
-def _unknown_value(value: String, spec: FieldSpec) -> Diagnostic:
-    by_fold = {v.casefold(): v for v in spec.values}
-    same_but_case = by_fold.get(value.value.casefold())
-    close = [same_but_case] if same_but_case else [
-        by_fold[c] for c in difflib.get_close_matches(value.value.casefold(), list(by_fold), n=3,
-                                                      cutoff=0.6)]
-    known = ", ".join(spec.values)
-    message = f"{quote(value.value)} is not a known {spec.name}"
+@dataclass(frozen=True)
+class _ValueIndex:
+    """A field's known values, indexed once: exact names, and by a key that ignores case,
+    spaces and punctuation (``"smoke build 44"`` finds ``"Smoke - Build 44"``)."""
+
+    exact: frozenset[str]
+    inactive: frozenset[str]
+    by_key: dict[str, str]
+    active_keys: tuple[str, ...]
+    all_keys: tuple[str, ...]
+    shown: str
+
+
+def _key(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+_INDEXES: OrderedDict[int, tuple[FieldSpec, Schema, _ValueIndex]] = OrderedDict()
+_INDEX_LOCK = threading.Lock()
+_SHOWN_VALUES = 12
+
+
+def _value_index(spec: FieldSpec, schema: Schema) -> _ValueIndex:
+    """The index of ``spec``'s values, built once per field of a schema (a small LRU)."""
+    key = id(spec)
+    with _INDEX_LOCK:
+        cached = _INDEXES.get(key)
+        if cached is not None and cached[0] is spec and cached[1] is schema:
+            _INDEXES.move_to_end(key)
+            return cached[2]
+    inactive = frozenset(s.name for s in schema.values.statuses if not s.active) \
+        if spec.lookup == STATUS_LOOKUP else frozenset()
+    by_key: dict[str, str] = {}
+    for name in spec.values:  # active values come first, so they win a shared key
+        by_key.setdefault(_key(name), name)
+    active = tuple(k for k, v in by_key.items() if v not in inactive)
+    listed = [v for v in spec.values if v not in inactive]
+    shown = ", ".join(listed[:_SHOWN_VALUES]) + (
+        f", … ({len(listed)} in all)" if len(listed) > _SHOWN_VALUES else "")
+    index = _ValueIndex(frozenset(spec.values), inactive, by_key, active, tuple(by_key), shown)
+    with _INDEX_LOCK:
+        _INDEXES[key] = (spec, schema, index)
+        if len(_INDEXES) > 256:
+            _INDEXES.popitem(last=False)
+    return index
+
+
+def _value_problem(value: String, spec: FieldSpec, schema: Schema) -> Diagnostic | None:
+    """ZQL206: a value not among the field's known values, or an inactive status."""
+    index = _value_index(spec, schema)
+    text = value.value
+    if text in index.exact and text not in index.inactive:
+        return None
+    if text in index.inactive:
+        return diagnostic(
+            "ZQL206", f"{quote(text)} is an inactive {spec.name} on this server: it can no "
+            "longer be set, so it matches only old items", value.span,
+            f"active values: {index.shown}")
+    key = _key(text)
+    same = index.by_key.get(key)
+    close = [same] if same else [
+        index.by_key[k] for k in (difflib.get_close_matches(key, index.active_keys, n=3,
+                                                            cutoff=0.6)
+                                  or difflib.get_close_matches(key, index.all_keys, n=3,
+                                                               cutoff=0.6))]
+    message = f"{quote(text)} is not a known {spec.name}"
     if close:
         message += f"; did you mean {quote(close[0])}?"
-    return diagnostic("ZQL206", message, value.span, f"known values: {known}",
+    return diagnostic("ZQL206", message, value.span, f"known values: {index.shown}",
                       [_replace(value.span, quote(c), f"use {quote(c)}", safe=False)
                        for c in close])
 

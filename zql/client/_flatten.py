@@ -11,12 +11,14 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from zql.schema import Schema
+from zql.schema import Schema, load_schema
 
 __all__ = ["flat_columns", "flatten"]
 
-#: Status ids as a default Zephyr install names them (executions carry the id as a string).
-STATUS_NAMES = {"-1": "Not Executed", "1": "Pass", "2": "Fail", "3": "WIP", "4": "Blocked"}
+#: Status ids -> names (executions carry the id as a string), from the schema's value facts.
+_FACTS = load_schema().values
+STATUS_NAMES = {str(s.id): s.name for s in _FACTS.statuses} | {
+    str(_FACTS.not_executed.id): _FACTS.not_executed.name}
 
 _TC = "testcase."
 _ETC = "tcrTreeTestcase.testcase."

@@ -30,6 +30,7 @@ from zql.errors import ZQLError
 __all__ = [
     "CUSTOM_KINDS",
     "ENTITIES",
+    "STATUS_LOOKUP",
     "FieldSpec",
     "Schema",
     "SchemaError",
@@ -161,6 +162,10 @@ class FieldSpec:
         )
 
 
+#: The lookup key of the execution status field: its values come from ``Schema.values``.
+STATUS_LOOKUP = "status"
+
+
 @dataclass(frozen=True, slots=True)
 class Status:
     """One execution status as a server configures it (``testresult.testresultStatus.LOV``).
@@ -263,8 +268,21 @@ class Schema:
                                                      compare=False)
 
     def __post_init__(self) -> None:
+        # A status field's values are the value facts' statuses (one fact, one place): active
+        # ones first, then "never run", then inactive ones.
+        object.__setattr__(self, "entities", {
+            entity: {name: self._status_values(spec) for name, spec in fields.items()}
+            for entity, fields in self.entities.items()})
         for entity, fields in self.entities.items():
             self._lower[entity] = {name.lower(): spec for name, spec in fields.items()}
+
+    def _status_values(self, spec: FieldSpec) -> FieldSpec:
+        if spec.lookup != STATUS_LOOKUP:
+            return spec
+        facts = self.values
+        names = ([s.name for s in facts.statuses if s.active] + [facts.not_executed.name]
+                 + [s.name for s in facts.statuses if not s.active])
+        return replace(spec, values=tuple(dict.fromkeys(names)))
 
     # ---- queries
 
@@ -369,7 +387,8 @@ class Schema:
             "name": self.name,
             "description": self.description,
             "values": self.values.to_json(),
-            "entities": {e: [f.to_json() for f in fs.values()] for e, fs in self.entities.items()},
+            "entities": {e: [_without_status_values(f) for f in fs.values()]
+                         for e, fs in self.entities.items()},
             "renames": [
                 {"old": r.old, "new": r.new, "profile": r.profile, "entities": list(r.entities)}
                 for r in self.renames
@@ -459,6 +478,14 @@ class Schema:
         """
         write_atomically(Path(path), json.dumps(self.to_json(), indent=2, ensure_ascii=False)
                          + "\n")
+
+
+def _without_status_values(spec: FieldSpec) -> dict[str, Any]:
+    # Status values are derived from the `values` object; writing them twice would duplicate it.
+    out = spec.to_json()
+    if spec.lookup == STATUS_LOOKUP:
+        out.pop("values", None)
+    return out
 
 
 def _known_op(text: str) -> bool:
