@@ -101,3 +101,19 @@ def test_quote(value: str, text: str) -> None:
 def test_quote_rejects_non_strings() -> None:
     with pytest.raises(TypeError):
         quote(1)  # type: ignore[arg-type]
+
+
+def test_zql_format_is_one_object_however_it_is_imported() -> None:
+    """`import zql.format as f` no longer rebinds the facade function (docs/design.md, Names)."""
+    import subprocess
+    import sys
+
+    code = ("import zql; before = zql.format('a=1');"
+            "import zql.format as f; from zql.format import quote, format_node;"
+            "import zql.formatting as impl;"
+            "assert f is zql.format and callable(f) and quote is impl.quote, f;"
+            "assert f('a=1') == before == impl.format('a=1') == 'a = 1';"
+            "assert zql.quote is quote and f.format_node is format_node is impl.format_node;"
+            "print('ok')")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "ok", done.stderr

@@ -67,7 +67,7 @@ _E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
 def _all() -> tuple[Rule, ...]:
     # Built on first use: examples take keyword spellings and limits from the grammar and the
     # parser, and importing the registry stays cheap.
-    from zql._grammar import vocabulary
+    from zql._vocabulary import vocabulary
     from zql.parser import MAX_DEPTH
 
     not_kw = vocabulary().keywords["NOT"]
