@@ -2,7 +2,7 @@
 
 Editors that colour with TextMate grammars (VS Code, Sublime Text, TextMate, GitHub's
 Linguist, Helix/Zed through their importers) read ``editors/zql.tmLanguage.json``. Nothing in
-it is typed by hand: keyword and operator spellings come from :func:`zql._grammar.vocabulary`,
+it is typed by hand: keyword and operator spellings come from :func:`zql._vocabulary.vocabulary`,
 the field, string, number and comment patterns from the Lark terminals. A test fails when the
 committed file differs from what this module generates; regenerate it with::
 

@@ -1,7 +1,7 @@
 """Hover texts: what a field is (from the schema) and what a keyword or operator means in ZE.
 
 Explanations are keyed by the grammar's terminal names and spelled through
-:func:`zql._grammar.vocabulary`, so a renamed keyword changes here without an edit. Field facts
+:func:`zql._vocabulary.vocabulary`, so a renamed keyword changes here without an edit. Field facts
 (entity, type, operators, API-only, custom kind, known values, renames between profiles) come
 only from the :class:`~zql.schema.Schema`.
 
