@@ -29,10 +29,10 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from zql._tables import REDUCE, SHIFT, tables
-from zql._tokens import ERROR, STRING, WS, Lexeme, RawToken
+from zql._tokens import COMMENT, ERROR, STRING, WS, Lexeme, RawToken
 from zql._vocabulary import vocabulary
 
-__all__ = ["BOM", "Machine", "classify_word", "read_token", "scan", "tokenize"]
+__all__ = ["BOM", "Machine", "classified", "classify_word", "read_token", "scan", "tokenize"]
 
 #: The byte order mark some editors put at the start of a file; trivia at offset 0.
 BOM = "\ufeff"
@@ -125,24 +125,7 @@ class Machine:
         (True, False)
         """
         t = tables()
-        actions, stack = t.actions, self.stack
-        while True:
-            step = actions[stack[-1]].get(terminal)
-            if step is None:
-                return False
-            code, arg = step
-            if code == SHIFT:
-                stack.append(arg)
-                return True
-            if code == REDUCE:
-                count, _rule, origin = arg
-                if count:
-                    del stack[-count:]
-                stack.append(actions[stack[-1]][origin][1])
-                if terminal == "$END" and stack[-1] == t.end:
-                    return True
-            else:  # a collapsed chain of unit reductions
-                stack[-1] = arg[stack[-2]]
+        return _shift(t.actions, t.end, self.stack, terminal)
 
     def accepts(self) -> frozenset[str]:
         """Terminals that may come next (``$END`` when the text may end here).
@@ -208,21 +191,65 @@ def tokenize(text: str) -> list[Lexeme]:
     >>> [t.text for t in tokenize('tag in (1,@')]
     ['tag', ' ', 'in', ' ', '(', '1', ',', '@']
     """
-    kinds = vocabulary().terminal_kind
-    machine = Machine()
-    out: list[Lexeme] = []
+    return [Lexeme(*tok) for tok in classified(text)]
+
+
+def classified(text: str) -> Iterator[tuple[str, str, str, int, int]]:
+    """:func:`tokenize` as plain tuples ``(type, kind, text, start, end)`` (no objects).
+
+    Highlighting and semantic tokens use this: it costs about one parse of the text.
+
+    >>> [k for _t, k, _x, _s, _e in classified('a = "x" # c')]
+    ['field', 'whitespace', 'operator', 'whitespace', 'string', 'whitespace', 'comment']
+    """
+    t = tables()
+    kinds, actions, end_state = vocabulary().terminal_kind, t.actions, t.end
+    keyword_by_text, prefixes = vocabulary().keyword_by_text, t.keyword_prefixes
+    trivia = t.trivia.finditer
+    stack = [t.start]
     pos = 0
     if text.startswith(BOM):
-        out.append(Lexeme("BOM", WS, BOM, 0, 1))
+        yield "BOM", WS, BOM, 0, 1
         pos = 1
-    while True:
-        tok = read_token(text, pos, machine.state)
-        if tok is None or not machine.feed(tok[0]):
+    next_match = t.pattern.scanner(text, pos).match
+    while (m := next_match()) is not None:
+        kind = m.lastgroup or ""
+        start, end = m.span(kind)
+        value = text[start:end]
+        if kind == "WORD":
+            kind = keyword_by_text.get(value.lower(), "FIELD")
+            if kind not in actions[stack[-1]]:
+                kind, value = classify_word(value, actions[stack[-1]], prefixes[stack[-1]])
+                if start + len(value) != end:
+                    end = start + len(value)
+                    next_match = t.pattern.scanner(text, end).match
+        if not _shift(actions, end_state, stack, kind):
             break
-        kind, value, start, end = tok
-        if start > pos:
-            out.extend(scan(text, pos, start))
-        out.append(Lexeme(kind, kinds.get(kind, ERROR), value, start, end))
+        for gap in trivia(text, pos, start):
+            yield ("COMMENT", COMMENT, gap.group(), gap.start(), gap.end()) if text[gap.start()] \
+                == "#" else ("WS", WS, gap.group(), gap.start(), gap.end())
+        yield kind, kinds.get(kind, ERROR), value, start, end
         pos = end
-    out.extend(scan(text, pos))
-    return out
+    for lex in scan(text, pos):
+        yield lex.type, lex.kind, lex.text, lex.start, lex.end
+
+
+def _shift(actions: dict[int, dict[str, tuple[int, Any]]], end_state: int, stack: list[int],
+           terminal: str) -> bool:
+    """One :meth:`Machine.feed` step on a bare stack (the tokenizer's hot path)."""
+    while True:
+        step = actions[stack[-1]].get(terminal)
+        if step is None:
+            return False
+        code, arg = step
+        if code == SHIFT:
+            stack.append(arg)
+            return True
+        if code == REDUCE:
+            count, _rule, origin = arg
+            del stack[-count:]
+            stack.append(actions[stack[-1]][origin][1])
+            if terminal == "$END" and stack[-1] == end_state:
+                return True
+        else:  # a collapsed chain of unit reductions
+            stack[-1] = arg[stack[-2]]

@@ -67,8 +67,8 @@ def token_kinds(text: str) -> list[tuple[int, int, str]]:
     [(0, 1, 'field'), (1, 2, 'operator'), (2, 5, 'string'), (5, 8, 'keyword'), \
 (9, 10, 'field'), (11, 12, 'operator'), (13, 35, 'string')]
     """
-    return [(t.start, t.end, t.kind) for t in _lexer.tokenize(text)
-            if t.kind != _tokens.WS]
+    return [(start, end, kind) for _type, kind, _text, start, end in _lexer.classified(text)
+            if kind != _tokens.WS]
 
 
 class ZQLLexer(Lexer):  # type: ignore[misc]
@@ -92,5 +92,5 @@ class ZQLLexer(Lexer):  # type: ignore[misc]
         >>> list(ZQLLexer().get_tokens_unprocessed("# hi"))
         [(0, Token.Comment.Single, '# hi')]
         """
-        for tok in _lexer.tokenize(text):
-            yield tok.start, PYGMENTS_TYPES[tok.kind], tok.text
+        for _type, kind, value, start, _end in _lexer.classified(text):
+            yield start, PYGMENTS_TYPES[kind], value

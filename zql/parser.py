@@ -23,6 +23,7 @@ from zql._lexer import BOM, classify_word
 from zql._syntax_errors import diagnose, recover
 from zql._tables import REDUCE, SHIFT, UNIT, Rule, tables
 from zql._tokens import ParseStop, RawToken
+from zql._vocabulary import vocabulary
 from zql.ast import (
     And,
     Boolean,
@@ -136,26 +137,29 @@ def run(text: str) -> Node:
     'b'
     """
     t = tables()
-    actions, end_state, match = _bound_actions(), t.end, t.pattern.match
-    prefixes, trivia = t.keyword_prefixes, t.trivia.match
+    actions, end_state, pattern = _bound_actions(), t.end, t.pattern
+    prefixes, keyword_by_text = t.keyword_prefixes, vocabulary().keyword_by_text
     stack = [t.start]
     values: list[Any] = []
     pos = 1 if text.startswith(BOM) else 0
     size = len(text)
+    next_match = pattern.scanner(text, pos).match
     while True:
-        m = match(text, pos)
+        m = next_match()
         if m is not None:
             kind = m.lastgroup or ""
-            value = m.group(kind)
-            start = m.start(kind)
-            pos = m.end()
+            start, pos = m.span(kind)
+            value = text[start:pos]
             if kind == "WORD":
-                kind, value = classify_word(value, actions[stack[-1]], prefixes[stack[-1]])
-                pos = start + len(value)
+                kind = keyword_by_text.get(value.lower(), "FIELD")
+                if kind not in actions[stack[-1]]:  # the contextual split (rare)
+                    kind, value = classify_word(value, actions[stack[-1]], prefixes[stack[-1]])
+                    if start + len(value) != pos:
+                        pos = start + len(value)
+                        next_match = pattern.scanner(text, pos).match
             token: RawToken = (kind, value, start, pos)
         else:
-            while (skip := trivia(text, pos)) is not None:
-                pos = skip.end()
+            pos = _after_trivia(text, pos)
             if pos < size:
                 raise ParseStop(pos)
             kind = "$END"
@@ -181,6 +185,13 @@ def run(text: str) -> Node:
             stack.append(actions[stack[-1]][origin][1])
             if stack[-1] == end_state:
                 return cast(Node, values[-1])
+
+
+def _after_trivia(text: str, pos: int) -> int:
+    trivia = tables().trivia.match
+    while (skip := trivia(text, pos)) is not None:
+        pos = skip.end()
+    return pos
 
 
 @functools.cache
@@ -241,6 +252,8 @@ def _keep(children: list[Any]) -> list[Any]:
 
 def _check(node: Node, text: str) -> Diagnostic | None:
     """What the grammar cannot say: nesting depth, and strings the server would refuse."""
+    if text.count("(") + text.count("n") + text.count("N") < MAX_DEPTH:
+        return None  # fewer "(" and "not" than levels: cannot be too deep; skip the walk
     stack: list[tuple[Node, int]] = [(node, 1)]
     while stack:
         current, depth = stack.pop()
@@ -271,7 +284,7 @@ def _setters(cls: type) -> tuple[Callable[[Any, Any], None], ...]:
 
 _set_start, _set_end = _setters(Span)
 _CLAUSE = _setters(Clause)
-_STRING = _setters(String)
+_set_string_value, _set_string_span = _setters(String)
 
 
 def _span(start: int, end: int) -> Span:
@@ -373,19 +386,30 @@ def _respan(node: Node, span: Span) -> Node:
     return type(node)(node.children, span)
 
 
+_OPS = {op.value: op for op in Op}
+_set_field, _set_op, _set_value, _set_span, _set_field_span, _set_op_span = _CLAUSE
+
+
 def _clause(name: RawToken, op: RawToken, value: Any) -> Clause:
+    clause: Clause = _new(Clause)
     start = name[2]
-    return cast(Clause, _make(Clause, _CLAUSE, name[1], Op(op[0]), value,
-                              _span(start, value.span.end), _span(start, name[3]),
-                              _span(op[2], op[3])))
+    _set_field(clause, name[1])
+    _set_op(clause, _OPS[op[0]])
+    _set_value(clause, value)
+    _set_span(clause, _span(start, value.span.end))
+    _set_field_span(clause, _span(start, name[3]))
+    _set_op_span(clause, _span(op[2], op[3]))
+    return clause
 
 
 def _scalar(tok: RawToken) -> Scalar:
     kind, raw, start, end = tok
     if kind == "STRING":
         # Most values have no escapes: slicing is much cheaper than a JSON decode.
-        text = raw[1:-1] if "\\" not in raw else json.loads(raw)
-        return cast(String, _make(String, _STRING, text, _span(start, end)))
+        string: String = _new(String)
+        _set_string_value(string, raw[1:-1] if "\\" not in raw else json.loads(raw))
+        _set_string_span(string, _span(start, end))
+        return string
     if kind == "NUMBER":
         return Number(Decimal(raw) if "." in raw else int(raw), _span(start, end))
     return Boolean(kind == "TRUE", _span(start, end))
