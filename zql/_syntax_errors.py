@@ -38,6 +38,15 @@ assert set(_PATTERN_WORDS) == set(PATTERN_TERMINALS)
 MAX_SYNTAX_DIAGNOSTICS = 50
 
 
+def _short(text: str, limit: int = 40) -> str:
+    """Text quoted in a message, clipped: a message stays one readable line.
+
+    >>> _short("x" * 50)
+    'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…'
+    """
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def describe(terminal: str) -> str:
     """Human words for a terminal, as used in "expected ..." messages.
 
@@ -135,7 +144,7 @@ def _foreign_construct(text: str, toks: list[Lexeme], pos: int) -> Diagnostic | 
             return _diag(
                 "ZQL112", "ZE has no 'not in'",
                 Span(tok.start, nxt.end),
-                f"use not ({field.text} in (…)), or {field.text} != … for each value",
+                f"use not ({(name := _short(field.text))} in (…)), or {name} != … for each value",
                 *fixes,
             )
         if tok.type == "EQ" and nxt and nxt.type == "EQ" and nxt.start == tok.end:
@@ -175,7 +184,7 @@ def _bad_character(text: str, pos: int) -> Diagnostic:
         width = 2 if text[pos + 1 : pos + 2] == "=" else 1
         op = text[pos : pos + width]
         return _diag(
-            "ZQL109", f"ZE has no '{op}' comparison", Span(pos, pos + width),
+            "ZQL109", f"ZE has no '{_short(op)}' comparison", Span(pos, pos + width),
             "ZQL compares with =, !=, ~, !~, in (…) and is [not] empty; "
             "list the values you want with in (…)",
         )
@@ -256,17 +265,19 @@ def _unexpected_end(text: str, toks: list[Lexeme], expected: set[str]) -> Diagno
     last = toks[-1]
     last_span = Span(last.start, last.end)
     if last.type in ("AND", "OR", "NOT"):
-        return _diag("ZQL114", f"query ends after '{last.text}'", last_span,
+        return _diag("ZQL114", f"query ends after '{_short(last.text)}'", last_span,
                      "add a clause after it, or remove it",
-                     _fix(f"remove '{last.text}'", (_prev_end(toks, -1), last.end, ""), safe=False))
+                     _fix(f"remove '{_short(last.text)}'", (_prev_end(toks, -1), last.end, ""),
+                          safe=False))
     if "STRING" in expected or "NUMBER" in expected:
-        return _diag("ZQL104", f"missing value after '{last.text}'", last_span,
+        return _diag("ZQL104", f"missing value after '{_short(last.text)}'", last_span,
                      f"expected {expected_phrase(expected)}")
     if last.type == "IN" or expected == {"LPAR"}:
-        return _diag("ZQL118", f"'{last.text}' needs a list in parentheses", last_span,
+        return _diag("ZQL118", f"'{_short(last.text)}' needs a list in parentheses", last_span,
                      'write in ("a", "b")')
     if last.type in ("IS", "NOT") or expected & {"EMPTY", "NULL"}:
-        return _diag("ZQL120", f"missing {vocab.keywords['EMPTY']} after '{last.text}'", last_span,
+        return _diag("ZQL120", f"missing {vocab.keywords['EMPTY']} after '{_short(last.text)}'",
+                     last_span,
                      f"write is {vocab.keywords['EMPTY']} or is not {vocab.keywords['EMPTY']}")
     if "RPAR" in expected:
         opened = _unmatched_open(toks)
@@ -275,7 +286,7 @@ def _unexpected_end(text: str, toks: list[Lexeme], expected: set[str]) -> Diagno
                          "add the missing ')'",
                          _fix("close it", (len(text), len(text), ")"), safe=False))
     if "EQ" in expected or "CONTAINS" in expected:
-        return _diag("ZQL105", f"missing operator after field '{last.text}'", last_span,
+        return _diag("ZQL105", f"missing operator after field '{_short(last.text)}'", last_span,
                      f"expected {expected_phrase(expected)}")
     return _diag("ZQL199", "the query ends too early", last_span,
                  f"expected {expected_phrase(expected)}")
@@ -306,31 +317,33 @@ def _unexpected_token(
         op = prev.text if prev else "the operator"
         if kind == "FIELD":
             quoted = quote(found)
-            return _diag("ZQL107", f"bare word '{found}' is not a value", span,
-                         f"values are quoted in ZE: {quoted}",
+            return _diag("ZQL107", f"bare word '{_short(found)}' is not a value", span,
+                         f"values are quoted in ZE: {_short(quoted)}",
                          _fix("quote it", (span.start, span.end, quoted)))
         if kind == "LPAR":
             in_kw = vocab.keywords["IN"]
             fixes = [] if prev is None else [_fix(f"use {in_kw}", (prev.start, prev.end, in_kw))]
-            return _diag("ZQL119", f"a list needs '{in_kw}', not '{op}'", span,
+            return _diag("ZQL119", f"a list needs '{in_kw}', not '{_short(op)}'", span,
                          f"write field {in_kw} (…)", *fixes)
         if kind == "NUMBER" and "NUMBER" not in expected:
             quoted = quote(found)
-            return _diag("ZQL124", f"'{op}' compares text; the value must be a quoted string",
-                         span, f"write {quoted}", _fix("quote it", (span.start, span.end, quoted)))
+            return _diag("ZQL124", f"'{_short(op)}' compares text; the value must be a quoted "
+                         "string", span, f"write {_short(quoted)}",
+                         _fix("quote it", (span.start, span.end, quoted)))
         if kind in ("TRUE", "FALSE") and "TRUE" not in expected:
-            return _diag("ZQL124", f"'{op}' compares text; the value must be a quoted string",
+            return _diag("ZQL124", f"'{_short(op)}' compares text; the value must be a quoted "
+                         "string",
                          span, f'write "{found}"')
         if kind in ("EMPTY", "NULL"):
             return _diag("ZQL120", f"'{found}' goes with 'is': field is {found.lower()}", span,
                          f"write is {vocab.keywords['EMPTY']} / is not {vocab.keywords['EMPTY']}")
-        return _diag("ZQL104", f"missing value after '{op}'",
+        return _diag("ZQL104", f"missing value after '{_short(op)}'",
                      Span(prev.start, prev.end) if prev else span,
                      f"expected {expected_phrase(expected)}, found {_found(tok)}")
     if expected == {"LPAR"}:
         keyword = prev.text if prev else vocab.keywords["IN"]
-        return _diag("ZQL118", f"'{keyword}' needs a list in parentheses",
-                     span, f"write {vocab.keywords['IN']} ({found})",
+        return _diag("ZQL118", f"'{_short(keyword)}' needs a list in parentheses",
+                     span, f"write {vocab.keywords['IN']} ({_short(found)})",
                      _fix("wrap in parentheses", (span.start, span.start, "("),
                           (span.end, span.end, ")")))
     if expected & {"EMPTY", "NULL"}:
@@ -345,27 +358,28 @@ def _unexpected_token(
                      *([_fix("add a comma", (prev.end, prev.end, ","))] if prev else []))
     if "EQ" in expected or "CONTAINS" in expected:
         name = prev.text if prev else "field"
-        return _diag("ZQL105", f"missing operator after field '{name}'", span,
+        return _diag("ZQL105", f"missing operator after field '{_short(name)}'", span,
                      f"expected {expected_phrase(expected)}, found {_found(tok)}")
     if "FIELD" in expected:
         if prev is not None and prev.kind in ("keyword", "constant") and kind in vocab.symbols:
-            return _diag("ZQL122", f"'{prev.text}' is a reserved word, not a field name",
+            return _diag("ZQL122", f"'{_short(prev.text)}' is a reserved word, not a field name",
                          Span(prev.start, prev.end),
                          _reserved_hint())
         if kind in ("AND", "OR") or (kind == "NOT" and prev is not None and prev.type == "NOT"):
             if prev is None:
-                return _diag("ZQL115", f"query cannot start with '{found}'", span,
+                return _diag("ZQL115", f"query cannot start with '{_short(found)}'", span,
                              "start with a clause such as name ~ \"login\"",
                              _fix(f"remove '{found}'", (span.start, span.end, ""), safe=False))
             return _diag("ZQL115", f"'{found}' follows '{prev.text}' with no clause between",
                          span, "remove one of them or add a clause between",
-                         _fix(f"remove '{found}'", (prev.end, span.end, ""), safe=False))
+                         _fix(f"remove '{_short(found)}'", (prev.end, span.end, ""), safe=False))
         if kind in vocab.keywords:
-            return _diag("ZQL122", f"'{found}' is a reserved word, not a field name", span,
+            return _diag("ZQL122", f"'{_short(found)}' is a reserved word, not a field name", span,
                          _reserved_hint())
         if kind == "STRING":
             return _diag("ZQL122", "field names are not quoted", span,
-                         f"write {json.loads(found) if _is_json(found) else found} without quotes")
+                         f"write {_short(json.loads(found) if _is_json(found) else found)} "
+                         "without quotes")
         return _diag("ZQL199", f"expected a clause, found {_found(tok)}", span,
                      f"expected {expected_phrase(expected)}")
     if prev is not None and _is_value(prev) and kind in ("FIELD", "LPAR", "NOT", "STRING"):
@@ -410,7 +424,7 @@ def _found(tok: RawToken) -> str:
     vocab = vocabulary()
     if tok[0] in vocab.keywords or tok[0] in vocab.symbols:
         return f"'{tok[1]}'"
-    return f"{describe(tok[0])} {tok[1]!r}"
+    return f"{describe(tok[0])} {_short(tok[1])!r}"
 
 
 # --------------------------------------------------------------------------- error recovery
