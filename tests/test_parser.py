@@ -289,3 +289,41 @@ def test_unit_reductions_are_collapsed_in_the_tables() -> None:
                   if expand1 and modes == (1,)}
     reduced = {arg[1] for row in t.actions.values() for code, arg in row.values() if code == REDUCE}
     assert not unit_rules & reduced
+
+
+# --------------------------------------------------------------------------- BOM, surrogates
+
+
+def test_a_leading_byte_order_mark_is_not_a_syntax_error() -> None:
+    """Issue 11 #11: U+FEFF at offset 0 is trivia; spans still count it."""
+    tree = zql.parse('\ufeffstatus = "Fail"')
+    assert tree == zql.parse('status = "Fail"')
+    assert tree.span.start == 1  # type: ignore[union-attr]
+    lint = zql.lint('\ufeff# a comment\nstatus = "Fail"')
+    assert not [d for d in lint if d.code.startswith("ZQL1")]
+    from zql._lexer import tokenize
+
+    assert [t.type for t in tokenize('\ufeffa = 1')][:2] == ["BOM", "FIELD"]
+
+
+def test_a_byte_order_mark_elsewhere_is_still_an_error() -> None:
+    with pytest.raises(zql.ZQLSyntaxError) as caught:
+        zql.parse('a = 1 \ufeff')
+    assert caught.value.diagnostics[0].code == "ZQL103"
+
+
+@pytest.mark.parametrize("literal", ['"\\ud800"', '"x\\uDFFF"', '"\\ud83d and more"',
+                                     '"\ud800"'])
+def test_a_lone_surrogate_in_a_string_is_flagged(literal: str) -> None:
+    """Issue 11 #11: the sandbox answers 400 and the builder refuses it; the parser says so."""
+    text = f"name ~ {literal} and tag = \"ok\""
+    with pytest.raises(zql.ZQLSyntaxError) as caught:
+        zql.parse(text)
+    diag = caught.value.diagnostics[0]
+    assert diag.code == "ZQL127" and "lone surrogate" in diag.message
+    assert diag.span.slice(text) == literal
+    assert [d.code for d in zql.lint(text)] == ["ZQL127"]
+
+
+def test_a_surrogate_pair_escape_is_a_character() -> None:
+    assert zql.parse('name ~ "\\ud83d\\ude00"').value == String("😀")  # type: ignore[union-attr]

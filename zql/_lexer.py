@@ -211,7 +211,7 @@ def classified(text: str) -> Iterator[tuple[str, str, str, int, int]]:
     if text.startswith(BOM):
         yield "BOM", WS, BOM, 0, 1
         pos = 1
-    next_match = t.pattern.scanner(text, pos).match
+    next_match = t.matcher(text, pos)
     while (m := next_match()) is not None:
         kind = m.lastgroup or ""
         start, end = m.span(kind)
@@ -222,7 +222,7 @@ def classified(text: str) -> Iterator[tuple[str, str, str, int, int]]:
                 kind, value = classify_word(value, actions[stack[-1]], prefixes[stack[-1]])
                 if start + len(value) != end:
                     end = start + len(value)
-                    next_match = t.pattern.scanner(text, end).match
+                    next_match = t.matcher(text, end)
         if not _shift(actions, end_state, stack, kind):
             break
         for gap in trivia(text, pos, start):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
@@ -53,6 +54,16 @@ class Tables:
     ws_regexp: str
     comment_regexp: str
     keyword_prefixes: dict[int, tuple[tuple[str, str], ...]]
+
+    def matcher(self, text: str, pos: int) -> Callable[[], re.Match[str] | None]:
+        """Successive token matches of :attr:`pattern` from ``pos`` (one ``re`` scanner).
+
+        >>> m = tables().matcher("a = 1", 0); [m().lastgroup, m().lastgroup, m().lastgroup, m()]
+        ['WORD', 'EQ', 'NUMBER', None]
+        """
+        scanner: Any = self.pattern.scanner(text, pos)  # type: ignore[attr-defined]
+        match: Callable[[], re.Match[str] | None] = scanner.match
+        return match
 
 
 @functools.cache

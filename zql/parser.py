@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -37,6 +38,7 @@ from zql.ast import (
     Scalar,
     String,
     ValueList,
+    walk,
 )
 from zql.errors import Diagnostic, Severity, Span, ZQLSyntaxError
 
@@ -78,9 +80,9 @@ def parse(text: str) -> Node:
             [Diagnostic("ZQL199", _ERR, f"could not parse the query: {err}", Span(0, len(text)))],
             text,
         ) from None
-    problem = _check(node, text)
-    if problem is not None:
-        raise ZQLSyntaxError([problem], text)
+    problems = _check(node, text)
+    if problems:
+        raise ZQLSyntaxError(problems, text)
     return node
 
 
@@ -137,13 +139,13 @@ def run(text: str) -> Node:
     'b'
     """
     t = tables()
-    actions, end_state, pattern = _bound_actions(), t.end, t.pattern
+    actions, end_state = _bound_actions(), t.end
     prefixes, keyword_by_text = t.keyword_prefixes, vocabulary().keyword_by_text
     stack = [t.start]
     values: list[Any] = []
     pos = 1 if text.startswith(BOM) else 0
     size = len(text)
-    next_match = pattern.scanner(text, pos).match
+    next_match = t.matcher(text, pos)
     while True:
         m = next_match()
         if m is not None:
@@ -156,7 +158,7 @@ def run(text: str) -> Node:
                     kind, value = classify_word(value, actions[stack[-1]], prefixes[stack[-1]])
                     if start + len(value) != pos:
                         pos = start + len(value)
-                        next_match = pattern.scanner(text, pos).match
+                        next_match = t.matcher(text, pos)
             token: RawToken = (kind, value, start, pos)
         else:
             pos = _after_trivia(text, pos)
@@ -250,22 +252,54 @@ def _keep(children: list[Any]) -> list[Any]:
     return children
 
 
-def _check(node: Node, text: str) -> Diagnostic | None:
-    """What the grammar cannot say: nesting depth, and strings the server would refuse."""
+# A surrogate code point in the text, or an escape that decodes to one (\uD800-\uDFFF).
+_MAYBE_SURROGATE = re.compile(r"[\ud800-\udfff]|\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _check(node: Node, text: str) -> list[Diagnostic]:
+    """What the grammar cannot say: nesting depth, and strings that are not Unicode text."""
+    problems: list[Diagnostic] = []
+    if _MAYBE_SURROGATE.search(text) is not None:  # rare: only then walk the strings
+        problems.extend(_lone_surrogates(node))
     if text.count("(") + text.count("n") + text.count("N") < MAX_DEPTH:
-        return None  # fewer "(" and "not" than levels: cannot be too deep; skip the walk
+        return problems  # fewer "(" and "not" than levels: cannot be too deep; skip the walk
     stack: list[tuple[Node, int]] = [(node, 1)]
     while stack:
         current, depth = stack.pop()
         if depth > MAX_DEPTH:
-            return Diagnostic("ZQL123", _ERR,
-                              f"query is nested more than {MAX_DEPTH} levels deep", current.span,
-                              hint="flatten the parentheses or split the query")
+            problems.append(Diagnostic(
+                "ZQL123", _ERR, f"query is nested more than {MAX_DEPTH} levels deep",
+                current.span, hint="flatten the parentheses or split the query"))
+            break
         if isinstance(current, And | Or):
             stack.extend((c, depth + 1) for c in current.children)
         elif isinstance(current, Not):
             stack.append((current.child, depth + 1))
-    return None
+    return problems
+
+
+def _lone_surrogates(node: Node) -> list[Diagnostic]:
+    """ZQL127 for each string holding an unpaired surrogate (``"\\ud800"``): not text at all.
+
+    JSON-style escapes allow it, but no server can store it: the sandbox answers 400 and the
+    builder refuses such a value, so the parser says so at the string.
+    """
+    found = []
+    for clause in walk(node):
+        if not isinstance(clause, Clause):
+            continue
+        value = clause.value
+        for item in value.items if isinstance(value, ValueList) else (value,):
+            if isinstance(item, String) and (bad := _SURROGATE.search(item.value)):
+                code = f"\\u{ord(bad.group()):04x}"
+                found.append(Diagnostic(
+                    "ZQL127", _ERR,
+                    f"the string holds a lone surrogate ({code}), which is not Unicode text",
+                    item.span,
+                    hint="write the character itself; a character beyond U+FFFF is a pair of "
+                         "escapes, high then low (\\ud83d\\ude00 is 😀)"))
+    return found
 
 
 # --------------------------------------------------------------------------- AST building

@@ -162,6 +162,10 @@ def _all() -> tuple[Rule, ...]:
         Rule("ZQL126", "list-separator", _E, "list items not separated by commas",
              "List items are separated by commas: (\"a\", \"b\").",
              'priority in ("P1" "P2")', 'priority in ("P1", "P2")'),
+        Rule("ZQL127", "lone-surrogate", _E, "a string escape that is half of a surrogate pair",
+             "\\uD800-\\uDFFF alone is no character: servers refuse it. A character beyond "
+             "U+FFFF is written as itself or as a pair of escapes, high then low.",
+             'name ~ "\\ud83d"', 'name ~ "\\ud83d\\ude00"'),
         Rule("ZQL199", "syntax-error", _E, "any other syntax error",
              "The message says what was found and what may come there instead.",
              'priority = "P1" , tag = "smoke"', 'priority = "P1" and tag = "smoke"'),
