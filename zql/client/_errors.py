@@ -51,6 +51,11 @@ _UNAUTHORIZED = re.compile(
     r"\b401\b|unauthori[sz]ed|not authenticated|authentication (?:failed|required)",
     re.IGNORECASE)
 _MAX_URL = 160
+#: What to do when a server's certificate is not trusted (the error says it; so does doctor).
+TLS_HINT = ("if the certificate comes from your company's CA, trust that CA: --ca-cert FILE "
+            "(or ca_cert in a profile), SSL_CERT_FILE=FILE, or install zephyr-zql[truststore] "
+            "to use the operating system's trust store; --insecure turns verification off "
+            "(not advised)")
 _MAX_SERVER_TEXT = 300
 _MIN_SECRET = 4
 
@@ -474,6 +479,12 @@ def transport_error(exc: httpx.HTTPError | httpx.InvalidURL,
         error = TimeoutError(f"timed out {phase.get(type(exc), 'talking to the server')}",
                              request=request)
         error.request_sent = not isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout)
+        return error
+    if isinstance(exc, httpx.ConnectError) and "CERTIFICATE_VERIFY_FAILED" in reason:
+        detail = reason.split("certificate verify failed:", 1)[-1].split("(_ssl")[0].strip(" ()")
+        error = TransportError(f"the server's TLS certificate is not trusted ({detail}): {TLS_HINT}",
+                               request=request)
+        error.request_sent = False
         return error
     if isinstance(exc, httpx.ConnectError):
         error = TransportError(f"cannot connect to the server: {reason}", request=request)
