@@ -482,8 +482,9 @@ def transport_error(exc: httpx.HTTPError | httpx.InvalidURL,
         return error
     if isinstance(exc, httpx.ConnectError) and "CERTIFICATE_VERIFY_FAILED" in reason:
         detail = reason.split("certificate verify failed:", 1)[-1].split("(_ssl")[0].strip(" ()")
-        error = TransportError(f"the server's TLS certificate is not trusted ({detail}): {TLS_HINT}",
-                               request=request)
+        error = TransportError(
+            f"the server's TLS certificate is not trusted ({detail}): {TLS_HINT}",
+            request=request)
         error.request_sent = False
         return error
     if isinstance(exc, httpx.ConnectError):
