@@ -11,6 +11,11 @@ from typing import Any
 
 __all__ = ["register"]
 
+# The profile names as `--help` shows them; zql.sandbox.servers holds the profiles (importing
+# it here would load the sandbox on every `zql` start). A test holds the two equal.
+SERVER_NAMES = ("ze6", "ze7", "ze8", "cloud")
+DEFAULT_SERVER = "ze7"
+
 
 def register(subparsers: Any) -> None:
     """Add the ``sandbox`` subcommand."""
@@ -32,8 +37,16 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--token", help="API token to accept (default: random)")
     parser.add_argument("--user", metavar="NAME:PASSWORD",
                         help="Basic login account (default: admin with a random password)")
-    parser.add_argument("--page-cap", type=int, default=500,
-                        help="largest page a search returns (default 500)")
+    parser.add_argument("--readonly-user", metavar="NAME:PASSWORD",
+                        help="read-only account, whose writes answer 403 (default: viewer "
+                        "with a random password; its token is random too)")
+    parser.add_argument("--server", choices=SERVER_NAMES, default=DEFAULT_SERVER,
+                        help="which Zephyr to emulate: page shape, search variants, custom "
+                        f"statuses, never-run rows, 401 shape (default {DEFAULT_SERVER}; see "
+                        "docs/sandbox.md)")
+    parser.add_argument("--page-cap", type=int, default=None,
+                        help="largest page a search returns (default: the server profile's, "
+                        "500)")
     parser.add_argument("--cookie-ttl", type=int, default=5400, metavar="SECONDS",
                         help="session cookie lifetime (default 5400 = 90 minutes)")
     parser.add_argument("--latency-ms", type=float, default=0,
@@ -41,8 +54,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--fail-rate", type=float, default=0.0, metavar="P",
                         help="share of API requests answered 429 (with Retry-After) or 503")
     parser.add_argument("--quirks", action="store_true",
-                        help="answer like odd real servers: bare page objects, HTTP 200 with "
-                        "a JSON string for bad credentials")
+                        help="off by default. Answer like odd real servers: bare page objects, "
+                        "and BAD CREDENTIALS ANSWERED WITH HTTP 200 whose body is a JSON string "
+                        "describing the 401 (a client that checks only the status takes a "
+                        "wrong password for success)")
     parser.set_defaults(run=run)
 
 
@@ -53,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         sandbox = Sandbox(
             args.size, args.seed, host=args.host, port=args.port, db=args.db,
-            token=args.token, user=args.user, page_cap=args.page_cap,
+            token=args.token, user=args.user, readonly_user=args.readonly_user,
+            server=args.server, page_cap=args.page_cap,
             cookie_ttl=args.cookie_ttl, latency_ms=args.latency_ms, fail_rate=args.fail_rate,
             quirks=args.quirks)
         if args.size == "large" and not args.db:
@@ -85,11 +101,14 @@ def _announce(sandbox: Any) -> None:
     # The one place credentials are printed: they are the sandbox's own, made up at start.
     word = 'tag = "smoke"'
     lines = [
-        f"zql sandbox: {sandbox.size} data set (seed {sandbox.seed}) at {sandbox.url}",
+        f"zql sandbox: {sandbox.size} data set (seed {sandbox.seed}) at {sandbox.url}, "
+        f"server profile {sandbox.server.name}",
         f"  API base:  {sandbox.api_url}",
         f"  token:     {sandbox.token}",
         f"  user:      {sandbox.username}",
         f"  password:  {sandbox.password}",
+        f"  read-only: {sandbox.readonly_username} / {sandbox.readonly_password} "
+        f"(token {sandbox.readonly_token})",
         "  try:       curl -G -H 'Authorization: Bearer " + sandbox.token + "' "
         f"'{sandbox.api_url}/advancesearch' -d entitytype=testcase -d zql=true "
         f"--data-urlencode 'word={word}'",

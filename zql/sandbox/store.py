@@ -35,14 +35,15 @@ from typing import Any
 from zql.ast import Op
 from zql.sandbox import data
 from zql.sandbox.model import column, fold, lookup_key, multi_table, sandbox_schema
+from zql.sandbox.servers import DEFAULT_SERVER, ServerProfile, profile
 from zql.sandbox.sql import MATCH_ALL, Order, Where
-from zql.sandbox.views import VIEWS, View, json_sql
+from zql.sandbox.views import VIEWS, Template, View, item_template, json_sql
 from zql.schema import ENTITIES, FieldSpec
 
 __all__ = ["Page", "Store", "StoreError"]
 
 # Bump when tables, documents or generated data change: stored files then get rebuilt.
-_LAYOUT = 3
+_LAYOUT = 4
 _SQL_TYPES = {"string": "TEXT", "long": "INTEGER", "int": "INTEGER", "boolean": "INTEGER",
               "decimal": "REAL"}
 _COUNT_CACHE = 512
@@ -72,14 +73,18 @@ class Page:
     total: int
     first: int
     items: list[bytes]
+    #: the page block's ``type`` (``testSchedule`` for executions), if any
+    type: str | None = None
 
     def body(self, *, bare: bool = False) -> bytes:
         """The search response body: ZE's array-wrapped page object, or the bare object.
 
-        >>> Page(0, 5, []).body(bare=True)
-        b'{"firstResult": 5, "resultSize": 0, "results": []}'
+        >>> Page(0, 5, [], "testSchedule").body(bare=True)
+        b'{"firstResult": 5, "resultSize": 0, "type": "testSchedule", "results": []}'
         """
-        head = b'{"firstResult": %d, "resultSize": %d, "results": [' % (self.first, self.total)
+        kind = b' "type": %s,' % json.dumps(self.type).encode() if self.type else b""
+        head = b'{"firstResult": %d, "resultSize": %d,%s "results": [' % (
+            self.first, self.total, kind)
         parts = [b"[" + head if not bare else head, b",".join(self.items),
                  b"]}" if bare else b"]}]"]
         return b"".join(parts)
@@ -93,10 +98,15 @@ class Page:
         return [json.loads(item) for item in self.items]
 
 
-def _fingerprint() -> str:
-    # Layout + schema + table definitions: any change makes a stored file stale.
-    text = json.dumps([_LAYOUT, sandbox_schema().to_json(), data.TABLES, sorted(data.SIZES)],
-                      sort_keys=True)
+def _extra_statuses(server: ServerProfile) -> list[tuple[int, str]]:
+    return [(s.id, s.name) for s in server.custom_statuses]
+
+
+def _fingerprint(server: ServerProfile) -> str:
+    # Layout + schema + table definitions + the server's own statuses (they are in the
+    # data): any change makes a stored file stale.
+    text = json.dumps([_LAYOUT, sandbox_schema().to_json(), data.TABLES, sorted(data.SIZES),
+                       _extra_statuses(server)], sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -109,7 +119,7 @@ class Store:
     """
 
     def __init__(self, conn: sqlite3.Connection, size: str, seed: int,
-                 path: Path | None = None) -> None:
+                 path: Path | None = None, server: ServerProfile | None = None) -> None:
         self._conn = conn
         self._lock = threading.Lock()
         self._counts: collections.OrderedDict[tuple[object, ...], int] = \
@@ -117,15 +127,20 @@ class Store:
         self.size = size
         self.seed = seed
         self.path = path
-        self.schema = sandbox_schema()
-        self._item_sql = {e: self._items_query(v) for e, v in VIEWS.items()}
+        self._users: list[dict[str, Any]] | None = None
+        self.server = server or profile(DEFAULT_SERVER)
+        self.schema = sandbox_schema().with_statuses(self.server.statuses())
+        self._item_sql = {e: self._items_query(v, item_template(e, self.server))
+                          for e, v in VIEWS.items()}
 
     # ---- opening
 
     @classmethod
     def open(cls, size: str = "small", seed: int = 1,
-             path: str | os.PathLike[str] | None = None) -> Store:
-        """Build in memory, or open ``path`` (building it first if missing or stale).
+             path: str | os.PathLike[str] | None = None,
+             server: ServerProfile | str = DEFAULT_SERVER) -> Store:
+        """Build in memory, or open ``path`` (building it first if missing or stale), with
+        the data and item shapes of a server profile (:mod:`zql.sandbox.servers`).
 
         >>> Store.open("huge")
         Traceback (most recent call last):
@@ -134,14 +149,19 @@ class Store:
         """
         if size not in data.SIZES:
             raise StoreError(f"unknown size {size!r}; one of: {', '.join(data.SIZES)}")
+        if isinstance(server, str):
+            try:
+                server = profile(server)
+            except ValueError as err:
+                raise StoreError(str(err)) from None
         if path is None:
             conn = sqlite3.connect(":memory:", check_same_thread=False)
-            _build(conn, size, seed)
-            return cls(conn, size, seed)
+            _build(conn, size, seed, server)
+            return cls(conn, size, seed, server=server)
         target = Path(path).resolve()
-        if _stored_meta(target) != {"fingerprint": _fingerprint(), "size": size,
+        if _stored_meta(target) != {"fingerprint": _fingerprint(server), "size": size,
                                     "seed": str(seed)}:
-            _build_file(target, size, seed)
+            _build_file(target, size, seed, server)
         try:
             conn = sqlite3.connect(target.as_uri() + "?mode=ro", uri=True,
                                    check_same_thread=False)
@@ -149,7 +169,7 @@ class Store:
             conn.execute("PRAGMA cache_size = -262144")
         except sqlite3.Error as err:
             raise StoreError(f"cannot open {target}: {err}") from None
-        return cls(conn, size, seed, target)
+        return cls(conn, size, seed, target, server)
 
     def close(self) -> None:
         """Close the connection (idempotent)."""
@@ -203,12 +223,14 @@ class Store:
         ...     store.users()[0]["username"]
         'admin'
         """
-        users = self._dicts(
-            "SELECT id, username, first_name AS firstName, last_name AS lastName, email, "
-            "first_name || ' ' || last_name AS fullName, role FROM users ORDER BY id")
-        for user in users:
-            user["accountEnabled"] = True
-        return users
+        if self._users is None:  # read on every authenticated request: read once
+            users = self._dicts(
+                "SELECT id, username, first_name AS firstName, last_name AS lastName, email, "
+                "first_name || ' ' || last_name AS fullName, role FROM users ORDER BY id")
+            for user in users:
+                user["accountEnabled"] = True
+            self._users = users
+        return [dict(u) for u in self._users]
 
     def projects(self) -> list[dict[str, Any]]:
         """Every project (``GET /project/lite``).
@@ -344,7 +366,7 @@ class Store:
                                         (json.dumps(list(ids)),))]
 
     def search(self, entity: str, where: Where = MATCH_ALL, *, order: Order = _BY_ID,
-               first: int = 0, limit: int = 50) -> Page:
+               first: int = 0, limit: int = 50, kind: str | None = None) -> Page:
         """Count, page and build the items: what ``GET /advancesearch`` answers.
 
         >>> from zql.sandbox.sql import compile_query
@@ -355,9 +377,9 @@ class Store:
         """
         total = self.count(entity, where)
         if first >= total or limit <= 0:
-            return Page(total, first, [])
+            return Page(total, first, [], kind)
         return Page(total, first, self.items(entity, self.page_ids(entity, where, order, first,
-                                                                   limit)))
+                                                                   limit)), kind)
 
     def documents(self, entity: str) -> list[dict[str, Any]]:
         """Every search document of ``entity`` (for the reference evaluator): columns by
@@ -381,10 +403,10 @@ class Store:
         return docs
 
     @staticmethod
-    def _items_query(view: View) -> str:
+    def _items_query(view: View, item: Template) -> str:
         # json_each keeps the page order (its key is the position in the id list); BLOB hands
         # the UTF-8 text over as bytes, with no decoding and re-encoding on the way out.
-        return (f"SELECT CAST({json_sql(view.item)} AS BLOB) FROM json_each(?) j "
+        return (f"SELECT CAST({json_sql(item)} AS BLOB) FROM json_each(?) j "
                 f"JOIN {view.table} {view.alias} ON {view.alias}.id = j.value {view.joins} "
                 "ORDER BY j.key")
 
@@ -413,7 +435,7 @@ def _stored_meta(path: Path) -> dict[str, str] | None:
     return dict(rows)
 
 
-def _build_file(target: Path, size: str, seed: int) -> None:
+def _build_file(target: Path, size: str, seed: int, server: ServerProfile) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
@@ -421,17 +443,17 @@ def _build_file(target: Path, size: str, seed: int) -> None:
     try:
         conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("PRAGMA synchronous = OFF")
-        _build(conn, size, seed)
+        _build(conn, size, seed, server)
     finally:
         conn.close()
     tmp.replace(target)
 
 
-def _build(conn: sqlite3.Connection, size: str, seed: int) -> None:
+def _build(conn: sqlite3.Connection, size: str, seed: int, server: ServerProfile) -> None:
     with conn:  # one transaction: fast, and all-or-nothing
         for table, columns in data.TABLES.items():
             conn.execute(f"CREATE TABLE {table} ({columns})")
-        for table, rows in data.generate(size, seed):
+        for table, rows in data.generate(size, seed, _extra_statuses(server)):
             if rows:
                 marks = ", ".join("?" * len(rows[0]))
                 conn.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
@@ -442,7 +464,7 @@ def _build(conn: sqlite3.Connection, size: str, seed: int) -> None:
         _build_lookups(conn)
         conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         conn.executemany("INSERT INTO meta VALUES (?, ?)", [
-            ("fingerprint", _fingerprint()), ("size", size), ("seed", str(seed))])
+            ("fingerprint", _fingerprint(server)), ("size", size), ("seed", str(seed))])
     conn.execute("ANALYZE")
 
 
