@@ -26,7 +26,12 @@ def register(subparsers: Any) -> None:
         "URL and the credentials (the sandbox's own) on start; Ctrl-C or SIGTERM stops it.",
     )
     parser.add_argument("--host", default="127.0.0.1",
-                        help="address to bind (default: loopback only)")
+                        help="address to bind (default 127.0.0.1: loopback only; anything "
+                        "else needs --public)")
+    parser.add_argument("--public", action="store_true",
+                        help="allow a non-loopback --host such as 0.0.0.0: anyone who can "
+                        "reach it gets the sandbox and its printed credentials (a warning is "
+                        "printed)")
     parser.add_argument("--port", type=int, default=8080, help="port, 0 for any free one")
     parser.add_argument("--size", choices=("small", "large"), default="small",
                         help="data set: small (~400 test cases) or large (50,000 test cases, "
@@ -63,7 +68,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Start the sandbox, print where and how to connect, wait for a stop signal."""
-    from zql.sandbox import Sandbox, SandboxError
+    from zql.sandbox import Sandbox, SandboxError, is_loopback
 
     try:
         sandbox = Sandbox(
@@ -71,10 +76,14 @@ def run(args: argparse.Namespace) -> int:
             token=args.token, user=args.user, readonly_user=args.readonly_user,
             server=args.server, page_cap=args.page_cap,
             cookie_ttl=args.cookie_ttl, latency_ms=args.latency_ms, fail_rate=args.fail_rate,
-            quirks=args.quirks)
+            quirks=args.quirks, public=args.public)
         if args.size == "large" and not args.db:
             print("zql sandbox: building the large data set in memory (tens of seconds); "
                   "use --db FILE to build it once", file=sys.stderr)
+        if args.public and not is_loopback(args.host):
+            print(f"zql sandbox: WARNING: listening on {args.host}, beyond this machine: "
+                  "anyone who can reach it can read the sandbox data and use the credentials "
+                  "printed below", file=sys.stderr)
         sandbox.start()
     except SandboxError as err:
         print(f"zql sandbox: {err}", file=sys.stderr)

@@ -16,6 +16,7 @@ Needs the ``sandbox`` extra (starlette, uvicorn); ``import zql`` never imports t
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import socket
@@ -31,7 +32,7 @@ from zql.sandbox.servers import DEFAULT_SERVER, PROFILES, ServerProfile, profile
 from zql.sandbox.store import Store, StoreError
 
 __all__ = ["PROFILES", "Control", "Sandbox", "SandboxError", "ServerProfile", "Store",
-           "StoreError", "sandbox_schema"]
+           "StoreError", "is_loopback", "sandbox_schema"]
 
 _API_PATH = "/flex/services/rest/latest"
 _START_TIMEOUT = 15.0
@@ -53,6 +54,7 @@ class Sandbox:
     ``user`` is ``"NAME:PASSWORD"`` or a ``(name, password)`` pair (default: ``admin`` with a
     random password); ``readonly_user`` the same for the read-only account (default:
     ``viewer`` with a random password and token, ``readonly_token``) whose writes answer 403.
+    ``host`` must be a loopback address unless ``public=True`` (see :func:`is_loopback`).
     ``server`` is a server profile (``ze6``, ``ze7``, ``ze8``, ``cloud``; see
     :mod:`zql.sandbox.servers`); ``page_cap`` defaults to the profile's. ``db`` is a file to
     build the data set into once and reuse (``large``). ``control`` changes behaviour while
@@ -71,7 +73,7 @@ class Sandbox:
                  readonly_user: str | tuple[str, str] | None = None,
                  readonly_token: str | None = None, server: str = DEFAULT_SERVER,
                  page_cap: int | None = None, cookie_ttl: int = 5400, latency_ms: float = 0,
-                 fail_rate: float = 0.0, quirks: bool = False) -> None:
+                 fail_rate: float = 0.0, quirks: bool = False, public: bool = False) -> None:
         if size not in SIZES:
             raise SandboxError(f"unknown size {size!r}; one of: {', '.join(SIZES)}")
         try:
@@ -85,6 +87,16 @@ class Sandbox:
                 raise SandboxError(f"{name} must be >= {low}, not {value}")
         if port > 65535:
             raise SandboxError(f"port must be <= 65535, not {port}")
+        if not public and not is_loopback(host):
+            try:
+                socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            except (OSError, UnicodeError) as err:
+                raise SandboxError(f"cannot listen on {host}:{port}: {err}") from None
+            raise SandboxError(
+                f"{host!r} is not a loopback address: the sandbox would listen beyond this "
+                "machine and hand out its credentials to anyone who can reach it; bind to "
+                "127.0.0.1 (the default) or pass public=True (--public) to do it anyway")
+        self.public = public
         if not 0.0 <= fail_rate <= 1.0:
             raise SandboxError(f"fail_rate must be between 0 and 1, not {fail_rate}")
         self.size = size
@@ -208,6 +220,31 @@ class Sandbox:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.stop()
+
+
+def is_loopback(host: str) -> bool:
+    """Whether every address ``host`` resolves to is a loopback one (127.0.0.0/8, ::1).
+
+    ``0``, ``0x0``, ``0.0``, ``0.0.0.0`` and ``::`` mean "every interface": not loopback. A
+    name that does not resolve is not loopback either (it is refused before binding).
+
+    >>> [is_loopback(h) for h in ("127.0.0.1", "localhost", "::1", "127.3.4.5")]
+    [True, True, True, True]
+    >>> [is_loopback(h) for h in ("0", "0x0", "0.0", "0.0.0.0", "::", "", "10.1.2.3")]
+    [False, False, False, False, False, False, False]
+    """
+    if not host.strip():
+        return False  # an empty host binds every interface
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return False
+    addresses = {str(info[4][0]) for info in infos}
+    try:
+        return bool(addresses) and all(
+            ipaddress.ip_address(a.split("%", 1)[0]).is_loopback for a in addresses)
+    except ValueError:
+        return False
 
 
 def _parse_user(user: str | tuple[str, str] | None, default: str = "admin") -> tuple[str, str]:

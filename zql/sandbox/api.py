@@ -20,11 +20,13 @@ import contextlib
 import hmac
 import json
 import re
+import sqlite3
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -34,12 +36,14 @@ from zql.sandbox.store import Store
 from zql.schema import ENTITIES
 
 __all__ = [
+    "MAX_BODY",
     "ApiError",
     "Context",
     "Credentials",
     "Handler",
     "Quirk",
     "RouteTable",
+    "blocking",
     "bool_param",
     "entity_param",
     "int_param",
@@ -52,6 +56,7 @@ Handler: TypeAlias = Callable[[Request], Awaitable[Response]]
 RouteTable: TypeAlias = list[tuple[str, str, Handler]]
 
 _WHOLE = re.compile(r"-?[0-9]{1,18}")
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,12 +175,38 @@ def path_id(request: Request, name: str) -> int:
     return value
 
 
+#: the largest request body the sandbox reads (a search or a 500-id bulk write is far less)
+MAX_BODY = 1 << 20
+
+
 async def json_body(request: Request) -> Any:
-    """The request body as JSON (``null`` when empty); 400 when it is not JSON."""
+    """The request body as JSON (``null`` when empty); 400 when it is not JSON, 413 when it
+    is larger than :data:`MAX_BODY` (read no further than that)."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise ApiError(413, f"the request body is larger than {MAX_BODY:,} bytes")
+        chunks.append(chunk)
     try:
-        return json.loads(await request.body() or b"null")
+        return json.loads(b"".join(chunks) or b"null")
     except (ValueError, UnicodeDecodeError):
         raise ApiError(400, "the request body is not valid JSON") from None
+
+
+async def blocking(fn: Callable[[], _T]) -> _T:
+    """Run parsing and SQLite work in the thread pool, off the event loop, so one big query
+    never holds the other requests; SQLite limits it hits become a 400 (never a 500).
+    """
+    try:
+        return await run_in_threadpool(fn)
+    except RecursionError:
+        raise ApiError(400, "the query is nested too deeply for the sandbox to run") from None
+    except sqlite3.Error as err:
+        raise ApiError(400, f"the query is too large for the sandbox to run ({err}); split "
+                       "it into smaller queries") from None
+
 
 
 # --------------------------------------------------------------------------- context

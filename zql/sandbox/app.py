@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from http import HTTPStatus
-from typing import Any, TypeVar
+from typing import Any
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -39,6 +37,7 @@ from zql.sandbox.api import (
     Handler,
     Quirk,
     RouteTable,
+    blocking,
     bool_param,
     entity_param,
     int_param,
@@ -59,7 +58,7 @@ from zql.sandbox.sql import (
 from zql.sandbox.store import Page, Store
 from zql.schema import ENTITIES, Schema
 
-__all__ = ["API_PREFIXES", "ApiError", "Credentials", "blocking", "create_app", "metadata"]
+__all__ = ["API_PREFIXES", "ApiError", "Credentials", "create_app", "metadata"]
 
 #: Where the API lives; ZE serves ``latest`` and ``v3`` alike.
 API_PREFIXES = ("/flex/services/rest/latest", "/flex/services/rest/v3", admin.V4_PREFIX)
@@ -69,20 +68,6 @@ _METADATA_ENTITY = {"testcase": "testcase", "requirement": "requirement",
 #: the ``type`` of a search page block: only execution pages carry one (``testSchedule``)
 _PAGE_TYPE = {"execution": "testSchedule"}
 _log = logging.getLogger("zql.sandbox")
-_T = TypeVar("_T")
-
-
-async def blocking(fn: Callable[[], _T]) -> _T:
-    """Run parsing and SQLite work in the thread pool, off the event loop, so one big query
-    never holds the other requests; SQLite limits it hits become a 400 (never a 500).
-    """
-    try:
-        return await run_in_threadpool(fn)
-    except RecursionError:
-        raise ApiError(400, "the query is nested too deeply for the sandbox to run") from None
-    except sqlite3.OperationalError as err:
-        raise ApiError(400, f"the query is too large for the sandbox to run ({err}); split "
-                       "it into smaller queries") from None
 
 
 def metadata(schema: Schema | None = None) -> dict[str, list[dict[str, Any]]]:

@@ -25,7 +25,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +36,7 @@ from zql.ast import Op
 from zql.sandbox import data
 from zql.sandbox.model import column, fold, lookup_key, multi_table, sandbox_schema
 from zql.sandbox.servers import DEFAULT_SERVER, ServerProfile, profile
-from zql.sandbox.sql import MATCH_ALL, Order, Where
+from zql.sandbox.sql import MATCH_ALL, Order, Subquery, Where
 from zql.sandbox.views import VIEWS, Template, View, item_template, json_sql
 from zql.schema import ENTITIES, FieldSpec
 
@@ -208,7 +208,24 @@ class Store:
         with self._cursor() as cur:
             return cur.execute(sql, tuple(params)).fetchall()
 
-    def _dicts(self, sql: str, params: Sequence[object] = ()) -> list[dict[str, Any]]:
+    def on_progress(self, callback: Callable[[], int] | None, every: int = 1000) -> None:
+        """Have SQLite call ``callback`` every ``every`` steps of a running statement (in the
+        thread running it); a non-zero return aborts the statement. Tests use it to hold a
+        query provably mid-run; ``None`` removes it.
+
+        >>> with Store.open() as store:
+        ...     store.on_progress(lambda: 0); store.on_progress(None)
+        """
+        with self._lock:
+            self._conn.set_progress_handler(callback, every)
+
+    def dicts(self, sql: str, params: Sequence[object] = ()) -> list[dict[str, Any]]:
+        """Run a read-only query; each row a dict keyed by column name.
+
+        >>> with Store.open() as store:
+        ...     store.dicts("SELECT id, name FROM projects WHERE id = ?", (1,))
+        [{'id': 1, 'name': 'Project Ironclad'}]
+        """
         with self._cursor() as cur:
             cur.execute(sql, tuple(params))
             names = [d[0] for d in cur.description]
@@ -224,7 +241,7 @@ class Store:
         'admin'
         """
         if self._users is None:  # read on every authenticated request: read once
-            users = self._dicts(
+            users = self.dicts(
                 "SELECT id, username, first_name AS firstName, last_name AS lastName, email, "
                 "first_name || ' ' || last_name AS fullName, role FROM users ORDER BY id")
             for user in users:
@@ -239,7 +256,7 @@ class Store:
         ...     sorted(store.projects()[0])
         ['description', 'id', 'name', 'shortName']
         """
-        return self._dicts("SELECT id, name, short_name AS shortName, description "
+        return self.dicts("SELECT id, name, short_name AS shortName, description "
                            "FROM projects ORDER BY id")
 
     def releases(self, project_id: int | None = None) -> list[dict[str, Any]]:
@@ -254,22 +271,25 @@ class Store:
                "r.end_date AS releaseEndDate FROM releases r JOIN projects p "
                "ON p.id = r.project_id")
         if project_id is None:
-            return self._dicts(sql + " ORDER BY r.id")
-        return self._dicts(sql + " WHERE r.project_id = ? ORDER BY r.id", (project_id,))
+            return self.dicts(sql + " ORDER BY r.id")
+        return self.dicts(sql + " WHERE r.project_id = ? ORDER BY r.id", (project_id,))
 
-    def cycles(self, release_id: int) -> list[dict[str, Any]]:
-        """The cycles of a release with their phases (``GET /cycle/release/{id}``).
+    def cycles(self, release_id: int | None = None, *,
+               cycle_id: int | None = None) -> list[dict[str, Any]]:
+        """The cycles of a release (or the one cycle ``cycle_id``) with their phases
+        (``GET /cycle/release/{id}``, ``GET /cycle/{id}``).
 
         >>> with Store.open() as store:
-        ...     sorted(store.cycles(1)[0])[:3]
-        ['build', 'cycleEndDate', 'cyclePhases']
+        ...     sorted(store.cycles(1)[0])[:3], [c["id"] for c in store.cycles(cycle_id=2)]
+        (['build', 'cycleEndDate', 'cyclePhases'], [2])
         """
-        cycles = self._dicts(
+        column, value = ("id", cycle_id) if cycle_id is not None else ("release_id", release_id)
+        cycles = self.dicts(
             "SELECT id, name, release_id AS releaseId, build, environment, "
             "start_date AS cycleStartDate, end_date AS cycleEndDate FROM cycles "
-            "WHERE release_id = ? ORDER BY id", (release_id,))
+            f"WHERE {column} = ? ORDER BY id", (value,))
         for cycle in cycles:
-            cycle["cyclePhases"] = self._dicts(
+            cycle["cyclePhases"] = self.dicts(
                 "SELECT id, name, cycle_id AS cycleId FROM phases WHERE cycle_id = ? "
                 "ORDER BY id", (cycle["id"],))
         return cycles
@@ -326,7 +346,7 @@ class Store:
                 return self._counts[key]
             total: int = self._conn.execute(
                 f"SELECT count(*) FROM doc_{_entity(entity)} d WHERE {where.sql}",
-                where.params).fetchone()[0]
+                self._bound(entity, where)).fetchone()[0]
             self._counts[key] = total
             if len(self._counts) > _COUNT_CACHE:
                 self._counts.popitem(last=False)
@@ -349,9 +369,26 @@ class Store:
         ...     store.page_ids("testcase", MATCH_ALL, Order(ascending=False), 1, 2)
         [399, 398]
         """
-        return [r[0] for r in self.rows(
-            f"SELECT d.id FROM doc_{_entity(entity)} d WHERE {where.sql} "
-            f"ORDER BY {order.sql} LIMIT ? OFFSET ?", (*where.params, limit, first))]
+        with self._lock:
+            return [r[0] for r in self._conn.execute(
+                f"SELECT d.id FROM doc_{_entity(entity)} d WHERE {where.sql} "
+                f"ORDER BY {order.sql} LIMIT ? OFFSET ?",
+                (*self._bound(entity, where), limit, first)).fetchall()]
+
+    def _bound(self, entity: str, where: Where) -> tuple[object, ...]:
+        # A Subquery parameter (a subtree nested too deeply for SQLite's parser) is run
+        # first; its ids are bound as JSON for the outer query's json_each(?). Lock held.
+        if not any(isinstance(p, Subquery) for p in where.params):
+            return where.params
+        out: list[object] = []
+        for param in where.params:
+            if isinstance(param, Subquery):
+                ids = self._conn.execute(
+                    f"SELECT d.id FROM doc_{_entity(entity)} d WHERE {param.where.sql}",
+                    self._bound(entity, param.where)).fetchall()
+                param = json.dumps([r[0] for r in ids])
+            out.append(param)
+        return tuple(out)
 
     def items(self, entity: str, ids: Sequence[int]) -> list[bytes]:
         """The JSON items for ``ids``, in that order.
@@ -391,7 +428,7 @@ class Store:
         (1, 'medium', ('sanity', 'regression'))
         """
         entity = _entity(entity)
-        docs = self._dicts(f"SELECT * FROM doc_{entity} ORDER BY id")
+        docs = self.dicts(f"SELECT * FROM doc_{entity} ORDER BY id")
         for spec in self.schema.fields(entity):
             if spec.multi:
                 values: dict[int, list[str]] = {}
