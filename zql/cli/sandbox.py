@@ -16,6 +16,8 @@ __all__ = ["register"]
 SERVER_NAMES = ("ze6", "ze7", "ze8", "cloud")
 DEFAULT_SERVER = "ze7"
 
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
 
 def register(subparsers: Any) -> None:
     """Add the ``sandbox`` subcommand."""
@@ -84,7 +86,13 @@ def run(args: argparse.Namespace) -> int:
             print(f"zql sandbox: WARNING: listening on {args.host}, beyond this machine: "
                   "anyone who can reach it can read the sandbox data and use the credentials "
                   "printed below", file=sys.stderr)
-        sandbox.start()
+        # The server's threads inherit a mask without the stop signals, so SIGINT/SIGTERM
+        # always reach this (main) thread and wake it; sent to another thread, they would not.
+        signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        try:
+            sandbox.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     except SandboxError as err:
         print(f"zql sandbox: {err}", file=sys.stderr)
         return 2
@@ -96,7 +104,8 @@ def run(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, on_term)
     try:
         _announce(sandbox)
-        stop.wait()
+        while not stop.wait(1.0):  # a timed wait also runs signal handlers while blocked
+            pass
     except KeyboardInterrupt:
         pass
     finally:

@@ -44,7 +44,7 @@ from zql.sandbox.api import (
     json_body,
     path_id,
 )
-from zql.sandbox.control import Control
+from zql.sandbox.control import Control, gate_routes
 from zql.sandbox.model import lookup_key, sandbox_schema
 from zql.sandbox.servers import DEFAULT_SERVER, ServerProfile
 from zql.sandbox.sql import (
@@ -244,7 +244,8 @@ _BODY_NAMES = {"entityType": "entitytype", "firstResult": "firstresult",
 
 
 class _Gate:
-    """ASGI middleware: record the request, add latency, inject faults."""
+    """ASGI middleware: record the request, add latency, inject faults, then hold it at a
+    test's gate (see :meth:`Control.gate`)."""
 
     def __init__(self, app: ASGIApp, control: Control) -> None:
         self.app = app
@@ -266,6 +267,9 @@ class _Gate:
                 "injected fault" if status != 503 else "service unavailable (injected fault)"
             await ApiError(status, message, headers=headers).response()(scope, receive, send)
             return
+        gate = self.control.gate_for(scope["method"], path)  # after faults: a held request
+        if gate is not None:                                  # has taken none, nor will
+            await gate.hold()
         await self.app(scope, receive, send)
 
 
@@ -316,6 +320,7 @@ def create_app(store: Store, control: Control, creds: Credentials,
         *_Core(ctx).routes(),
         *admin.routes(ctx),
         *reads.routes(ctx),
+        *gate_routes(ctx.control),  # tests hold responses of a sandbox run as a process
     ]
     routes = [Route(path, _endpoint(ctx, fn, public=path in _PUBLIC), methods=[method])
               for method, path, fn in table]
