@@ -22,10 +22,7 @@ LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 #: Cycles that live in another engineer's modules, each with who removes it. The test fails
 #: when one of them disappears too, so the entry cannot outlive the cycle.
-KNOWN_ELSEWHERE: dict[frozenset[str], str] = {
-    frozenset({"zql._grammar", "zql._syntax_errors", "zql.ast", "zql.format", "zql.parser"}):
-        "the parser core (issue 10: grammar data -> tokens -> parser -> errors -> format)",
-}
+KNOWN_ELSEWHERE: dict[frozenset[str], str] = {}
 
 
 def _lint_imports(cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

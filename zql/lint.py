@@ -1,15 +1,21 @@
-"""Compatibility path: the linter lives in :mod:`zql.linting`.
+"""``zql.lint``: every finding for one query — the facade function, callable as this module.
 
-``from zql.lint import lint, rules, rule, Rule`` keeps working. The package binds the
-*function* to the attribute ``zql.lint`` (this module is imported first by ``zql/__init__.py``,
-so loading it later can never shadow the function); use ``import zql.linting`` for the module.
+``zql.lint(query, ...)`` is :func:`zql.linting.lint`, and this module re-exports
+:mod:`zql.linting` (``from zql.lint import lint, rules, rule, Rule`` keeps working). See
+:mod:`zql._callable_module` for why one object is both (docs/design.md, "Names").
 
->>> from zql.lint import lint
->>> import zql, zql.linting
->>> lint is zql.lint is zql.linting.lint
-True
+>>> import zql.lint
+>>> [d.code for d in zql.lint('a = 1 AND b = 2', select="ZQL302")]
+['ZQL302']
+>>> zql.lint.rule("ZQL302").name
+'keyword-case'
 """
 
+from __future__ import annotations
+
+from zql._callable_module import make_callable
 from zql.linting import Codes, Rule, lint, rule, rules
 
 __all__ = ["Codes", "Rule", "lint", "rule", "rules"]
+
+make_callable(__name__, lint)

@@ -21,7 +21,7 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from zql import _grammar
+from zql import _vocabulary
 from zql.errors import Diagnostic, Fix, Severity, Span
 from zql.parser import MAX_DEPTH
 from zql.schema import load_schema
@@ -83,7 +83,7 @@ _E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
 def _all() -> tuple[Rule, ...]:
     # Built on first use: examples take keyword spellings and limits from the grammar, the
     # parser and the bundled schema's value facts, and importing the registry stays cheap.
-    not_kw = _grammar.vocabulary().keywords["NOT"]
+    not_kw = _vocabulary.vocabulary().keywords["NOT"]
     url_limit = load_schema().values.url_limit
     passed = load_schema().values.statuses[0].name
     return (
@@ -177,6 +177,10 @@ def _all() -> tuple[Rule, ...]:
         Rule("ZQL126", "list-separator", _E, "list items not separated by commas",
              "List items are separated by commas: (\"a\", \"b\").",
              'priority in ("P1" "P2")', 'priority in ("P1", "P2")'),
+        Rule("ZQL127", "lone-surrogate", _E, "a string escape that is half of a surrogate pair",
+             "\\uD800-\\uDFFF alone is no character: servers refuse it. A character beyond "
+             "U+FFFF is written as itself or as a pair of escapes, high then low.",
+             'name ~ "\\ud83d"', 'name ~ "\\ud83d\\ude00"'),
         Rule("ZQL199", "syntax-error", _E, "any other syntax error",
              "The message says what was found and what may come there instead.",
              'priority = "P1" , tag = "smoke"', 'priority = "P1" and tag = "smoke"'),

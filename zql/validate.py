@@ -1,14 +1,21 @@
-"""Compatibility path: the validator lives in :mod:`zql.validation`.
+"""``zql.validate``: schema checks of one query — the facade function, callable as this module.
 
-``from zql.validate import validate, check, clause_values`` keeps working; the attribute
-``zql.validate`` is the *function* (see :mod:`zql.lint` for why that holds).
+``zql.validate(query, ...)`` is :func:`zql.validation.validate`, and this module re-exports
+:mod:`zql.validation` (``from zql.validate import validate, check, clause_values`` keeps
+working). See :mod:`zql._callable_module` (docs/design.md, "Names").
 
->>> from zql.validate import validate
->>> import zql, zql.validation
->>> validate is zql.validate is zql.validation.validate
-True
+>>> import zql.validate
+>>> [d.code for d in zql.validate("id = 5")]
+['ZQL201']
+>>> [v.value for v in zql.validate.clause_values(zql.parse('a in ("x", "y")'))]
+['x', 'y']
 """
 
+from __future__ import annotations
+
+from zql._callable_module import make_callable
 from zql.validation import check, clause_values, validate
 
 __all__ = ["check", "clause_values", "validate"]
+
+make_callable(__name__, validate)

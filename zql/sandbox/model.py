@@ -62,10 +62,10 @@ CUSTOM_FIELDS: dict[str, tuple[CustomField, ...]] = {
     "execution": (),
 }
 
-#: Execution status ids as ZE reports them in ``lastTestResult.executionStatus`` (from the
-#: schema's value facts, the one place they are written).
+#: Execution status ids as ZE reports them in ``lastTestResult.executionStatus``: the
+#: schema data's defaults (a server profile adds its own, :mod:`zql.sandbox.servers`).
 STATUSES: dict[int, str] = {s.id: s.name for s in load_schema("ze7").values.statuses}
-#: A scheduled test that has not run yet: ZE's ``-1`` "Not Executed" (no ``lastTestResult``).
+#: A scheduled test that has not run yet (no ``lastTestResult``), from the schema data.
 NOT_EXECUTED: tuple[int, str] = (load_schema("ze7").values.not_executed.id,
                                  load_schema("ze7").values.not_executed.name)
 

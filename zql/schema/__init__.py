@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from zql import _grammar
+from zql import _vocabulary
 from zql._fs import write_atomically
 from zql.ast import Op
 from zql.errors import ZQLError
@@ -514,7 +514,7 @@ def custom_field(entity: str, name: str, kind: str) -> FieldSpec:
     if not name or not name[0].isalpha() or not all(c.isalnum() or c in "_-" for c in name):
         raise SchemaError(f"custom field search name {name!r} must be a letter then letters, "
                           "digits, '_' or '-' (no spaces)")
-    if name.lower() in _grammar.vocabulary().keyword_by_text:
+    if name.lower() in _vocabulary.vocabulary().keyword_by_text:
         raise SchemaError(f"custom field search name {name!r} is a reserved word")
     ftype, ops = CUSTOM_KINDS[kind]
     return FieldSpec(name=name, entity=Schema.entity_name(entity), type=ftype,
