@@ -9,6 +9,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import zql
+import zql.documents
 from tests.corpus import all_queries, valid_queries
 from zql import _lexer, _tokens
 from zql.errors import Severity
@@ -351,3 +352,30 @@ def test_never_raises_on_mutated_queries(query: str, pieces: list[str], at: int,
 @settings(max_examples=300, deadline=None)
 def test_fixes_are_sound_on_generated_queries(pieces: list[str]) -> None:
     _sound("".join(pieces))
+
+
+# ---------------------------------------------------------------- ZQL311 (Trojan Source)
+
+@pytest.mark.parametrize("char", ["\u202e", "\u200b", "\ufeff", "\u2066", "\u061c", "\u200f"])
+def test_invisible_characters_in_values_are_flagged_and_escaped_by_the_fix(char: str) -> None:
+    query = f'name ~ "log{char}in" and tag = "ok{char}"'
+    found = [d for d in lint(query) if d.code == "ZQL311"]
+    assert [(d.span.start, d.span.end) for d in found] == [(11, 12), (29, 30)]
+    assert all(f"U+{ord(char):04X}" in d.message and d.severity is W for d in found)
+    fixed = zql.documents.fix_text(query)
+    assert fixed == query.replace(char, f"\\u{ord(char):04x}") and lint(fixed) == []
+    # The value is the same: only its spelling shows the character now.
+    assert zql.parse(fixed) == zql.parse(query)
+
+
+def test_an_escaped_invisible_character_is_visible_and_not_flagged() -> None:
+    assert [d.code for d in lint('name ~ "a\\u202eb"')] == []
+    assert [d.code for d in lint('name ~ "a\\\\u202eb"')] == []  # a backslash, then u202e
+
+
+def test_explain_never_prints_an_invisible_character(capsys: pytest.CaptureFixture[str]) -> None:
+    from zql.cli import main
+
+    assert main(["lint", "--explain", "ZQL311"]) == 0
+    out = capsys.readouterr().out
+    assert "<U+202E>" in out and "\u202e" not in out

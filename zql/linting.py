@@ -21,13 +21,13 @@ of operators, values and ``not``) plus a scan of only the gaps between siblings,
 from __future__ import annotations
 
 import os
-import re
 import unicodedata
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from zql import _lexer, _tokens, _vocabulary
+from zql._quote import INVISIBLE
 from zql.ast import And, Boolean, Clause, Empty, Node, Not, Op, Or, Scalar, String, ValueList
 from zql.errors import Diagnostic, Fix, Span, TextEdit, ZQLSyntaxError
 from zql.format import format_node, lower_negations
@@ -214,7 +214,7 @@ class _Style:
         for item in values:
             if isinstance(item, String) and not item.value:
                 self._empty_string(clause, item, spec)
-            elif isinstance(item, String) and _INVISIBLE.search(item.value):
+            elif isinstance(item, String) and any(ord(c) in INVISIBLE for c in item.value):
                 self._invisible(item)
         if isinstance(value, ValueList):
             self._list(clause, value, spec)
@@ -223,7 +223,7 @@ class _Style:
         """ZQL311: raw bidi controls and zero-width characters in a value (Trojan Source)."""
         raw = item.span.slice(self.text)
         for start, end, char in _string_characters(raw):
-            if end - start > 1 or not _INVISIBLE.fullmatch(char):
+            if end - start > 1 or ord(char) not in INVISIBLE:
                 continue  # an escape (\u202e) shows what it is: only raw characters deceive
             code = f"U+{ord(char):04X} {unicodedata.name(char, 'FORMAT CHARACTER')}"
             escape = f"\\u{ord(char):04x}"
@@ -360,8 +360,6 @@ class _Style:
                 "split it into several searches, or send it with POST /advancesearch"))
 
 
-#: Bidi controls and zero-width characters: invisible, and able to reorder what a reader sees.
-_INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
 
 def _string_characters(raw: str) -> Iterator[tuple[int, int, str]]:

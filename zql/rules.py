@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from zql import _vocabulary
+from zql._quote import INVISIBLE
 from zql.errors import Diagnostic, Fix, Severity, Span
 from zql.parser import MAX_DEPTH
 from zql.schema import load_schema
@@ -370,10 +371,13 @@ def rule_explanation(code: str) -> str:
 
 
 def _shown(example: str, limit: int = 160) -> str:
+    # Invisible characters (ZQL311's example) are shown by name, never sent to the terminal.
+    example = "".join(f"<U+{ord(c):04X}>" if ord(c) in INVISIBLE else c for c in example)
     # Some examples are machine-sized (a query too long for a URL); show their start.
     if len(example) <= limit:
         return example
     return f"{example[:limit - 40]}… ({len(example)} characters)"
+
 
 
 def severity(code: str) -> Severity:
