@@ -19,12 +19,22 @@ from dataclasses import dataclass
 
 from zql.config import Settings
 from zql.errors import Diagnostic, Fix, Span, TextEdit, ZQLSyntaxError, apply_edits, line_col
-from zql.files import parse_file, parse_header
-from zql.format import format as format_query
-from zql.linting import lint
+from zql.files import NamedQuery, named_queries, parse_file, parse_header
+from zql.formatting import format as format_query
+from zql.linting import lint, selector
+from zql.rules import diagnostic
 from zql.schema import load_schema
 
-__all__ = ["AppliedFix", "FixResult", "apply_fixes", "fix_text", "format_file", "lint_text"]
+__all__ = [
+    "AppliedFix",
+    "FixResult",
+    "apply_fixes",
+    "file_findings",
+    "fix_text",
+    "format_file",
+    "lint_text",
+    "outline",
+]
 
 _MAX_FIX_ROUNDS = 5
 
@@ -61,7 +71,44 @@ def lint_text(text: str, *, entity: str | None = None, schema: str | None = None
     for query in parse_file(text).queries:
         for diag in lint(query.body, **options):
             found.append(diag.shifted(query.offset))
+    found.extend(file_findings(text, settings))
     return found
+
+
+def file_findings(text: str, settings: Settings) -> list[Diagnostic]:
+    """Findings about the file rather than one query: ZQL312, a query name used twice.
+
+    A query is named by a ``# name: NAME`` comment line directly above it
+    (:func:`zql.files.named_queries`); ``zql search -f FILE --name NAME`` runs it, so a name
+    must be unique in its file. The finding points at the later name.
+
+    >>> text = "# name: fails\\nstatus = 1;\\n# name: fails\\nstatus = 2"
+    >>> [(d.code, d.span.start, d.message) for d in file_findings(text, Settings())]
+    [('ZQL312', 34, "query name 'fails' is already used on line 2")]
+    """
+    options = settings.lint_options()
+    if not selector(options["select"], options["ignore"])("ZQL312"):
+        return []
+    first: dict[str, NamedQuery] = {}
+    out: list[Diagnostic] = []
+    for named in named_queries(text):
+        earlier = first.setdefault(named.name, named)
+        if earlier is named:
+            continue
+        out.append(diagnostic(
+            "ZQL312", f"query name {named.name!r} is already used on line {earlier.line}",
+            Span(*named.name_span),
+            f"rename one of them: `zql search --name {named.name}` must pick one query"))
+    return out
+
+
+def outline(text: str) -> list[NamedQuery]:
+    """The named queries of a file, in order (an editor's outline; ``# name:`` comments).
+
+    >>> [(q.name, q.line) for q in outline("# name: mine\\nexecutedBy = \\"me\\";\\nx = 1")]
+    [('mine', 2)]
+    """
+    return named_queries(text)
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,7 +36,7 @@ from zql.rules import Rule, diagnostic, rule, rules
 from zql.schema import FieldSpec, Schema, load_schema
 from zql.validation import check, clause_values
 
-__all__ = ["Codes", "Rule", "lint", "rule", "rules"]
+__all__ = ["Codes", "Rule", "lint", "rule", "rules", "selector"]
 
 #: Codes to select or ignore: ``"ZQL3"``, ``"ZQL301,ZQL302"``, ``["ZQL2", "mixed-and-or"]``.
 Codes = str | Iterable[str] | None
@@ -67,7 +67,7 @@ def lint(
     >>> lint('status = "Fail')[0].code
     'ZQL101'
     """
-    keep = _selector(select, ignore)
+    keep = selector(select, ignore)
     resolved = load_schema(schema)
     canonical = Schema.entity_name(entity)
     try:
@@ -85,7 +85,13 @@ def lint(
     return found
 
 
-def _selector(select: Codes, ignore: Codes) -> Callable[[str], bool]:
+def selector(select: Codes, ignore: Codes) -> Callable[[str], bool]:
+    """Whether a code is kept by ``select`` / ``ignore`` (as :func:`lint` reads them).
+
+    >>> keep = selector("ZQL3", ["ZQL302"])
+    >>> keep("ZQL301"), keep("ZQL302"), keep("ZQL201")
+    (True, False, False)
+    """
     chosen = _prefixes(select, "select")
     dropped = _prefixes(ignore, "ignore") or ()
 

@@ -57,6 +57,8 @@ class Rule:
     entity: str = "testcase"
     profile: str = "ze7"
     fixes: tuple[str, ...] = ()
+    #: ``query`` (``zql.lint`` finds it in one query) or ``file`` (``zql.documents.lint_text``)
+    scope: str = "query"
 
     @property
     def fix(self) -> str:
@@ -264,6 +266,13 @@ def _all() -> tuple[Rule, ...]:
              "(the Trojan Source attack). The fix writes the character as a \\u escape: the "
              "value stays the same, and now it shows.",
              'name ~ "login\u202e"', 'name ~ "login\\u202e"'),
+        Rule("ZQL312", "duplicate-query-name", _E, "two queries of one file share a name",
+             "A `# name: NAME` comment line directly above a query names it, and "
+             "`zql search -f FILE --name NAME` runs it; a name used twice would be ambiguous. "
+             "(Checked per file, by `zql lint` on files and by the language server.)",
+             '# name: fails\nstatus = "Fail";\n# name: fails\nstatus = "Blocked"',
+             '# name: fails\nstatus = "Fail";\n# name: blocked\nstatus = "Blocked"',
+             "execution", scope="file"),
         Rule("ZQL310", "null-keyword", _I, "`null` where the canonical spelling is `empty`",
              "`null` is this project's synonym for `empty`; the ZE documentation shows neither, "
              "and the formatter writes empty. (It replaces ZQL302 on the same word.)",
@@ -302,7 +311,7 @@ def rules() -> list[Rule]:
     """Every rule, ordered by code.
 
     >>> len(rules()) == len({r.code for r in rules()}), rules()[-1].code
-    (True, 'ZQL311')
+    (True, 'ZQL312')
     """
     return sorted(_with_fixes(), key=lambda r: r.code)
 
@@ -371,7 +380,9 @@ def rule_explanation(code: str) -> str:
 
 
 def _shown(example: str, limit: int = 160) -> str:
-    # Invisible characters (ZQL311's example) are shown by name, never sent to the terminal.
+    # Invisible characters (ZQL311's example) are shown by name, never sent to the terminal;
+    # a file-level example keeps its indentation on every line.
+    example = example.replace("\n", "\n  ")
     example = "".join(f"<U+{ord(c):04X}>" if ord(c) in INVISIBLE else c for c in example)
     # Some examples are machine-sized (a query too long for a URL); show their start.
     if len(example) <= limit:

@@ -31,6 +31,7 @@ from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 
 from zql.config import ConfigCache, Settings, resolve, settings_from
+from zql.documents import file_findings
 from zql.errors import Diagnostic, Severity, Span, ZQLError, ZQLSyntaxError
 from zql.lines import DEFAULT_ENCODING, ENCODINGS, LineIndex
 from zql.lsp.analysis import Analyzer, document_path
@@ -269,6 +270,8 @@ class ZQLServer(LanguageServer):
                 if len(self._converted) > self.analyzer.maxsize:
                     self._converted.popitem(last=False)
             out.extend(converted)
+        # File-level findings (a query name used twice) are few; converted on every run.
+        out.extend(self.to_lsp(d, index) for d in file_findings(text, settings))
         return out
 
     @staticmethod
@@ -460,6 +463,16 @@ def build_server() -> ZQLServer:
     def semantic_tokens(ls: ZQLServer, params: lsp.SemanticTokensParams) -> lsp.SemanticTokens:
         doc, index = ls.index(params.text_document.uri)
         return lsp.SemanticTokens(data=_semantic_data(index, ls.analyzer.tokens(doc.text)))
+
+    @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+    def document_symbol(ls: ZQLServer,
+                        params: lsp.DocumentSymbolParams) -> list[lsp.DocumentSymbol]:
+        doc, index = ls.index(params.text_document.uri)
+        return [lsp.DocumentSymbol(
+            name=s.name, kind=lsp.SymbolKind.Function, range=_range(index, s.span),
+            selection_range=_range(index, s.name_span),
+            detail=s.query if len(s.query) <= 60 else s.query[:59] + "…")
+            for s in ls.analyzer.symbols(doc.text)]
 
     @server.feature(lsp.SHUTDOWN)
     def shutdown(ls: ZQLServer, params: Any) -> None:
