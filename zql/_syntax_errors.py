@@ -12,10 +12,11 @@ This module does not import the parser (the parser imports it), so the core stay
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterator
 
-from zql._lexer import scan
+from zql._lexer import Machine, scan
 from zql._quote import quote
 from zql._tokens import OPERATOR, Lexeme, ParseStop, RawToken
 from zql._vocabulary import PATTERN_TERMINALS, vocabulary
@@ -450,9 +451,9 @@ def recover(text: str, first: Diagnostic,
     masked = text
     stop = stop_at(text)
     while stop is not None and len(found) < MAX_SYNTAX_DIAGNOSTICS:
-        resync = _resync_point(masked, stop.pos)
+        resync = _resync_point(masked, stop.pos, found[-1].span.end)
         if resync is None:
-            break
+            break  # no connective or ")" after the error with a term after it
         masked = _blank_before(masked, resync)
         stop = stop_at(masked)
         if stop is None or stop.pos < resync:
@@ -465,22 +466,37 @@ def _significant(text: str, start: int, end: int | None = None) -> Iterator[Lexe
     return (t for t in scan(text, start, end) if t.kind not in ("whitespace", "comment"))
 
 
-def _resync_point(text: str, pos: int) -> int | None:
-    """Just after the first connective or ``)`` at or after ``pos``, and any ``and``/``or``
-    right after it (a term cannot start with those); None if there is none."""
-    previous: str | None = None
-    point: int | None = None
-    for tok in _significant(text, pos):
-        if point is not None:
-            if tok.type not in ("AND", "OR"):
-                return point
-            point = tok.end
+def _resync_point(text: str, pos: int, covered: int) -> int | None:
+    """Where reading starts again after an error at ``pos``: just after the first connective
+    or ``)`` that ends at or after ``covered`` (the end of the last diagnostic: ``not in`` is
+    one error) and any ``and``/``or`` right after it, provided a term can start there
+    (otherwise the text after it is part of the same mistake, and the next point is taken).
+    None if there is no such point."""
+    toks = list(_significant(text, pos))
+    starts = _term_starts()
+    i = 0
+    while i < len(toks):
+        tok = toks[i]
+        after_is = i > 0 and toks[i - 1].type == "IS"
+        connective = tok.type in _CONNECTIVES and not (tok.type == "NOT" and after_is)
+        if (connective or tok.type == "RPAR") and tok.end >= covered:
+            j = i + 1
+            while j < len(toks) and toks[j].type in ("AND", "OR"):
+                j += 1
+            if j == len(toks):
+                return None
+            if toks[j].type in starts:
+                return toks[j - 1].end
+            i = j
             continue
-        if (tok.type in _CONNECTIVES and not (tok.type == "NOT" and previous == "IS")) \
-                or tok.type == "RPAR":
-            point = tok.end
-        previous = tok.type
-    return point
+        i += 1
+    return None
+
+
+@functools.cache
+def _term_starts() -> frozenset[str]:
+    """The terminals a query (and so any term) may start with: a field, ``(``, ``not``."""
+    return Machine().accepts() - {"$END"}
 
 
 def _blank_before(text: str, point: int) -> str:
