@@ -472,24 +472,24 @@ def _resync_point(text: str, pos: int, covered: int) -> int | None:
     one error) and any ``and``/``or`` right after it, provided a term can start there
     (otherwise the text after it is part of the same mistake, and the next point is taken).
     None if there is no such point."""
-    toks = list(_significant(text, pos))
     starts = _term_starts()
-    i = 0
-    while i < len(toks):
-        tok = toks[i]
-        after_is = i > 0 and toks[i - 1].type == "IS"
-        connective = tok.type in _CONNECTIVES and not (tok.type == "NOT" and after_is)
+    toks = _significant(text, pos)  # lazily: most errors resynchronise a few tokens on
+    previous: str | None = None
+    tok = next(toks, None)
+    while tok is not None:
+        connective = tok.type in _CONNECTIVES and not (tok.type == "NOT" and previous == "IS")
         if (connective or tok.type == "RPAR") and tok.end >= covered:
-            j = i + 1
-            while j < len(toks) and toks[j].type in ("AND", "OR"):
-                j += 1
-            if j == len(toks):
+            point = tok.end
+            nxt = next(toks, None)
+            while nxt is not None and nxt.type in ("AND", "OR"):
+                point, nxt = nxt.end, next(toks, None)
+            if nxt is None:
                 return None
-            if toks[j].type in starts:
-                return toks[j - 1].end
-            i = j
+            if nxt.type in starts:
+                return point
+            previous, tok = None, nxt  # the same mistake goes on: look further
             continue
-        i += 1
+        previous, tok = tok.type, next(toks, None)
     return None
 
 
