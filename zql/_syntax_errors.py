@@ -35,6 +35,8 @@ _PATTERN_WORDS = {
     "WS": "whitespace",
 }
 assert set(_PATTERN_WORDS) == set(PATTERN_TERMINALS)
+# How far after the stop point diagnose() reads tokens (a `not in (…)` list to close, etc.).
+_LOOK_AHEAD = 4096
 #: Most syntax diagnostics :func:`recover` reports for one query (the rest would be noise).
 MAX_SYNTAX_DIAGNOSTICS = 50
 
@@ -104,7 +106,10 @@ def diagnose(text: str, stop: ParseStop) -> Diagnostic:
     >>> diagnose("a = @", ParseStop(4)).code
     'ZQL103'
     """
-    toks = [t for t in scan(text) if t.kind not in ("whitespace", "comment")]
+    # Tokens up to a little after the stop: enough for every explanation, and bounded work
+    # however long the text after the error is (recovery diagnoses up to 50 stops).
+    window = min(len(text), stop.pos + _LOOK_AHEAD)
+    toks = [t for t in scan(text, 0, window) if t.kind not in ("whitespace", "comment")]
     foreign = _foreign_construct(text, toks, stop.pos)
     if foreign is not None:
         return foreign
@@ -449,12 +454,20 @@ def recover(text: str, first: Diagnostic,
     """
     found = [first]
     masked = text
+    opened: list[int] = []  # unmatched "(" before the resync point, kept in the masked text
+    done = 0  # text before this has been read for parentheses
     stop = stop_at(text)
     while stop is not None and len(found) < MAX_SYNTAX_DIAGNOSTICS:
         resync = _resync_point(masked, stop.pos, found[-1].span.end)
         if resync is None:
             break  # no connective or ")" after the error with a term after it
-        masked = _blank_before(masked, resync)
+        for tok in _significant(text, done, resync):  # each part of the text is read once
+            if tok.type == "LPAR":
+                opened.append(tok.start)
+            elif tok.type == "RPAR" and opened:
+                opened.pop()
+        done = resync
+        masked = _blank_before(text, resync, opened)
         stop = stop_at(masked)
         if stop is None or stop.pos < resync:
             break
@@ -499,15 +512,13 @@ def _term_starts() -> frozenset[str]:
     return Machine().accepts() - {"$END"}
 
 
-def _blank_before(text: str, point: int) -> str:
-    """``text`` with everything before ``point`` blanked, except unmatched ``(`` and newlines."""
-    opened: list[int] = []
-    for tok in _significant(text, 0, point):
-        if tok.type == "LPAR":
-            opened.append(tok.start)
-        elif tok.type == "RPAR" and opened:
-            opened.pop()
-    keep = set(opened)
-    head = "".join("(" if i in keep else ("\n" if ch == "\n" else " ")
-                   for i, ch in enumerate(text[:point]))
-    return head + text[point:]
+def _blank_before(text: str, point: int, keep: list[int]) -> str:
+    """``text`` with everything before ``point`` blanked except newlines and the ``(`` at
+    ``keep`` (ascending offsets); the offsets of everything stay."""
+    head = "\n".join(" " * len(line) for line in text[:point].split("\n"))
+    pieces, last = [], 0
+    for at in keep:
+        pieces += [head[last:at], "("]
+        last = at + 1
+    pieces += [head[last:], text[point:]]
+    return "".join(pieces)
