@@ -141,3 +141,16 @@ def test_the_certificate_names_its_issuer(https: str, pki: dict[str, Path]) -> N
     assert refused.issuer is not None and "Example Corp Root CA" in refused.issuer
     trusted = peer_certificate(https, verify_context(pki["ca"]))
     assert trusted is not None and trusted.verified
+
+
+def test_doctor_names_the_issuer_and_the_fix(https: str, pki: dict[str, Path],
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["doctor", "--url", https]) == 1
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if x.startswith("✗ TLS"))
+    assert "Example Corp Root CA" in line and "--ca-cert FILE" in line
+    assert next(x for x in out.splitlines() if "base URL" in x).startswith("✗")
+    main(["doctor", "--url", https, "--ca-cert", str(pki["ca"])])
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if " TLS " in x)
+    assert line.startswith("✓ TLS") and "Example Corp Root CA" in line and "ca.pem" in line

@@ -123,6 +123,8 @@ def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
                        "uses, retries, fallbacks (never a secret)")
     group.add_argument("--sandbox", action="store_true",
                        help="start the bundled sandbox server and use it (for trying things)")
+    group.add_argument("--sandbox-server", metavar="ze6|ze7|ze8|cloud", default="ze7",
+                       help="which Zephyr version the --sandbox emulates (default ze7)")
 
 
 @contextlib.contextmanager
@@ -161,8 +163,9 @@ def _open(args: argparse.Namespace,
         from zql.sandbox import Sandbox, SandboxError
 
         try:
-            sandbox = Sandbox(size="small", seed=1).start()
-        except SandboxError as err:
+            sandbox = Sandbox(size="small", seed=1,
+                              server=getattr(args, "sandbox_server", None) or "ze7").start()
+        except (SandboxError, ValueError) as err:
             raise UsageError(f"cannot start the sandbox: {err}") from None
         try:
             with ZephyrClient(sandbox.url or "", token=sandbox.token, timeout=args.timeout,

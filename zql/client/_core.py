@@ -269,6 +269,12 @@ class ClientCore:
             except ZephyrError as exc:
                 value, error = None, exc
 
+    def probe_steps(self, call: Call) -> Steps[httpx.Response]:
+        """One attempt, no retry and no decoding: the raw response (``zql doctor``)."""
+        response: httpx.Response = yield self.attempt(
+            call, until=time.monotonic() + self.retry.max_time)
+        return response
+
     def logout_steps(self) -> Steps[None]:
         """End a cookie session: one short attempt, no retries; a failure is only logged."""
         call = self.logout_call()
