@@ -167,7 +167,7 @@ def _convert(kind: str, value: Any, names: Mapping[str, str]) -> Any:
         seconds = value / 1000 if value > 10**11 else value  # ZE sends epoch milliseconds
         return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if kind == "status":
-        return names.get(str(value), STATUS_NAMES.get(str(value), value))
+        return names.get(str(value), value)
     if isinstance(value, Mapping | list):
         return str(value)
     return value
