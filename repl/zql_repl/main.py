@@ -55,13 +55,11 @@ def _verify(args: argparse.Namespace, profile: Profile | None) -> bool | ssl.SSL
     """TLS verification as ``--ca-cert`` (or the profile's ``ca_cert``) and ``--insecure``
     ask (see ``zql.client._tls``)."""
     from zql.client import ConfigurationError
-    from zql.client._tls import verify_context
+    from zql.client._tls import INSECURE_WARNING, verify_context
 
     insecure = bool(getattr(args, "insecure", False))
     if insecure:
-        print("zql: warning: TLS certificate verification is off (--insecure): anyone on the "
-              "network path can read and change this traffic; use --ca-cert FILE instead",
-              file=sys.stderr)
+        print(INSECURE_WARNING, file=sys.stderr)
     try:
         ca_cert = getattr(args, "ca_cert", None) or (profile.ca_cert if profile else "") or None
         return verify_context(ca_cert, insecure=insecure)

@@ -157,7 +157,7 @@ def connect(args: argparse.Namespace,
 def _open(args: argparse.Namespace,
           environ: Mapping[str, str] | None = None) -> Iterator[ZephyrClient]:
     from zql.client import ConfigurationError, ZephyrClient
-    from zql.client._tls import verify_context
+    from zql.client._tls import INSECURE_WARNING, verify_context
 
     if args.sandbox:
         from zql.sandbox import Sandbox, SandboxError
@@ -193,9 +193,7 @@ def _open(args: argparse.Namespace,
                          f"and set {args.password_env}")
     insecure = bool(getattr(args, "insecure", False))
     if insecure:
-        print("zql: warning: TLS certificate verification is off (--insecure): anyone on the "
-              "network path can read and change this traffic; use --ca-cert FILE instead",
-              file=sys.stderr)
+        print(INSECURE_WARNING, file=sys.stderr)
     try:
         verify = verify_context(getattr(args, "ca_cert", None), insecure=insecure, environ=env)
         client = ZephyrClient(url, token=token, username=username, password=password,
