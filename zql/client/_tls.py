@@ -23,7 +23,8 @@ from urllib.parse import urlsplit
 
 from zql.client._errors import TLS_HINT, ConfigurationError
 
-__all__ = ["HINT", "INSECURE_WARNING", "PeerCertificate", "peer_certificate", "trust_source", "verify_context"]
+__all__ = ["HINT", "INSECURE_WARNING", "PeerCertificate", "peer_certificate", "trust_source",
+           "verify_context"]
 
 HINT = TLS_HINT
 #: What every run with verification off says on stderr.
