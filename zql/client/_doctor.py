@@ -180,12 +180,17 @@ class _Doctor:
             challenge = anonymous.headers.get("www-authenticate")
             text = challenge or _server_message(anonymous)
             offered = f"; the server asks for: {text[:160]}" if text else ""
+        said = ""
         try:
             user = self.get("user/current")
         except PermissionDeniedError as err:
             return self.add("authentication", False, f"{kind} credentials accepted but not "
                             f"allowed here: {err.message}", "ask an administrator for access")
         except AuthenticationError as err:
+            if err.response is not None:
+                message, _ = server_text(err.response, self.core.secrets)
+                said = f" (HTTP {err.status_code}: {message})" if message else \
+                    f" (HTTP {err.status_code})"
             hint = {"bearer": "check the API token (ZEPHYR_TOKEN, or the variable --token-env "
                               "names); with single sign-on only a token works",
                     "basic": "check the username and password (ZEPHYR_USERNAME, "
@@ -193,8 +198,7 @@ class _Doctor:
                     "cookie": "check the username and password (ZEPHYR_USERNAME, "
                               "ZEPHYR_PASSWORD), or use an API token"}.get(kind, "")
             return self.add("authentication", False,
-                            f"the server refused the {kind} credentials{offered}: "
-                            f"{err.message}", hint)
+                            f"the server refused the {kind} credentials{said}{offered}", hint)
         except ZephyrError as err:
             return self.add("authentication", False, f"could not check: {err.message}",
                             "see the base URL check")
@@ -393,9 +397,11 @@ def diagnose(client: ZephyrClient, *, verify: Any = True, trust: str = "the defa
     else:
         why = "not checked: the server is not reachable" if not reached else \
             "not checked: authentication failed"
-        for name in ("search endpoints", "page cap", "ZQL metadata", "ZQL values", "statuses",
-                     "custom fields"):
-            doctor.add(name, False, why)
+        names = [c.name for c in doctor.report.checks]
+        for name in ("authentication", "user", "search endpoints", "page cap", "ZQL metadata",
+                     "ZQL values", "statuses", "custom fields"):
+            if name not in names:
+                doctor.add(name, False, why)
     doctor.clock()
     doctor.latency()
     return doctor.report
