@@ -135,9 +135,10 @@ class _Doctor:
                     "HTTPS_PROXY" if not isinstance(error, TimeoutError) else
                     "the server did not answer in time: check the address, a VPN or proxy, "
                     "or raise --timeout")
-            if "not trusted" in error.message:
-                hint = "see the TLS check below"
-            self.add("base URL", False, f"{base.api} is not reachable: {error.message}", hint)
+            reason = error.message
+            if "not trusted" in reason:
+                reason, hint = "its TLS certificate is not trusted", "see the TLS check below"
+            self.add("base URL", False, f"{base.api} is not reachable: {reason}", hint)
             return None
         kind = answer.headers.get("content-type", "")
         if "html" in kind.lower() or answer.content[:1] == b"<":
