@@ -415,6 +415,9 @@ def create_app(store: Store, control: Control, creds: Credentials) -> Starlette:
         ("GET", "/zql/metadata", api.zql_metadata),
         ("GET", "/zql/val/{key}", api.zql_values),
     ]
+    from zql.sandbox.writes import write_routes  # the write endpoints live in their own module
+
+    table += write_routes(api)
     routes = [Route(path, _endpoint(api, fn), methods=[method]) for method, path, fn in table]
     app = Starlette(routes=[Mount(prefix, routes=routes) for prefix in API_PREFIXES],
                     exception_handlers={HTTPException: _http_error})

@@ -18,6 +18,8 @@ import time
 import uuid
 from collections import deque
 
+from zql.sandbox.write_control import WriteControl
+
 __all__ = ["Control"]
 
 
@@ -51,6 +53,8 @@ class Control:
         self._rng = random.Random(f"zql-sandbox-faults:{seed}")
         self._faults: deque[tuple[int, int | None]] = deque()
         self._sessions: dict[str, tuple[str, float]] = {}
+        #: faults and gates of the write endpoints (:mod:`zql.sandbox.write_control`)
+        self.writes = WriteControl(seed=seed)
 
     def __repr__(self) -> str:
         return (f"<Control page_cap={self.page_cap} quirks={self.quirks} "
