@@ -7,7 +7,7 @@ import os
 import ssl
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import anyio
 import httpx
@@ -18,6 +18,10 @@ from zql.client._results import AsyncSearchResults, prepare
 from zql.client._retry import Retry, RetryState
 from zql.client._sync import default_headers
 from zql.schema import Schema
+
+if TYPE_CHECKING:
+    from zql.update import Plan as UpdatePlan
+    from zql.update import Report
 
 __all__ = ["AsyncZephyrClient"]
 
@@ -288,3 +292,22 @@ class AsyncZephyrClient:
         {'username': 'a'}
         """
         return cast(Item, await self._request(self._core.call("GET", "user/current")))
+
+    # ---- bulk updates (zql.update; docs/update.md)
+
+    async def plan_update(self, query: Any, *, entity: str = "execution",
+                    **options: Any) -> UpdatePlan:
+        """Plan a bulk change of the items ``query`` selects (``status=``, ``notes=``,
+        ``assign=``, ``add_tags=``, ``remove_tags=``, ``priority=``); nothing is written.
+        See :func:`zql.update.aplan_update`."""
+        from zql.update import aplan_update
+
+        return await aplan_update(self, query, entity=entity, **options)
+
+    async def apply(self, plan: UpdatePlan, *, journal: str | os.PathLike[str] | None = None,
+              **options: Any) -> Report:
+        """Apply a plan in journaled batches (``batch_size=``, ``concurrency=``, ``fresh=``).
+        See :func:`zql.update.aapply`."""
+        from zql.update import aapply
+
+        return await aapply(self, plan, journal=journal, **options)
