@@ -280,4 +280,4 @@ def undo_plan(view: JournalView) -> Plan:
                           original.label))
     plan = view.plan
     return Plan(plan.entity, plan.query, Change(restore=True), tuple(items), (), plan.server,
-                now_text(), {"undoes": str(view.path)})
+                now_text(), {**plan.extra, "undoes": str(view.path)})

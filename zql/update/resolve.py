@@ -111,9 +111,11 @@ def change_op(entity: str, *, status: str | None = None, notes: str | None = Non
               assign: str | None = None, add_tags: Sequence[str] = (),
               remove_tags: Sequence[str] = (), priority: str | None = None,
               fallback_statuses: Sequence[Status] = (),
-              priorities: Sequence[str] | None = None) -> Generator[Request, Any, Change]:
+              priorities: Sequence[str] | None = None,
+              ) -> Generator[Request, Any, tuple[Change, dict[str, dict[str, str]]]]:
     """The :class:`~zql.update.model.Change` for the options given, with every name resolved
-    on the server (statuses, users); ``priorities`` are the server's priority values."""
+    on the server (statuses, users), and the names of status and user ids (for tables);
+    ``priorities`` are the server's priority values."""
     if entity == "execution":
         if add_tags or remove_tags or priority is not None:
             raise UpdateError("--add-tag, --remove-tag and --priority apply to test cases "
@@ -133,17 +135,23 @@ def change_op(entity: str, *, status: str | None = None, notes: str | None = Non
     if set(added) & set(removed):
         raise UpdateError(f"tag {sorted(set(added) & set(removed))[0]!r} is both added and "
                           "removed")
+    names: dict[str, dict[str, str]] = {}
     status_ref = None
-    if status is not None:
-        status_ref = pick_status(status, (yield from statuses_op(fallback_statuses)))
+    if entity == "execution":
+        statuses = yield from statuses_op(fallback_statuses)
+        names["statuses"] = {str(s.id): s.name for s in statuses}
+        if status is not None:
+            status_ref = pick_status(status, statuses)
     user = None
     if assign is not None:
         users = yield Request("GET", "user", None, None)
-        user = pick_user(assign, users if isinstance(users, list) else users.get("results", []))
+        users = users if isinstance(users, list) else users.get("results", [])
+        user = pick_user(assign, users)
+        names["users"] = {str(u.get("id")): str(u.get("username")) for u in users}
     if priority is not None and priorities:
         known = {p.casefold(): p for p in priorities}
         if priority.strip().casefold() not in known:
             raise _did_you_mean("priority", priority, list(priorities))
         priority = known[priority.strip().casefold()]
     return Change(status=status_ref, notes=notes, assign=user, add_tags=added,
-                  remove_tags=removed, priority=priority)
+                  remove_tags=removed, priority=priority), names

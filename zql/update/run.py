@@ -24,6 +24,7 @@ import os
 import threading
 from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -77,6 +78,19 @@ def _bridge(client: Any, op: Generator[Any, Any, Any]) -> Generator[Any, Any, An
 def _never_run(client: Any) -> str:
     schema = client._core.known_schema or zql.load_schema()
     return str(schema.values.not_executed.id)
+
+
+def _with_names(plan: Plan, names: dict[str, dict[str, str]], **where: Any) -> Plan:
+    """Keep the names tables show (statuses; only the users the plan mentions) and the
+    release/project the search was narrowed to."""
+    extra: dict[str, Any] = {k: v for k, v in where.items() if v is not None}
+    if "statuses" in names:
+        extra["statuses"] = names["statuses"]
+    if "users" in names:
+        seen = {str(i.before.get("testerId")) for i in plan.items} | \
+            {str(i.after.get("testerId")) for i in plan.items}
+        extra["users"] = {k: v for k, v in names["users"].items() if k in seen}
+    return replace(plan, extra=extra)
 
 
 def _change_op(client: Any, entity: str, options: dict[str, Any]) -> Generator[Any, Any, Any]:
@@ -186,12 +200,11 @@ def plan_update(client: ZephyrClient, query: Any, *, entity: str = "execution",
     """Resolve the names (before anything is sent), run the search and compute the plan."""
     options = {"status": status, "notes": notes, "assign": assign, "add_tags": add_tags,
                "remove_tags": remove_tags, "priority": priority}
-    change = client._run(_bridge(client, _change_op(client, entity, options)))
+    change, names = client._run(_bridge(client, _change_op(client, entity, options)))
     hits = client.search(query, entity=entity, release=release, project=project, page_size=500)
-    return compute_plan(entity, hits.query, change, hits, never_run=_never_run(client),
-                        server=client.base_url,
-                        extra={k: v for k, v in (("release", release), ("project", project))
-                               if v is not None})
+    plan = compute_plan(entity, hits.query, change, hits, never_run=_never_run(client),
+                        server=client.base_url)
+    return _with_names(plan, names, release=release, project=project)
 
 
 def _current(client: ZephyrClient, entity: str, items: Sequence[Item]) -> dict[int, Any]:
@@ -307,12 +320,11 @@ async def aplan_update(client: AsyncZephyrClient, query: Any, *, entity: str = "
     """The async twin of :func:`plan_update`."""
     options = {"status": status, "notes": notes, "assign": assign, "add_tags": add_tags,
                "remove_tags": remove_tags, "priority": priority}
-    change = await client._run(_bridge(client, _change_op(client, entity, options)))
+    change, names = await client._run(_bridge(client, _change_op(client, entity, options)))
     hits = client.search(query, entity=entity, release=release, project=project, page_size=500)
-    return compute_plan(entity, hits.query, change, [h async for h in _aiter(hits)],
-                        never_run=_never_run(client), server=client.base_url,
-                        extra={k: v for k, v in (("release", release), ("project", project))
-                               if v is not None})
+    plan = compute_plan(entity, hits.query, change, [h async for h in _aiter(hits)],
+                        never_run=_never_run(client), server=client.base_url)
+    return _with_names(plan, names, release=release, project=project)
 
 
 async def _aiter(results: Any) -> AsyncIterator[Any]:
