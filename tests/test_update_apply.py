@@ -186,7 +186,7 @@ def test_assign_reassigns_through_bulk_execute(sb: Sandbox, tmp_path: Path) -> N
     assert {r[0] for r in sb.store.rows(
         "SELECT tester_id FROM executions WHERE id IN (SELECT value FROM json_each(?))",
         (json.dumps([i.id for i in plan.items]),))} == {user["id"]}
-    assert [p for m, p, _ in sb.control.requests if m == "PUT"][0].endswith("bulk/execute")
+    assert next(p for m, p, _ in sb.control.requests if m == "PUT").endswith("bulk/execute")
 
 
 def test_resume_of_a_finished_journal_sends_nothing(sb: Sandbox, tmp_path: Path) -> None:

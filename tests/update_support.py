@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -52,8 +53,6 @@ def journal_records(path: Any) -> list[dict[str, Any]]:
     out = []
     with open(path, encoding="utf-8") as handle:
         for line in handle:
-            try:
+            with contextlib.suppress(ValueError):
                 out.append(json.loads(line))
-            except ValueError:
-                pass
     return out
