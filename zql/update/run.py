@@ -134,6 +134,11 @@ class _Run:
         self.status = plan.change.status.id if plan.change.status else None
         self.done = 0
 
+    def needs_me(self, items: Sequence[Item]) -> bool:
+        """Whether the bulk status endpoint is used (it names the current user)."""
+        return self.status is not None and not self.plan.change.restore and \
+            any(tuple(i.after) == ("status",) for i in items)
+
     def record(self, number: int | None, results: Iterable[Result]) -> None:
         results = list(results)
         if not results and number is None:
@@ -200,7 +205,7 @@ def plan_update(client: ZephyrClient, query: Any, *, entity: str = "execution",
     """Resolve the names (before anything is sent), run the search and compute the plan."""
     options = {"status": status, "notes": notes, "assign": assign, "add_tags": add_tags,
                "remove_tags": remove_tags, "priority": priority}
-    change, names = client._run(_bridge(client, _change_op(client, entity, options)))
+    change, names = client._driver.run(_bridge(client, _change_op(client, entity, options)))
     hits = client.search(query, entity=entity, release=release, project=project, page_size=500)
     plan = compute_plan(entity, hits.query, change, hits, never_run=_never_run(client),
                         server=client.base_url)
@@ -228,7 +233,7 @@ def _drive(client: ZephyrClient, run: _Run, doubt: Sequence[Item], pending: Sequ
         todo_rest, decided_rest = check(todo, current)
         run.record(None, decided + decided_rest)
         todo = todo_doubt + todo_rest
-    me = client._run(_bridge(client, _me_op(client))) if run.status is not None else None
+    me = client._driver.run(_bridge(client, _me_op(client))) if run.needs_me(todo) else None
     queue = batches(todo, run.batch_size)
     total = len(todo)
     stop = threading.Event()
@@ -236,7 +241,7 @@ def _drive(client: ZephyrClient, run: _Run, doubt: Sequence[Item], pending: Sequ
     def one(items: list[Item]) -> None:
         number = run.begin(items)
         try:
-            results = client._run(_bridge(client, run.op(items, me)))
+            results = client._driver.run(_bridge(client, run.op(items, me)))
         except Stop as err:
             run.report.stopped = str(err)
             stop.set()
@@ -320,7 +325,7 @@ async def aplan_update(client: AsyncZephyrClient, query: Any, *, entity: str = "
     """The async twin of :func:`plan_update`."""
     options = {"status": status, "notes": notes, "assign": assign, "add_tags": add_tags,
                "remove_tags": remove_tags, "priority": priority}
-    change, names = await client._run(_bridge(client, _change_op(client, entity, options)))
+    change, names = await client._driver.run(_bridge(client, _change_op(client, entity, options)))
     hits = client.search(query, entity=entity, release=release, project=project, page_size=500)
     plan = compute_plan(entity, hits.query, change, [h async for h in _aiter(hits)],
                         never_run=_never_run(client), server=client.base_url)
@@ -360,8 +365,8 @@ async def aapply(client: AsyncZephyrClient, plan: Plan, *,
         if not fresh:
             todo, decided = check(todo, await _acurrent(client, plan.entity, todo))
             run.record(None, decided)
-        me = await client._run(_bridge(client, _me_op(client))) \
-            if run.status is not None else None
+        me = await client._driver.run(_bridge(client, _me_op(client))) \
+            if run.needs_me(todo) else None
         queue = batches(todo, batch_size)
 
         async def worker() -> None:
@@ -369,7 +374,7 @@ async def aapply(client: AsyncZephyrClient, plan: Plan, *,
                 items = queue.pop(0)
                 number = run.begin(items)
                 try:
-                    results = await client._run(_bridge(client, run.op(items, me)))
+                    results = await client._driver.run(_bridge(client, run.op(items, me)))
                 except Stop as err:
                     run.report.stopped = str(err)
                     results = [Result(i.id, "not-applied", message=str(err)) for i in items]
