@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 from zql.cli._connect import add_connection_arguments, connect
 from zql.cli._inputs import UsageError
+from zql.update.flow import DEFAULT_MAX, add_change_arguments
 
 if TYPE_CHECKING:
     from zql.client import ZephyrClient
-    from zql.update import Plan, Report
+    from zql.update import Plan
 
 __all__ = ["register", "register_apply", "register_undo"]
 
-_DEFAULT_MAX = 1000
 
 
 def _positive(text: str) -> int:
@@ -42,8 +42,8 @@ def _positive(text: str) -> int:
 def _apply_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--yes", "-y", action="store_true",
                         help="do not ask for confirmation (required without a terminal)")
-    parser.add_argument("--max", type=_positive, default=_DEFAULT_MAX, metavar="N",
-                        help=f"refuse to change more than N items (default {_DEFAULT_MAX:,})")
+    parser.add_argument("--max", type=_positive, default=DEFAULT_MAX, metavar="N",
+                        help=f"refuse to change more than N items (default {DEFAULT_MAX:,})")
     parser.add_argument("--batch-size", type=_positive, default=500, metavar="N",
                         help="items per request (default and most 500)")
     parser.add_argument("--concurrency", type=_positive, default=1, metavar="N",
@@ -80,15 +80,7 @@ def register(subparsers: Any) -> None:
                         help="execution (default) or testcase")
     update.add_argument("--release", metavar="R", help="release id or name")
     update.add_argument("--project", metavar="P", help="project id or name")
-    change = update.add_argument_group("the change (executions)")
-    change.add_argument("--status", metavar="NAME", help="set this status (server's names)")
-    change.add_argument("--notes", metavar="TEXT", help="set the notes")
-    change.add_argument("--assign", metavar="USER", help="assign to this user (name or id)")
-    tc = update.add_argument_group("the change (test cases)")
-    tc.add_argument("--add-tag", action="append", default=[], metavar="T", help="add a tag")
-    tc.add_argument("--remove-tag", action="append", default=[], metavar="T",
-                    help="remove a tag")
-    tc.add_argument("--priority", metavar="P", help="set the priority")
+    add_change_arguments(update)
     update.add_argument("--plan-out", metavar="FILE",
                         help="write the plan as JSON and stop (apply it with zql apply FILE)")
     _apply_options(update)
@@ -151,33 +143,23 @@ def _say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
+def _out(text: str) -> None:
+    print(text, flush=True)
+
+
 def _show_plan(plan: Plan, args: argparse.Namespace, client: ZephyrClient) -> None:
-    from zql.update.render import requests_text, sample, summary
+    from zql.update.flow import show
 
-    print(summary(plan))
-    print(sample(plan))
-    if args.dry_run:
-        me = None
-        if plan.change.status is not None and plan.entity == "execution":
-            me = client.current_user().get("id")
-        print("requests that would be sent:")
-        print(requests_text(plan, api=client.base_url, batch_size=args.batch_size, me=me))
-    sys.stdout.flush()
+    me = None
+    if args.dry_run and plan.change.status is not None and not plan.change.restore:
+        me = client.current_user().get("id")
+    show(plan, _out, dry_run=args.dry_run, api=client.base_url, batch_size=args.batch_size,
+         me=me)
 
 
-def _confirm(plan: Plan, args: argparse.Namespace, verb: str) -> bool:
-    from zql.update.render import confirm_prompt
-
-    if len(plan.items) > args.max:
-        raise UsageError(f"{len(plan.items):,} {plan.noun()} would change, more than --max "
-                         f"{args.max:,}; raise --max to go ahead")
-    if args.yes:
-        return True
-    if not sys.stdin.isatty():
-        raise UsageError(f"refusing to change {len(plan.items):,} {plan.noun()} without "
-                         "confirmation: there is no terminal to ask on; pass --yes")
+def _ask(prompt: str) -> bool:
     try:
-        answer = input(confirm_prompt(plan, verb))
+        answer = input(prompt)
     except EOFError:
         answer = ""
     return answer.strip().lower() in ("y", "yes")
@@ -185,24 +167,17 @@ def _confirm(plan: Plan, args: argparse.Namespace, verb: str) -> bool:
 
 def _execute(client: ZephyrClient, plan: Plan, args: argparse.Namespace, verb: str, *,
              fresh: bool) -> int:
-    from zql.update import apply, default_journal_path
+    from zql.update.flow import NotConfirmed, execute
 
-    if not plan.items:
-        _say("nothing to change")
-        return 0
-    if not _confirm(plan, args, verb):
-        _say("not confirmed: nothing changed")
-        return 1
-    kind = "undo" if plan.change.restore else "update"
-    path = Path(args.journal) if args.journal else default_journal_path(kind, plan.entity)
-    _say(f"journal: {path}")
     try:
-        report = apply(client, plan, journal=path, batch_size=args.batch_size,
-                       concurrency=args.concurrency, fresh=fresh, progress=_progress(plan))
-    except KeyboardInterrupt:
-        _interrupted(path)
-        return 130
-    return _finish(report)
+        code, _ = execute(client, plan, out=_out, note=_say, yes=args.yes,
+                          ask=_ask if sys.stdin.isatty() else None, verb=verb, fresh=fresh,
+                          most=args.max, journal=args.journal, batch_size=args.batch_size,
+                          concurrency=args.concurrency, progress=_progress(plan))
+    except NotConfirmed as err:
+        _say(str(err))
+        return 1
+    return code
 
 
 def _progress(plan: Plan) -> Callable[[int, int], None] | None:
@@ -217,26 +192,6 @@ def _progress(plan: Plan) -> Callable[[int, int], None] | None:
     return show
 
 
-def _interrupted(path: Path) -> None:
-    _say(f"interrupted; the journal is {path}")
-    _say(f"resume with: zql apply --resume {path}")
-
-
-def _finish(report: Report) -> int:
-    from zql.update.render import problems
-
-    print(report.summary())
-    if report.stopped:
-        print(f"stopped: your account may not make this change ({report.stopped})")
-    if report.problems:
-        print("not changed:")
-        print(problems(report))
-    print(f"journal: {report.journal}")
-    if report.count("changed"):
-        print(f"undo with: zql undo {report.journal}")
-    return report.exit_code
-
-
 def _read_query(text: str) -> str:
     return sys.stdin.read() if text == "-" else text
 
@@ -245,6 +200,7 @@ def _run_update(args: argparse.Namespace) -> int:
     from zql import parse
     from zql._fs import write_atomically
     from zql.update import plan_update
+    from zql.update.flow import change_options
 
     query = _read_query(args.query)
     parse(query)  # a syntax error needs no server
@@ -252,10 +208,8 @@ def _run_update(args: argparse.Namespace) -> int:
         raise UsageError(f"--entity must be execution or testcase, not {args.entity!r}")
     with connect(args) as client:
         client.schema()  # validate against the server's own fields
-        plan = plan_update(client, query, entity=args.entity, status=args.status,
-                           notes=args.notes, assign=args.assign, add_tags=args.add_tag,
-                           remove_tags=args.remove_tag, priority=args.priority,
-                           release=args.release, project=args.project)
+        plan = plan_update(client, query, entity=args.entity, release=args.release,
+                           project=args.project, **change_options(args))
         _show_plan(plan, args, client)
         if args.plan_out:
             try:
@@ -292,6 +246,7 @@ def _same_server(plan: Plan, client: ZephyrClient) -> None:
 
 def _run_apply(args: argparse.Namespace) -> int:
     from zql.update import read_journal, resume
+    from zql.update.flow import interrupted, report_lines
 
     if bool(args.plan) == bool(args.resume):
         raise UsageError("give a plan file, or --resume JOURNAL (not both)")
@@ -310,9 +265,11 @@ def _run_apply(args: argparse.Namespace) -> int:
                 report = resume(client, path, batch_size=args.batch_size,
                                 concurrency=args.concurrency, progress=_progress(view.plan))
             except KeyboardInterrupt:
-                _interrupted(path)
+                interrupted(path, _say)
                 return 130
-            return _finish(report)
+            for line in report_lines(report):
+                _out(line)
+            return report.exit_code
     plan = _load_plan(args.plan)
     with connect(args) as client:
         _same_server(plan, client)
