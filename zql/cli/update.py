@@ -148,13 +148,9 @@ def _out(text: str) -> None:
 
 
 def _show_plan(plan: Plan, args: argparse.Namespace, client: ZephyrClient) -> None:
-    from zql.update.flow import show
+    from zql.update.flow import present
 
-    me = None
-    if args.dry_run and plan.change.status is not None and not plan.change.restore:
-        me = client.current_user().get("id")
-    show(plan, _out, dry_run=args.dry_run, api=client.base_url, batch_size=args.batch_size,
-         me=me)
+    present(client, plan, _out, dry_run=args.dry_run, batch_size=args.batch_size)
 
 
 def _ask(prompt: str) -> bool:

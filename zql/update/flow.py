@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from zql.update.model import Plan
 
 __all__ = ["DEFAULT_MAX", "NotConfirmed", "add_change_arguments", "change_options", "execute",
-           "show"]
+           "latest_journal", "present", "shell_undo", "shell_update", "show"]
 
 #: More items than this need ``--max`` raised.
 DEFAULT_MAX = 1000
@@ -127,3 +127,86 @@ def interrupted(path: Path, note: Say) -> None:
     """What to say after Ctrl-C: where the journal is, how to resume."""
     note(f"interrupted; the journal is {path}")
     note(f"resume with: zql apply --resume {path}")
+
+
+def _command_parser(name: str, *, undo: bool = False) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=name, add_help=False, exit_on_error=False)
+    if not undo:
+        add_change_arguments(parser)
+    parser.add_argument("--yes", "-y", action="store_true")
+    parser.add_argument("--dry-run", action="store_true")
+    parser.add_argument("--max", type=int, default=DEFAULT_MAX)
+    return parser
+
+
+def _parse(parser: argparse.ArgumentParser, argument: str,
+           positional: bool = False) -> tuple[argparse.Namespace, list[str]]:
+    import shlex
+
+    try:
+        words = shlex.split(argument)
+        args, rest = parser.parse_known_args(words)
+    except (ValueError, argparse.ArgumentError) as err:
+        raise UpdateError(f"{parser.prog}: {err}") from None
+    extra = [w for w in rest if w.startswith("-") or not positional]
+    if extra:
+        raise UpdateError(f"{parser.prog}: unknown option {extra[0]!r}")
+    return args, rest
+
+
+def latest_journal(environ: dict[str, str] | None = None) -> Path:
+    """The newest journal in the state directory (``\\undo`` without an argument)."""
+    folder = default_journal_path("x", "x", environ).parent
+    found = sorted(folder.glob("*.jsonl"), key=lambda p: p.stat().st_mtime) \
+        if folder.is_dir() else []
+    if not found:
+        raise UpdateError(f"no journal in {folder} yet")
+    return found[-1]
+
+
+def shell_update(client: Any, query: str, argument: str, *, entity: str, out: Say,
+                 ask: Callable[[str], bool] | None, release: int | str | None = None,
+                 project: int | str | None = None) -> int:
+    """The shell's ``\\update OPTIONS``: plan ``query`` (the current query), show, confirm and
+    apply, exactly as ``zql update`` does."""
+    from zql.update.run import plan_update
+
+    args, _ = _parse(_command_parser("\\update"), argument)
+    plan = plan_update(client, query, entity=entity, release=release, project=project,
+                       **change_options(args))
+    return _run_command(client, plan, args, out, ask, "Update", fresh=True)
+
+
+def shell_undo(client: Any, argument: str, *, out: Say,
+               ask: Callable[[str], bool] | None) -> int:
+    """The shell's ``\\undo [JOURNAL]`` (default: the newest journal)."""
+    from zql.update.run import undo
+
+    args, rest = _parse(_command_parser("\\undo", undo=True), argument, positional=True)
+    path = Path(rest[0]) if rest else latest_journal()
+    if not path.is_file():
+        raise UpdateError(f"no journal at {path}")
+    out(f"undoing {path}")
+    return _run_command(client, undo(path), args, out, ask, "Undo", fresh=False)
+
+
+def present(client: Any, plan: Plan, out: Say, *, dry_run: bool, batch_size: int = 500) -> None:
+    """:func:`show` for a client: a dry run names the current user in the requests shown."""
+    me = None
+    if dry_run and plan.change.status is not None and not plan.change.restore:
+        me = client.current_user().get("id")
+    show(plan, out, dry_run=dry_run, api=client.base_url, batch_size=batch_size, me=me)
+
+
+def _run_command(client: Any, plan: Plan, args: argparse.Namespace, out: Say,
+                 ask: Callable[[str], bool] | None, verb: str, *, fresh: bool) -> int:
+    present(client, plan, out, dry_run=args.dry_run)
+    if args.dry_run:
+        return 0
+    try:
+        code, _ = execute(client, plan, out=out, note=out, yes=args.yes, ask=ask, verb=verb,
+                          fresh=fresh, most=args.max)
+    except NotConfirmed as err:
+        out(str(err))
+        return 1
+    return code
