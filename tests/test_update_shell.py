@@ -8,15 +8,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from zql_repl.app import Shell
+from zql_repl.connection import Connection
+from zql_repl.metadata import Metadata
+from zql_repl.state import ShellState
 
 from tests.repl_support import ENTER, running_shell, sandbox_opener
 from tests.update_support import EXEC_MODIFIED, RC18, execution_rows, without_modified
 from zql.sandbox import Sandbox
 from zql.schema import load_schema
-from zql_repl.app import Shell
-from zql_repl.connection import Connection
-from zql_repl.metadata import Metadata
-from zql_repl.state import ShellState
 
 QUERY = f'status = "Blocked" and {RC18}'
 
