@@ -532,25 +532,52 @@ def _build_documents(conn: sqlite3.Connection, entity: str, view: View) -> None:
 
 
 def _refresh_documents(conn: sqlite3.Connection, entity: str, ids: Sequence[int]) -> None:
-    """Recompute the search documents (and multi-value rows) of ``ids`` after a write."""
+    """Recompute the search documents (and multi-value rows) of ``ids`` after a write.
+
+    Only the columns whose value changed are updated, so a status change touches one index,
+    not all of them."""
     view = VIEWS[entity]
     param = (json.dumps(list(ids)),)
-    conn.execute(f"DELETE FROM doc_{entity} WHERE id IN (SELECT value FROM json_each(?))",
-                 param)
-    source, width = _document_source(entity, view, only=True)
-    rows = [[_folded(v) for v in row] for row in conn.execute(source, param).fetchall()]
-    conn.executemany(f"INSERT INTO doc_{entity} VALUES ({', '.join('?' * width)})", rows)
+    source, _ = _document_source(entity, view, only=True)
+    cur = conn.execute(f"SELECT * FROM doc_{entity} WHERE id IN "
+                       "(SELECT value FROM json_each(?))", param)
+    names = [d[0] for d in cur.description]
+    old = {row[0]: row for row in cur.fetchall()}
+    updates: dict[tuple[str, ...], list[tuple[object, ...]]] = {}
+    for row in conn.execute(source, param).fetchall():
+        new = [_folded(v) for v in row]
+        before = old.get(new[0])
+        if before is None:
+            conn.execute(f"INSERT INTO doc_{entity} VALUES ({', '.join('?' * len(new))})", new)
+            continue
+        changed = tuple(i for i, (a, b) in enumerate(zip(before, new, strict=True)) if a != b)
+        if changed:
+            updates.setdefault(tuple(names[i] for i in changed), []).append(
+                (*(new[i] for i in changed), new[0]))
+    for columns, rows in updates.items():
+        sets = ", ".join(f"{c} = ?" for c in columns)
+        conn.executemany(f"UPDATE doc_{entity} SET {sets} WHERE id = ?", rows)
     for spec in sandbox_schema().fields(entity):
         multi = view.multi.get(spec.name.lower())
         if not spec.multi or multi is None:
             continue
         table = multi_table(entity, spec)
-        conn.execute(f"DELETE FROM {table} WHERE doc_id IN (SELECT value FROM json_each(?))",
-                     param)
-        values = conn.execute(f"WITH mv(item, value) AS ({multi}) SELECT item, value FROM mv "
-                              "WHERE item IN (SELECT value FROM json_each(?))", param)
-        conn.executemany(f"INSERT INTO {table} VALUES (?, ?)",
-                         [(doc, fold(value)) for doc, value in values.fetchall() if value])
+        now: dict[int, list[str]] = {}
+        for doc, value in conn.execute(f"WITH mv(item, value) AS ({multi}) SELECT item, value "
+                                       "FROM mv WHERE item IN (SELECT value FROM json_each(?))",
+                                       param).fetchall():
+            if value:
+                now.setdefault(doc, []).append(fold(value))
+        was: dict[int, list[str]] = {}
+        for doc, value in conn.execute(f"SELECT doc_id, value FROM {table} WHERE doc_id IN "
+                                       "(SELECT value FROM json_each(?)) ORDER BY rowid",
+                                       param).fetchall():
+            was.setdefault(doc, []).append(value)
+        stale = [d for d in set(now) | set(was) if now.get(d) != was.get(d)]
+        if stale:
+            conn.executemany(f"DELETE FROM {table} WHERE doc_id = ?", [(d,) for d in stale])
+            conn.executemany(f"INSERT INTO {table} VALUES (?, ?)",
+                             [(d, v) for d in stale for v in now.get(d, [])])
 
 
 def _indexed(spec: FieldSpec) -> bool:

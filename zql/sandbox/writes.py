@@ -153,7 +153,8 @@ class _Writes:
         return {row[0] for row in found}
 
     def _check_ids(self, table: str, ids: Sequence[int], what: str) -> None:
-        missing = [i for i in ids if i not in self._known(table, ids)]
+        known = self._known(table, ids)
+        missing = [i for i in ids if i not in known]
         if missing:
             raise _error(400, f"no {what} with id {missing[0]}"
                          + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))

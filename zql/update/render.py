@@ -119,8 +119,12 @@ def requests_text(plan: Plan, *, api: str = "", batch_size: int = 500, me: int |
 
 
 def _prefixed(request: Request, api: str) -> str:
+    # The API root's path, not its origin: the server is known, the line stays short.
+    from urllib.parse import urlsplit
+
     text = request.show()
-    return f"{api.rstrip('/')}/{text.split(' ', 1)[1]}" if api else text
+    method, rest = text.split(" ", 1)
+    return f"{method} {urlsplit(api).path.rstrip('/')}/{rest}" if api else text
 
 
 def confirm_prompt(plan: Plan, verb: str = "Update") -> str:
