@@ -21,7 +21,7 @@ from tests.update_support import (
     tc_rows,
     without_modified,
 )
-from zql.client import AsyncZephyrClient, Retry
+from zql.client import AsyncZephyrClient, Retry, ZephyrClient
 from zql.sandbox import Sandbox
 from zql.update import Item, Plan, UpdateError, apply, plan_update, read_journal, resume, undo
 
@@ -87,8 +87,8 @@ def test_saved_plan_skips_drifted_items(sb: Sandbox, tmp_path: Path) -> None:
         saved = Plan.from_json(json.loads(json.dumps(plan.to_json())))
         victim = saved.items[0]
         # someone else changes one item after the plan was made
-        client._request(client._core.call("PUT", "execution/bulk/execute",
-                                          json=[{"rtsId": victim.id, "notes": "theirs"}]))
+        client._driver.run(client._core.fetch(client._core.call("PUT", "execution/bulk/execute",
+                                          json=[{"rtsId": victim.id, "notes": "theirs"}])))
         report = apply(client, saved, journal=tmp_path / "j.jsonl")
     assert report.results[victim.id].result == "drift"
     assert "notes" in (report.results[victim.id].message or "")
@@ -116,8 +116,8 @@ def test_undo_skips_items_changed_since(sb: Sandbox, tmp_path: Path) -> None:
         plan = plan_update(client, BLOCKED_RC18, entity="execution", status="Fail")
         apply(client, plan, journal=tmp_path / "u.jsonl", fresh=True)
         victim = plan.items[0].id
-        client._request(client._core.call("PUT", "execution/bulk/execute",
-                                          json=[{"rtsId": victim, "status": "1"}]))
+        client._driver.run(client._core.fetch(client._core.call("PUT", "execution/bulk/execute",
+                                          json=[{"rtsId": victim, "status": "1"}])))
         back = apply(client, undo(tmp_path / "u.jsonl"), journal=tmp_path / "undo.jsonl")
     assert back.results[victim].result == "drift"
     assert sb.store.rows("SELECT status_id FROM executions WHERE id = ?", (victim,)) == [(1,)]
@@ -145,11 +145,9 @@ def test_testcase_tags_and_priority_and_undo(sb: Sandbox, tmp_path: Path) -> Non
 
 def test_read_only_user_gets_403_and_nothing_changes(sb: Sandbox, tmp_path: Path) -> None:
     rows = execution_rows(sb)
-    sb.control.writes.read_only_users.add(sb.username)
-    with client_for(sb) as client:
+    with ZephyrClient(sb.url, token=sb.readonly_token) as client:  # the viewer account
         plan = plan_update(client, BLOCKED_RC18, entity="execution", status="WIP")
-        report = apply(client, replace(plan, items=plan.items), journal=tmp_path / "j.jsonl",
-                       fresh=True, batch_size=2)
+        report = apply(client, plan, journal=tmp_path / "j.jsonl", fresh=True, batch_size=2)
     assert report.stopped and "read-only" in report.stopped
     assert report.exit_code == 1 and report.count("changed") == 0
     assert execution_rows(sb) == rows

@@ -14,8 +14,9 @@ RC18 = 'cycle = "Release Candidate 18"'
 
 def client_for(sb: Sandbox, *, retries: int = 8) -> ZephyrClient:
     """A client of ``sb`` whose retries do not sleep (the waits are recorded, not slept)."""
-    return ZephyrClient(sb.url, token=sb.token, retries=Retry(total=retries, max_time=1e9),
-                        sleep=lambda _seconds: None)
+    client = ZephyrClient(sb.url, token=sb.token, retries=Retry(total=retries, max_time=1e9))
+    client._driver.sleep = lambda _seconds: None
+    return client
 
 
 def execution_rows(sb: Sandbox) -> dict[int, tuple[Any, ...]]:

@@ -3,7 +3,6 @@
 Kept apart from :class:`~zql.sandbox.control.Control` (which holds one of these as
 ``control.writes``) so the write faults live beside the code that uses them:
 
-- ``read_only_users``: user names whose writes answer 403 (nothing is applied);
 - ``lose_next(n, after=k)`` / ``lose_rate``: the server applies the write, then drops the connection
   before the answer is complete — the client never learns the outcome;
 - ``applied``: write requests applied so far.
@@ -28,11 +27,10 @@ class WriteControl:
     """Thread-safe write-fault settings of one sandbox.
 
     >>> WriteControl()
-    <WriteControl applied=0 lose_rate=0.0 read_only=[]>
+    <WriteControl applied=0 lose_rate=0.0>
     """
 
     def __init__(self, *, seed: int = 1, lose_rate: float = 0.0) -> None:
-        self.read_only_users: set[str] = set()
         self.lose_rate = lose_rate
         self.applied = 0
         self._lose = 0
@@ -41,8 +39,7 @@ class WriteControl:
         self._rng = random.Random(f"zql-sandbox-writes:{seed}")
 
     def __repr__(self) -> str:
-        return (f"<WriteControl applied={self.applied} lose_rate={self.lose_rate} "
-                f"read_only={sorted(self.read_only_users)}>")
+        return f"<WriteControl applied={self.applied} lose_rate={self.lose_rate}>"
 
     def lose_next(self, count: int, *, after: int = 0) -> None:
         """Apply the next ``count`` writes (after ``after`` more answered ones) but lose

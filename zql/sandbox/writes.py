@@ -18,10 +18,10 @@ SQLite store and the search documents are recomputed, so later searches see the 
   whole space-separated tag list); answers the updated test case hit.
 
 A request is checked whole before anything is applied: one bad entry (an unknown id, status or
-user) is a 400 naming it, and nothing changes. Users in ``control.writes.read_only_users`` get
-403. The control's faults and gates (``--fail-rate``, latency, cookie expiry, held requests)
-come first, as for reads; then :class:`~zql.sandbox.write_control.WriteControl` can apply a
-write and drop the connection before the answer is complete ("applied but response lost").
+user) is a 400 naming it, and nothing changes. The read-only account gets 403. The control's
+faults and gates (``--fail-rate``, latency, cookie expiry, held requests) come first, as for
+reads; then :class:`~zql.sandbox.write_control.WriteControl` can apply a write and drop the
+connection before the answer is complete ("applied but response lost").
 """
 
 from __future__ import annotations
@@ -29,27 +29,24 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
+from zql.sandbox.api import ApiError, Context, RouteTable, blocking, json_body
 from zql.sandbox.model import fold
 
 if TYPE_CHECKING:
     import sqlite3
 
-    from zql.sandbox.app import _Api
-
-__all__ = ["MAX_BATCH", "ResponseLost", "write_routes"]
+__all__ = ["MAX_BATCH", "ResponseLost", "routes"]
 
 #: Most ids (or rows) one bulk request may carry, as public clients send.
 MAX_BATCH = 500
-_MAX_BODY = 4 * 1024 * 1024
 _MAX_TEXT = 32_768
-Handler = Callable[[Request], Awaitable[Response]]
 
 
 class ResponseLost(Exception):
@@ -81,8 +78,6 @@ class _LostAnswer(Response):
 
 
 def _error(status: int, message: str) -> Exception:
-    from zql.sandbox.app import ApiError
-
     return ApiError(status, message)
 
 
@@ -107,20 +102,10 @@ def _text(value: object, what: str) -> str | None:
 
 
 async def _json_body(request: Request) -> Any:
-    size = 0
-    chunks: list[bytes] = []
     try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > _MAX_BODY:
-                raise _error(413, f"the request body is larger than {_MAX_BODY} bytes")
-            chunks.append(chunk)
+        return await json_body(request)
     except ClientDisconnect:  # the client went away (killed): nothing to apply, no one to tell
         raise _error(400, "the client disconnected before sending its request") from None
-    try:
-        return json.loads(b"".join(chunks) or b"null")
-    except (ValueError, UnicodeDecodeError):
-        raise _error(400, "the request body is not valid JSON") from None
 
 
 def _now() -> int:
@@ -130,15 +115,15 @@ def _now() -> int:
 class _Writes:
     """The write endpoints over one store and control."""
 
-    def __init__(self, api: _Api) -> None:
-        self.store = api.store
-        self.control = api.control
+    def __init__(self, ctx: Context) -> None:
+        self.store = ctx.store
+        self.control = ctx.control
 
     # ---- shared steps
 
     def _may_write(self, request: Request, what: str) -> None:
         user: str = request.state.user
-        if user in self.control.writes.read_only_users:
+        if getattr(request.state, "readonly", False):
             raise _error(403, f"user {user!r} has read-only access and may not change {what}")
 
     def _answer(self, content: Any) -> Response:
@@ -188,6 +173,10 @@ class _Writes:
 
     async def bulk_status(self, request: Request) -> Response:
         self._may_write(request, "executions")
+        body = await _json_body(request)
+        return self._answer(await blocking(lambda: self._bulk_status(request, body)))
+
+    def _bulk_status(self, request: Request, body: Any) -> Any:
         params = request.query_params
         status = self._status(params.get("status"))
         if not params.get("testerid"):
@@ -195,7 +184,6 @@ class _Writes:
         self._user(params.get("testerid"), "testerid")
         if params.get("allExecutions", "false").strip().lower() != "false":
             raise _error(400, "allExecutions=true is not supported: send the ids")
-        body = await _json_body(request)
         raw = body.get("ids") if isinstance(body, dict) else None
         if not isinstance(raw, list) or not raw:
             raise _error(400, 'the body must be {"ids": [execution id, ...]} with at least one id')
@@ -205,26 +193,32 @@ class _Writes:
         self._check_ids("executions", ids, "execution")
         now = _now()
         self._set_executions([(i, {"status_id": status, "executed_on": now}) for i in ids])
-        return self._answer(self._schedules(ids))
+        return self._schedules(ids)
 
     async def one_execution(self, request: Request) -> Response:
         self._may_write(request, "executions")
+        body = await _json_body(request)
+        return self._answer(await blocking(lambda: self._one_execution(request, body)))
+
+    def _one_execution(self, request: Request, body: Any) -> Any:
         eid = _whole(request.path_params["execution_id"], "execution id") or 0
         self._check_ids("executions", [eid], "execution")
         status = self._status(request.query_params.get("status"))
         self._user(request.query_params.get("testerid"), "testerid")
-        body = await _json_body(request)
         if body is not None and not isinstance(body, dict):
             raise _error(400, "the body must be a JSON object")
         values: dict[str, object] = {"status_id": status, "executed_on": _now()}
         if isinstance(body, dict) and "notes" in body:
             values["notes"] = _text(body["notes"], "notes")
         self._set_executions([(eid, values)])
-        return self._answer(self._schedules([eid])[0])
+        return self._schedules([eid])[0]
 
     async def bulk_execute(self, request: Request) -> Response:
         self._may_write(request, "executions")
         body = await _json_body(request)
+        return self._answer(await blocking(lambda: self._bulk_execute(body)))
+
+    def _bulk_execute(self, body: Any) -> Any:
         if not isinstance(body, list) or not body:
             raise _error(400, 'the body must be a list of {"rtsId", ...} rows')
         if len(body) > MAX_BATCH:
@@ -232,7 +226,7 @@ class _Writes:
         rows = [self._execute_row(entry, n) for n, entry in enumerate(body)]
         self._check_ids("executions", [eid for eid, _ in rows], "execution")
         self._set_executions(rows)
-        return self._answer(self._schedules(list(dict.fromkeys(eid for eid, _ in rows))))
+        return self._schedules(list(dict.fromkeys(eid for eid, _ in rows)))
 
     def _execute_row(self, entry: object, n: int) -> tuple[int, dict[str, object]]:
         if not isinstance(entry, dict):
@@ -259,9 +253,12 @@ class _Writes:
 
     async def testcase(self, request: Request) -> Response:
         self._may_write(request, "test cases")
+        body = await _json_body(request)
+        return self._answer(await blocking(lambda: self._testcase(request, body)))
+
+    def _testcase(self, request: Request, body: Any) -> Any:
         if request.query_params.get("forceCreateNewVersion", "false").lower() != "false":
             raise _error(400, "forceCreateNewVersion=true is not supported by the sandbox")
-        body = await _json_body(request)
         tc = body.get("testcase") if isinstance(body, dict) else None
         if not isinstance(tc, dict):
             raise _error(400, 'the body must be {"testcase": {"testcaseId", ...}, "releaseId"}')
@@ -276,7 +273,7 @@ class _Writes:
         values, tags = self._testcase_values(tc)
         with self.store.writing() as conn:
             self._set_testcase(conn, row_id, release, values, tags)
-        return self._answer(json.loads(self.store.items("testcase", [row_id])[0]))
+        return json.loads(self.store.items("testcase", [row_id])[0])
 
     def _testcase_values(self, tc: Mapping[str, Any]) -> tuple[dict[str, object],
                                                                   list[str] | None]:
@@ -317,10 +314,11 @@ class _Writes:
         self.store.refresh(conn, "execution", runs)
 
 
-def write_routes(api: _Api) -> list[tuple[str, str, Handler]]:
+def routes(ctx: Context) -> RouteTable:
     """``(method, path, endpoint)`` of every write endpoint (for ``create_app``).
 
-    >>> from zql.sandbox.app import Credentials, create_app
+    >>> from zql.sandbox.app import create_app
+    >>> from zql.sandbox.api import Credentials
     >>> from zql.sandbox.control import Control
     >>> from zql.sandbox.store import Store
     >>> app = create_app(Store.open(), Control(), Credentials("t", "admin", "pw"))
@@ -329,7 +327,7 @@ def write_routes(api: _Api) -> list[tuple[str, str, Handler]]:
     >>> app.state.store.close()
     """
     logging.getLogger("uvicorn.error").addFilter(_QUIET)
-    writes = _Writes(api)
+    writes = _Writes(ctx)
     return [
         ("PUT", "/execution/bulk", writes.bulk_status),
         ("PUT", "/execution/bulk/execute", writes.bulk_execute),
