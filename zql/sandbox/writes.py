@@ -36,7 +36,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from zql.sandbox.api import ApiError, Context, RouteTable, blocking, json_body
+from zql.sandbox.api import ApiError, Context, RouteTable, blocking, bool_param, json_body
 from zql.sandbox.model import fold
 
 if TYPE_CHECKING:
@@ -182,7 +182,7 @@ class _Writes:
         if not params.get("testerid"):
             raise _error(400, "testerid is required")
         self._user(params.get("testerid"), "testerid")
-        if params.get("allExecutions", "false").strip().lower() != "false":
+        if bool_param(params, "allExecutions", False):
             raise _error(400, "allExecutions=true is not supported: send the ids")
         raw = body.get("ids") if isinstance(body, dict) else None
         if not isinstance(raw, list) or not raw:
@@ -257,7 +257,7 @@ class _Writes:
         return self._answer(await blocking(lambda: self._testcase(request, body)))
 
     def _testcase(self, request: Request, body: Any) -> Any:
-        if request.query_params.get("forceCreateNewVersion", "false").lower() != "false":
+        if bool_param(request.query_params, "forceCreateNewVersion", False):
             raise _error(400, "forceCreateNewVersion=true is not supported by the sandbox")
         tc = body.get("testcase") if isinstance(body, dict) else None
         if not isinstance(tc, dict):

@@ -38,12 +38,13 @@ __all__ = [
     "execute_request",
     "requests_for",
     "status_request",
-    "testcase_request",
+    "case_request",
     "updated_hits",
 ]
 
 #: Public clients send at most 500 ids a request; so do we.
 MAX_BATCH = 500
+_NO = json.dumps(False)  # query parameters spell booleans the JSON way
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +78,7 @@ def status_request(ids: Sequence[int], *, status: int, me: int) -> Request:
     """One status for many executions: the bulk endpoint. ``me`` is the current user's id,
     sent as ``testerid`` (who ran it), as public clients do."""
     return Request("PUT", "execution/bulk",
-                   {"status": str(status), "testerid": str(me), "allExecutions": "false"},
+                   {"status": str(status), "testerid": str(me), "allExecutions": _NO},
                    {"ids": list(ids)}, tuple(ids))
 
 
@@ -117,12 +118,12 @@ def execute_request(items: Sequence[Item], *, restore: bool = False) -> Request:
                    [_execute_row(i, restore) for i in items], tuple(i.id for i in items))
 
 
-def testcase_request(item: Item) -> Request:
+def case_request(item: Item) -> Request:
     """One test case's new tags and/or priority (the whole tag list, space-separated).
 
     >>> item = Item(3, {"testcaseId": 1003, "versionId": 5009, "releaseId": 1}, {},
     ...             {"tags": ["smoke", "flaky"]})
-    >>> testcase_request(item).json
+    >>> case_request(item).json
     {'testcase': {'id': 5009, 'testcaseId': 1003, 'tag': 'smoke flaky'}, 'releaseId': 1}
     """
     tc: dict[str, Any] = {"id": item.ref.get("versionId"), "testcaseId": item.ref.get("testcaseId")}
@@ -130,7 +131,7 @@ def testcase_request(item: Item) -> Request:
         tc["tag"] = " ".join(item.after["tags"])
     if "priority" in item.after:
         tc["priority"] = item.after["priority"]
-    return Request("PUT", "testcase", {"forceCreateNewVersion": "false"},
+    return Request("PUT", "testcase", {"forceCreateNewVersion": _NO},
                    {"testcase": tc, "releaseId": item.ref.get("releaseId")}, (item.id,))
 
 
@@ -144,7 +145,7 @@ def requests_for(entity: str, items: Sequence[Item], *, status: int | None, me: 
     ['execution/bulk']
     """
     if entity == "testcase":
-        return [testcase_request(i) for i in items]
+        return [case_request(i) for i in items]
     if not restore and status is not None and me is not None \
             and all(tuple(i.after) == ("status",) for i in items):
         return [status_request([i.id for i in items], status=status, me=me)]
