@@ -14,8 +14,9 @@ It is the truth about a run. Records, one per line:
 Results: ``changed`` (``now`` is the state seen afterwards), ``already`` (in the target state
 when checked), ``drift`` (changed by someone else since the plan: left alone), ``failed`` (the
 server refused it: left unchanged, ``message`` says why) and ``not-applied`` (a server or
-network failure left it unchanged; a resume sends it again). Every append is flushed and
-fsync'd; a torn last line (a crash mid-write) is ignored when reading.
+network failure left it unchanged; a resume sends it again). Every append is flushed; every
+record is fsync'd before the next batch is sent (see :meth:`Journal.append`); a torn last line
+(a crash mid-write) is ignored when reading.
 
 >>> import tempfile, pathlib
 >>> from zql.update.model import Change
@@ -126,11 +127,20 @@ class Journal:
             journal._handle.write("\n")
         return journal
 
-    def append(self, record: Mapping[str, Any]) -> None:
-        """Write one record and make it durable before returning."""
+    def append(self, record: Mapping[str, Any], *, durable: bool = True) -> None:
+        """Write one record and flush it to the operating system; with ``durable`` (the
+        default) also ``fsync`` it — and every record before it — to the disk.
+
+        An outcome is appended with ``durable=False``: the next batch record (or the end
+        record) is fsync'd before anything more is sent, and makes it durable too. A killed
+        process loses nothing either way (the data is in the kernel's page cache); only a
+        power cut between the two could lose an outcome, and then that batch reads as in
+        doubt and its items are read again.
+        """
         self._handle.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
         self._handle.flush()
-        os.fsync(self._handle.fileno())
+        if durable:
+            os.fsync(self._handle.fileno())
 
     def close(self) -> None:
         """Close the file (idempotent)."""

@@ -145,7 +145,7 @@ class _Run:
             return
         with self.lock:
             self.journal.append({"type": "outcome", "n": number, "at": now_text(),
-                                 "results": [r.to_json() for r in results]})
+                                 "results": [r.to_json() for r in results]}, durable=False)
             for result in results:
                 self.report.results[result.id] = result
 
