@@ -270,9 +270,9 @@ def _all() -> tuple[Rule, ...]:
              "A `# name: NAME` comment line directly above a query names it, and "
              "`zql search -f FILE --name NAME` runs it; a name used twice would be ambiguous. "
              "(Checked per file, by `zql lint` on files and by the language server.)",
-             '# name: fails\nstatus = "Fail";\n# name: fails\nstatus = "Blocked"',
-             '# name: fails\nstatus = "Fail";\n# name: blocked\nstatus = "Blocked"',
-             "execution", scope="file"),
+             '# name: login\nname ~ "login";\n# name: login\nname ~ "logout"',
+             '# name: login\nname ~ "login";\n# name: logout\nname ~ "logout"',
+             scope="file"),
         Rule("ZQL310", "null-keyword", _I, "`null` where the canonical spelling is `empty`",
              "`null` is this project's synonym for `empty`; the ZE documentation shows neither, "
              "and the formatter writes empty. (It replaces ZQL302 on the same word.)",
