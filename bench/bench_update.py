@@ -73,18 +73,24 @@ def main() -> None:
         print(f"status update of {len(ids):,} executions in batches of {batch} "
               f"({size} data set)")
         bare(sb, ids[:batch], 4, batch)  # warm-up: the first write copies the store to memory
-        t_bare = bare(sb, ids, 3, batch)  # every row: -> WIP
-        wip = [{**h, "lastTestResult": {"executionStatus": "3"}} for h in hits]
-        t_ours = ours(client, wip, 4, "Blocked", batch, Path(tmp))  # every row: WIP -> Blocked
-        t_bare2 = bare(sb, ids, 2, batch)  # every row: -> Fail (the baseline again, later)
-        base = min(t_bare, t_bare2)
-        print(f"bare httpx loop: {len(ids) / base:,.0f} items/s "
-              f"({base:.2f} s; runs {t_bare:.2f} s and {t_bare2:.2f} s)")
-        print(f"zql apply (journal, fsync each batch): {len(ids) / t_ours:,.0f} items/s "
-              f"({t_ours:.2f} s)")
-        ratio = base / t_ours
+        # Alternate the two (the machine is shared: load comes and goes), each run really
+        # changing every row: bare -> WIP, ours WIP -> Blocked, bare -> Fail, ours Fail -> Pass.
+        t_bare: list[float] = []
+        t_ours: list[float] = []
+        for bare_status, (before, after, name) in (((3, (3, 4, "Blocked"))),
+                                                    ((2, (2, 1, "Pass")))):
+            t_bare.append(bare(sb, ids, bare_status, batch))
+            now = [{**h, "lastTestResult": {"executionStatus": str(before)}} for h in hits]
+            t_ours.append(ours(client, now, after, name, batch, Path(tmp)))
+        base, mine = min(t_bare), min(t_ours)
+        runs = ", ".join(f"{t:.2f}" for t in t_bare)
+        print(f"bare httpx loop: {len(ids) / base:,.0f} items/s (best {base:.2f} s; runs {runs})")
+        runs = ", ".join(f"{t:.2f}" for t in t_ours)
+        print(f"zql apply (journal, fsync each batch): {len(ids) / mine:,.0f} items/s "
+              f"(best {mine:.2f} s; runs {runs})")
+        ratio = base / mine
         verdict = "ok" if ratio >= 0.8 else "MISSED"
-        print(f"ratio zql/bare throughput: {ratio:.2f} (target >= 0.8: "
+        print(f"ratio zql/bare throughput: {ratio:.2f} (best against best; target >= 0.8: "
               f"{verdict if not args.quick else 'not judged on the quick data set'})")
 
 

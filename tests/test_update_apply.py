@@ -221,3 +221,14 @@ def test_concurrent_batches_journal_every_item_once(sb: Sandbox, tmp_path: Path)
     seen = [r["id"] for rec in journal_records(tmp_path / "j.jsonl")
             if rec["type"] == "outcome" for r in rec["results"]]
     assert sorted(seen) == sorted(i.id for i in plan.items)
+
+
+def test_an_expired_session_cookie_during_writes_costs_one_login(sb: Sandbox,
+                                                                  tmp_path: Path) -> None:
+    with ZephyrClient(sb.url, username=sb.username, password=sb.password) as client:
+        plan = plan_update(client, BLOCKED_RC18, entity="execution", status="WIP")
+        logins = sb.control.logins
+        sb.control.expire_sessions()  # the cookie dies between the plan and the writes
+        report = apply(client, plan, journal=tmp_path / "j.jsonl", fresh=True, batch_size=3)
+    assert report.count("changed") == len(plan.items) and report.exit_code == 0
+    assert sb.control.logins == logins + 1

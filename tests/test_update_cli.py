@@ -176,3 +176,8 @@ def test_terminal_confirmation_and_ctrl_c(sb: Sandbox, tmp_path: Path) -> None:
     assert {r[0] for r in sb.store.rows(
         "SELECT e.status_id FROM executions e JOIN cycles c ON c.id = e.cycle_id "
         "WHERE c.name = 'Release Candidate 18'")} == {4}
+
+
+def test_sandbox_lose_write_rate_is_checked(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sandbox", "--lose-write-rate", "1.5"]) == 2
+    assert "--lose-write-rate must be between 0 and 1, not 1.5" in capsys.readouterr().err

@@ -35,10 +35,10 @@ __all__ = [
     "MAX_BATCH",
     "Request",
     "assign_row",
+    "case_request",
     "execute_request",
     "requests_for",
     "status_request",
-    "case_request",
     "updated_hits",
 ]
 

@@ -59,12 +59,8 @@ class PlanError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
-class StatusRef:
-    """A status as the server configures it: id and name.
-
-    >>> StatusRef(4, "Blocked").to_json()
-    {'id': 4, 'name': 'Blocked'}
-    """
+class _Ref:
+    """Something the server names by id: the id and its name."""
 
     id: int
     name: str
@@ -75,19 +71,21 @@ class StatusRef:
 
 
 @dataclass(frozen=True, slots=True)
-class UserRef:
+class StatusRef(_Ref):
+    """A status as the server configures it: id and name.
+
+    >>> StatusRef(4, "Blocked").to_json()
+    {'id': 4, 'name': 'Blocked'}
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class UserRef(_Ref):
     """A user to assign to: id and user name.
 
     >>> UserRef(3, "kenji").name
     'kenji'
     """
-
-    id: int
-    name: str
-
-    def to_json(self) -> dict[str, Any]:
-        """``{"id", "name"}``."""
-        return {"id": self.id, "name": self.name}
 
 
 @dataclass(frozen=True, slots=True)
