@@ -8,7 +8,10 @@ nothing. It stops at the total, at ``limit``, or at the first empty page (never 
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import logging
+from array import array
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -257,7 +260,7 @@ class Pager:
         self.delivered = 0
         self.total: int | None = None
         self.done = limit == 0
-        self._seen: set[Any] = set()
+        self._seen = SeenIds()
 
     def window(self) -> tuple[int, int] | None:
         """``(firstresult, maxresults)`` of the next request, or None when finished."""
@@ -302,14 +305,51 @@ class Pager:
     def _fresh(self, rows: list[Item]) -> list[Item]:
         """The rows not delivered before (rows without an id cannot be told apart: all kept)."""
         out = []
+        page: set[Any] = set()
         for row in rows:
             key = row.get("id")
             if key is None or isinstance(key, dict | list):
                 out.append(row)
-            elif key not in self._seen:
-                self._seen.add(key)
+            elif key not in page and key not in self._seen:
+                page.add(key)
                 out.append(row)
+        self._seen.add_all(page)
         return out
+
+
+class SeenIds:
+    """The ids a pass has delivered, in about 8 bytes each (a 50,000-row export: 0.4 MB, not
+    the 3.5 MB of a ``set``): integer ids go into sorted ``array('q')`` runs that merge like a
+    binary counter (a lookup bisects a handful of runs); other ids into a set.
+
+    >>> seen = SeenIds(); seen.add_all({5, 3, "x"}); seen.add_all({9})
+    >>> [key in seen for key in (3, 5, 9, 4, "x", "y")]
+    [True, True, True, False, True, False]
+    """
+
+    def __init__(self) -> None:
+        self._runs: list[array[int]] = []
+        self._other: set[Any] = set()
+
+    def add_all(self, keys: set[Any]) -> None:
+        """Remember these ids."""
+        ints = sorted(k for k in keys if type(k) is int and -(2**63) <= k < 2**63)
+        self._other.update(k for k in keys if not (type(k) is int and -(2**63) <= k < 2**63))
+        if not ints:
+            return
+        self._runs.append(array("q", ints))
+        while len(self._runs) > 1 and len(self._runs[-2]) <= len(self._runs[-1]):
+            top, below = self._runs.pop(), self._runs.pop()
+            self._runs.append(array("q", heapq.merge(below, top)))
+
+    def __contains__(self, key: Any) -> bool:
+        if type(key) is not int or not -(2**63) <= key < 2**63:
+            return key in self._other
+        for run in self._runs:
+            at = bisect.bisect_left(run, key)
+            if at < len(run) and run[at] == key:
+                return True
+        return False
 
 
 class _Results:
