@@ -301,7 +301,14 @@ def _server_text(response: httpx.Response, secrets: Iterable[str]) -> tuple[str 
         body = response.json()
     except ValueError:
         return None, None
-    if isinstance(body, dict):
+    if isinstance(body, dict) and "errorMsg" not in body and isinstance(body.get("message"), str):
+        # some servers nest the message: {"message": "<JSON text with its own message>"}
+        with contextlib.suppress(ValueError):
+            inner = json.loads(body["message"])
+            body = inner if isinstance(inner, dict) else body
+        msg = body.get("message", body.get("errorMsg"))
+        code = body.get("errorCode")
+    elif isinstance(body, dict):
         msg, code = body.get("errorMsg"), body.get("errorCode")
     elif isinstance(body, str):
         msg, code = body, None

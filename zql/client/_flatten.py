@@ -51,7 +51,7 @@ _COLUMNS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
         "release": ("text", ("releaseName", _ETC + "releaseName")),
         "project": ("text", ("projectName", _ETC + "projectName")),
         "tags": ("tags", (_ETC + "tags", _ETC + "tag")),
-        "actualTime": ("text", ("actualTime",)),
+        "actualTime": ("duration", ("actualTime",)),
         "notes": ("text", ("notes", "lastTestResult.comment")),
     },
     "requirement": {
@@ -83,13 +83,15 @@ def flatten(item: Mapping[str, Any], entity: str = "testcase") -> dict[str, Any]
     """A flat row of ``item``: one value per column of :func:`flat_columns` (None when absent).
 
     Tags become one comma-separated string, epoch-millisecond dates ISO 8601 (UTC), status ids
-    names.
+    names, an ``actualTime`` in milliseconds ``HH:MM:SS`` (as other servers send it).
 
     >>> row = flatten({"id": 9, "status": None, "lastTestResult": {"executionStatus": "2",
     ...     "executionDate": 1700000000000}, "tcrTreeTestcase": {"testcase": {
     ...     "testcaseId": 1001, "name": "Login", "tags": ["smoke", "ui"]}}}, "execution")
     >>> row["id"], row["testcaseId"], row["status"], row["executedOn"], row["tags"]
     (9, 1001, 'Fail', '2023-11-14T22:13:20Z', 'smoke, ui')
+    >>> [flatten({"actualTime": t}, "execution")["actualTime"] for t in (6720000, "01:52:00")]
+    ['01:52:00', '01:52:00']
     """
     columns = _COLUMNS[Schema.entity_name(entity)]
     return {name: _convert(kind, _first(item, paths)) for name, (kind, paths) in columns.items()}
@@ -117,6 +119,10 @@ def _convert(kind: str, value: Any) -> Any:
         return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if kind == "status":
         return STATUS_NAMES.get(str(value), value)
+    if kind == "duration" and isinstance(value, int) and not isinstance(value, bool):
+        # some servers send actualTime as milliseconds, others as "HH:MM:SS": show both alike
+        seconds = value // 1000
+        return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
     if isinstance(value, Mapping | list):
         return str(value)
     return value
