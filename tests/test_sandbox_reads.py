@@ -202,3 +202,21 @@ def test_cli_help_names_the_bad_credentials_quirk() -> None:
     flat = " ".join(done.stdout.split())
     assert "off by default" in flat and "BAD CREDENTIALS ANSWERED WITH HTTP 200" in flat
     assert "--server {ze6,ze7,ze8,cloud}" in flat and "--public" in flat
+
+
+def test_every_route_is_in_the_endpoint_table(sandbox: Sandbox) -> None:
+    import re
+    from pathlib import Path
+
+    from zql.sandbox.api import Credentials
+    from zql.sandbox.app import create_app
+    from zql.sandbox.control import GATES_PATH
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "sandbox.md").read_text()
+    documented = {(m, re.sub(r"\{[^}]*\}", "{}", p).removeprefix("/v4"))
+                  for m, p in re.findall(r"^\| `(GET|POST|PUT|DELETE) (/[^` ?]*)", doc, re.M)}
+    app = create_app(sandbox.store, sandbox.control, Credentials("t", "u", "p"))
+    served = {(method, re.sub(r"\{[^}]*\}", "{}", route.path))
+              for mount in app.routes for route in mount.routes  # type: ignore[attr-defined]
+              for method in route.methods - {"HEAD"} if GATES_PATH not in route.path}
+    assert len(served) > 30 and served - documented == set()
