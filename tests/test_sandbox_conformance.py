@@ -304,3 +304,27 @@ def test_our_client_reads_each_profiles_401(server: Sandbox) -> None:
         client.current_user()
     assert "invalid API token" in str(info.value)
     assert "not-the-token" not in str(info.value)
+
+
+def test_zql_search_reads_every_profile(server: Sandbox) -> None:
+    import csv
+    import io
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "ZEPHYR_URL": server.url, "ZEPHYR_TOKEN": server.token}
+    env.pop("ZEPHYR_USERNAME", None)
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys; from zql.cli import main; sys.exit(main())",
+         "search", "--entity", "execution", "--format", "csv", "--limit", "400", "--no-progress",
+         'cycle != "nothing"'], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert len(rows) == 400
+    statuses = {r["status"] for r in rows}
+    assert "Not Executed" in statuses and statuses <= {
+        s.name for s in server.server.statuses()} | {"Not Executed"}
+    if server.server.custom_statuses:  # shown by name, not as a bare id
+        assert statuses & {s.name for s in server.server.custom_statuses}
+    assert all(len(r["actualTime"].split(":")) == 3 for r in rows if r["actualTime"])
