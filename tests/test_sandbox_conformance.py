@@ -328,3 +328,12 @@ def test_zql_search_reads_every_profile(server: Sandbox) -> None:
     if server.server.custom_statuses:  # shown by name, not as a bare id
         assert statuses & {s.name for s in server.server.custom_statuses}
     assert all(len(r["actualTime"].split(":")) == 3 for r in rows if r["actualTime"])
+
+
+def test_our_client_logs_in_again_after_each_profiles_expired_cookie(server: Sandbox) -> None:
+    with ZephyrClient(server.url, username=server.username, password=server.password) as client:
+        client.current_user()
+        logins = server.control.logins
+        server.control.expire_sessions()  # the next call is a 401 in this profile's shape
+        assert len(list(client.search('priority = "High"', limit=3))) == 3
+    assert server.control.logins == logins + 1
