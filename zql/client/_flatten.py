@@ -53,7 +53,7 @@ _COLUMNS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
         "release": ("text", ("releaseName", _ETC + "releaseName")),
         "project": ("text", ("projectName", _ETC + "projectName")),
         "tags": ("tags", (_ETC + "tags", _ETC + "tag")),
-        "actualTime": ("text", ("actualTime",)),
+        "actualTime": ("duration", ("actualTime",)),
         "notes": ("text", ("notes", "lastTestResult.comment")),
     },
     "requirement": {
@@ -105,7 +105,8 @@ def flatten(item: Mapping[str, Any], entity: str = "testcase", *,
     Tags become one comma-separated string, epoch-millisecond dates ISO 8601 (UTC), status ids
     names — of ``statuses`` (the server's, from ``client.statuses()``) or the bundled defaults;
     an execution that never ran (no ``lastTestResult``, or id ``0``/``-1``) reads
-    "Not Executed".
+    "Not Executed";
+    an ``actualTime`` in milliseconds reads ``HH:MM:SS`` (as other servers send it).
 
     >>> row = flatten({"id": 9, "status": None, "lastTestResult": {"executionStatus": "2",
     ...     "executionDate": 1700000000000}, "tcrTreeTestcase": {"testcase": {
@@ -117,6 +118,8 @@ def flatten(item: Mapping[str, Any], entity: str = "testcase", *,
     'Deferred'
     >>> flatten({"id": 4}, "execution")["status"]
     'Not Executed'
+    >>> [flatten({"actualTime": t}, "execution")["actualTime"] for t in (6720000, "01:52:00")]
+    ['01:52:00', '01:52:00']
     """
     entity = Schema.entity_name(entity)
     columns = _COLUMNS[entity]
@@ -170,6 +173,10 @@ def _convert(kind: str, value: Any, names: Mapping[str, str]) -> Any:
         return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if kind == "status":
         return names.get(str(value), value)
+    if kind == "duration" and isinstance(value, int) and not isinstance(value, bool):
+        # some servers send actualTime as milliseconds, others as "HH:MM:SS": show both alike
+        seconds = value // 1000
+        return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
     if isinstance(value, Mapping | list):
         return str(value)
     return value
