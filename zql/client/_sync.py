@@ -6,9 +6,9 @@ import logging
 import os
 import ssl
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import httpx
 
@@ -18,6 +18,9 @@ from zql.client._errors import ConfigurationError, ZephyrError
 from zql.client._results import SearchResults, prepare
 from zql.client._retry import Retry, RetryState
 from zql.schema import Schema
+
+if TYPE_CHECKING:
+    from zql.report import Diff, Report
 
 __all__ = ["ZephyrClient"]
 
@@ -217,6 +220,53 @@ class ZephyrClient:
                        ascending=ascending, page_size=page_size, limit=limit, release=release,
                        project=project)
         return SearchResults(self, spec)
+
+    # ---- reports (zql.report does the work; see docs/report.md)
+
+    def report(self, query: Any, *, entity: str = "execution", by: Iterable[str] = ("status",),
+               strategy: str = "auto", release: int | str | None = None,
+               project: int | str | None = None, page_size: int = 500,
+               progress: Callable[[int, int | None], None] | None = None) -> Report:
+        """Count the hits of ``query`` by one or two flat columns (``by``), scanning the rows
+        or asking one count per known value (``strategy``: ``auto``, ``scan``, ``count``).
+
+        Ctrl-C during a scan raises :class:`zql.report.ReportInterrupted` carrying the partial
+        counts. ``progress(done, total)`` is called after each page of a scan.
+
+        >>> from zql.sandbox import Sandbox
+        >>> with Sandbox(seed=1) as sb, ZephyrClient(sb.url, token=sb.token) as client:
+        ...     r = client.report('priority = "Critical"', by=["status"], strategy="count")
+        ...     r.total == sum(g.count for g in r.groups), r.requests, r.groups[0].values
+        (True, 6, ('Pass',))
+        """
+        from zql.client._flatten import flat_columns, flatten
+        from zql.report._run import drive, report_steps
+
+        return cast("Report", drive(self, report_steps(
+            query, entity=entity, by=by, strategy=strategy, release=release, project=project,
+            page_size=page_size, flatten=flatten, columns=flat_columns(entity),
+            progress=progress)))
+
+    def diff(self, query_a: Any, query_b: Any | None = None, *,
+             release_a: int | str | None = None, release_b: int | str | None = None,
+             project: int | str | None = None, page_size: int = 500,
+             progress: Callable[[int, int | None], None] | None = None) -> Diff:
+        """Compare two sets of executions by test case (``query_b`` defaults to ``query_a``,
+        e.g. the same query in ``release_a`` and ``release_b``); see :func:`zql.report.diff`.
+
+        >>> from zql.sandbox import Sandbox
+        >>> with Sandbox(seed=1) as sb, ZephyrClient(sb.url, token=sb.token) as client:
+        ...     d = client.diff('cycle = "Sprint 12"', 'cycle = "Sprint 14"')
+        ...     sum(d.summary.values()) == len(d.items)
+        True
+        """
+        from zql.client._flatten import flatten
+        from zql.report._run import Where, diff_steps, drive
+
+        a = Where(query_a, "execution", release_a, project)
+        b = Where(query_a if query_b is None else query_b, "execution", release_b, project)
+        return cast("Diff", drive(self, diff_steps(a, b, flatten=flatten, page_size=page_size,
+                                                   progress=progress)))
 
     # ---- schema and lookups
 

@@ -1,0 +1,309 @@
+"""Running reports and diffs against a server: the steps, and a sync and an async driver.
+
+A report is a generator of steps (:class:`Count`, :class:`Scan`, :class:`Lookup`) that the
+client's driver carries out, the same shape as the client's own sans-I/O core: the decisions
+(strategy, queries, assembling counts) live once in :func:`report_steps` and
+:func:`diff_steps`, and the two drivers only make the calls. Nothing here imports the client:
+the client passes itself (and its ``flatten``) in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from zql.builder import Expr
+from zql.report._count import Counter, GroupBy, StatusFacts, build_report
+from zql.report._diff import DiffBuilder
+from zql.report._model import Diff, Report
+from zql.report._plan import STRATEGIES, CountPlan, choose
+from zql.schema import Schema
+
+__all__ = ["REPORT_PAGE_SIZE", "ReportInterrupted", "diff_steps", "drive", "drive_async",
+           "report_steps"]
+
+#: Rows asked for per page by a scan: ZE's default cap (``api.records.maxallowed``).
+REPORT_PAGE_SIZE = 500
+#: Most values asked of a server lookup for the count strategy.
+LOOKUP_MAX = 200
+
+Flatten = Callable[[Mapping[str, Any], str], Mapping[str, Any]]
+Progress = Callable[[int, int | None], None]
+
+
+class ReportInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a report or diff; ``.partial`` holds what was counted until then.
+
+    >>> err = ReportInterrupted(Report("testcase", "q", ("priority",), 0, (), partial=True))
+    >>> err.partial.partial
+    True
+    """
+
+    def __init__(self, partial: Report | Diff) -> None:
+        super().__init__("interrupted")
+        self.partial = partial
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """What to search: a query and the search options steps pass to ``client.search``."""
+
+    query: Any
+    entity: str
+    release: int | str | None = None
+    project: int | str | None = None
+
+    def options(self) -> dict[str, Any]:
+        """Keyword arguments for ``client.search``."""
+        return {"entity": self.entity, "release": self.release, "project": self.project}
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """Step: the number of hits of a search (one request, ``maxresults=1``)."""
+
+    where: Where
+
+
+@dataclass(slots=True)
+class Scan:
+    """Step: page through a search, handing each page's flat rows to ``sink``.
+
+    The answer is ``(pages, interrupted)``; a Ctrl-C ends the scan and is reported, not raised.
+    """
+
+    where: Where
+    sink: Callable[[Iterable[Mapping[str, Any]]], None]
+    flatten: Flatten
+    page_size: int = REPORT_PAGE_SIZE
+    progress: Progress | None = None
+    done: int = field(default=0)
+
+    def page(self, items: list[Any], total: int | None) -> None:
+        """Take one page."""
+        entity = self.where.entity
+        flatten = self.flatten
+        self.sink([flatten(item, entity) for item in items])
+        self.done += len(items)
+        if self.progress is not None:
+            self.progress(self.done, total)
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """Step: a value list from the server — ``schema``, ``cycles`` of a release, or the
+    ``values`` of a field's lookup."""
+
+    kind: str
+    field: str = ""
+    entity: str = "execution"
+    release: int | str | None = None
+
+
+Step = Count | Scan | Lookup
+
+
+def _values(by: GroupBy, where: Where, facts: StatusFacts | None
+            ) -> Generator[Step, Any, list[str] | None]:
+    if by.zql_field is None:
+        return None
+    if by.column == "status" and facts is not None:
+        return list(facts.order)
+    if by.column == "cycle" and where.release is not None:
+        cycles = yield Lookup("cycles", release=where.release)
+        return [str(c["name"]) for c in cycles if isinstance(c, Mapping) and c.get("name")]
+    values: list[str] = yield Lookup("values", by.zql_field, where.entity, where.release)
+    return values or None
+
+
+def report_steps(query: Any, *, entity: str, by: Iterable[str], strategy: str = "auto",
+                 release: int | str | None = None, project: int | str | None = None,
+                 page_size: int = REPORT_PAGE_SIZE, flatten: Flatten,
+                 columns: list[str], progress: Progress | None = None
+                 ) -> Generator[Step, Any, Report]:
+    """The steps of a report; the generator's return value is the :class:`Report`."""
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown strategy {strategy!r}; one of: {', '.join(STRATEGIES)}")
+    entity = Schema.entity_name(entity)
+    schema: Schema = yield Lookup("schema")
+    fields = [GroupBy.parse(b, columns=columns, entity=entity, schema=schema) for b in by]
+    if not 1 <= len(fields) <= 2:
+        raise ValueError("group by one or two fields (--by FIELD or --by FIELD,FIELD)")
+    base = Expr(query) if not isinstance(query, Expr) else query
+    text = base.to_zql()
+    where = Where(base, entity, release, project)
+    facts = StatusFacts.from_schema(schema) if entity == "execution" else None
+    requests = 0
+    plan: CountPlan | None = None
+    total = 0
+    extra: list[Expr] = []
+    if strategy != "scan":
+        total = yield Count(where)
+        requests += 1
+        values = []
+        for b in fields:
+            values.append((yield from _values(b, where, facts)))
+        missing = [b.label for b, v in zip(fields, values, strict=True) if v is None]
+        if missing:
+            if strategy == "count":
+                raise ValueError(f"the count strategy needs a known value set; none for "
+                                 f"{', '.join(missing)} (use --strategy scan)")
+        else:
+            plan = CountPlan.make(base, fields, [v or [] for v in values])
+            if facts is not None and "status" not in [b.column for b in fields]:
+                extra = _pass_queries(base, facts)
+        if total == 0:
+            return build_report(entity, text, fields, 0, [], strategy="count",
+                                requests=requests, status=facts,
+                                passed=0 if facts else None, executed=0 if facts else None)
+    chosen = choose(strategy, total=total, page_size=page_size, count_plan=plan,
+                    extra=len(extra))
+    if chosen == "count":
+        assert plan is not None
+        answers = []
+        for q in plan.queries + extra:
+            answers.append((yield Count(Where(q, entity, release, project))))
+        requests += len(answers)
+        cells = answers[:len(plan.queries)]
+        groups = plan.assemble(total, cells)
+        passed = executed = None
+        if facts is not None:
+            passed, executed = _pass_counts(fields, plan, cells, answers[len(cells):], total,
+                                            facts)
+        return build_report(entity, text, fields, total, groups, strategy="count",
+                            requests=requests, status=facts, passed=passed, executed=executed)
+    counter = Counter(fields, status=facts)
+    scan = Scan(where, counter.add, flatten, page_size, progress)
+    pages, interrupted = yield scan
+    return counter.report(entity=entity, query=text, strategy="scan", partial=interrupted,
+                          requests=requests + pages)
+
+
+def _pass_queries(base: Expr, facts: StatusFacts) -> list[Expr]:
+    from zql.builder import and_
+    from zql.builder import field as zql_field
+
+    status = zql_field("status")
+    return [and_(base, status.eq(facts.passed)), and_(base, status.eq(facts.not_executed))]
+
+
+def _pass_counts(fields: list[GroupBy], plan: CountPlan, cells: list[int], extra: list[int],
+                 total: int, facts: StatusFacts) -> tuple[int, int]:
+    if extra:
+        return extra[0], total - extra[1]
+    position = [b.column for b in fields].index("status")
+    got = dict(zip(plan.keys, cells, strict=True))
+
+    def of(name: str) -> int:
+        if len(fields) == 1:
+            return got.get((name,), 0)
+        key = (None, name) if position == 1 else (name, None)
+        if key in got:
+            return got[key]
+        return sum(n for k, n in got.items() if None not in k and k[position] == name)
+
+    return of(facts.passed), total - of(facts.not_executed)
+
+
+def diff_steps(a: Where, b: Where, *, flatten: Flatten, page_size: int = REPORT_PAGE_SIZE,
+               progress: Progress | None = None) -> Generator[Step, Any, Diff]:
+    """The steps of a diff: one scan of each set; the return value is the :class:`Diff`."""
+    schema: Schema = yield Lookup("schema")
+    builder = DiffBuilder(a=_text(a.query), b=_text(b.query), schema=schema)
+    for side, where in (("a", a), ("b", b)):
+        def sink(rows: Iterable[Mapping[str, Any]], side: str = side) -> None:
+            builder.add(side, rows)
+
+        _, interrupted = yield Scan(where, sink, flatten, page_size, progress)
+        if interrupted:
+            return builder.result(partial=True)
+    return builder.result()
+
+
+def _text(query: Any) -> str:
+    return query.to_zql() if isinstance(query, Expr) else str(Expr(query))
+
+
+# --------------------------------------------------------------------------- drivers
+
+
+class _SyncClient(Protocol):
+    def search(self, query: Any, **options: Any) -> Any: ...
+    def schema(self) -> Schema: ...
+    def cycles(self, release: int | str) -> list[Any]: ...
+    def suggest(self, field: str, prefix: str = "", **options: Any) -> list[str]: ...
+
+
+def _run_step(client: _SyncClient, step: Step) -> Any:
+    if isinstance(step, Count):
+        return client.search(step.where.query, **step.where.options()).count()
+    if isinstance(step, Lookup):
+        if step.kind == "schema":
+            return client.schema()
+        if step.kind == "cycles":
+            return client.cycles(step.release)  # type: ignore[arg-type]
+        return client.suggest(step.field, "", entity=step.entity, release=step.release,
+                              limit=LOOKUP_MAX)
+    pages = 0
+    results = client.search(step.where.query, page_size=step.page_size,
+                            **step.where.options())
+    iterator: Iterator[Any] = results.pages()
+    try:
+        for page in iterator:
+            pages += 1
+            step.page(page.items, page.total)
+    except KeyboardInterrupt:
+        return pages, True
+    return pages, False
+
+
+def drive(client: Any, steps: Generator[Step, Any, Any]) -> Any:
+    """Carry out ``steps`` with a :class:`~zql.client.ZephyrClient`; a partial result (Ctrl-C)
+    raises :class:`ReportInterrupted`."""
+    value: Any = None
+    while True:
+        try:
+            step = steps.send(value)
+        except StopIteration as stop:
+            return _finished(stop.value)
+        value = _run_step(client, step)
+
+
+async def _arun_step(client: Any, step: Step) -> Any:
+    if isinstance(step, Count):
+        return await client.search(step.where.query, **step.where.options()).count()
+    if isinstance(step, Lookup):
+        if step.kind == "schema":
+            return await client.schema()
+        if step.kind == "cycles":
+            return await client.cycles(step.release)
+        return await client.suggest(step.field, "", entity=step.entity, release=step.release,
+                                    limit=LOOKUP_MAX)
+    pages = 0
+    iterator: AsyncIterator[Any] = client.search(
+        step.where.query, page_size=step.page_size, **step.where.options()).pages()
+    try:
+        async for page in iterator:
+            pages += 1
+            step.page(page.items, page.total)
+    except KeyboardInterrupt:
+        return pages, True
+    return pages, False
+
+
+async def drive_async(client: Any, steps: Generator[Step, Any, Any]) -> Any:
+    """:func:`drive` for an :class:`~zql.client.AsyncZephyrClient`."""
+    value: Any = None
+    while True:
+        try:
+            step = steps.send(value)
+        except StopIteration as stop:
+            return _finished(stop.value)
+        value = await _arun_step(client, step)
+
+
+def _finished(result: Any) -> Any:
+    if getattr(result, "partial", False):
+        raise ReportInterrupted(result)
+    return result
