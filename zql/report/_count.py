@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from zql import _grammar
 from zql.ast import Op
 from zql.report._model import NONE, OTHER, Group, Report
 from zql.schema import Schema, load_schema
@@ -142,8 +143,9 @@ class GroupBy:
                 value, list | tuple) else [str(v) for v in value]
             unique = list(dict.fromkeys(p for p in parts if p))
             return unique or [NONE]
-        if isinstance(value, bool):
-            return ["true" if value else "false"]
+        if isinstance(value, bool):  # as ZQL writes it, so a group can be pasted into a query
+            keywords = _grammar.vocabulary().keywords
+            return [keywords["TRUE"] if value else keywords["FALSE"]]
         return [str(value)]
 
 
