@@ -1,0 +1,127 @@
+"""Charts of a report with matplotlib (the ``report`` extra): a bar chart for one field,
+stacked bars for two. Rendered with the Agg/SVG backends only — no display, no network; SVG
+text is drawn as paths, so the chart looks the same everywhere without any font.
+
+>>> from zql.report import count
+>>> svg = chart_svg(count([{"status": "Pass"}, {"status": "Fail"}], by=["status"]))
+>>> svg.startswith("<svg") and "http" not in svg
+True
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+from zql.report._model import Report
+
+__all__ = ["ChartError", "chart_png", "chart_svg", "write_chart"]
+
+# Status colours a test manager expects; other values take matplotlib's default cycle.
+_COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "wip": "#f9a825", "blocked": "#6a1b9a",
+            "not executed": "#9e9e9e", "(other)": "#bdbdbd", "(none)": "#e0e0e0"}
+_MOST_BARS = 40
+
+
+class ChartError(Exception):
+    """A chart cannot be drawn: the ``report`` extra is missing, or an unknown file type.
+
+    >>> str(ChartError("x"))
+    'x'
+    """
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib
+    except ImportError:
+        raise ChartError("charts need the 'report' extra (matplotlib): "
+                         "pip install 'zephyr-zql[report]'") from None
+    matplotlib.use("Agg", force=True)
+    matplotlib.rcParams["svg.fonttype"] = "path"
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _colour(value: str, index: int) -> str:
+    return _COLOURS.get(value.casefold(), f"C{index % 10}")
+
+
+def _figure(report: Report) -> Any:
+    plt = _pyplot()
+    first = list(report.values(0))[:_MOST_BARS]
+    height = max(2.4, 0.38 * len(first) + 1.4)
+    fig, ax = plt.subplots(figsize=(8, height), dpi=100)
+    labels = [v if len(v) <= 32 else v[:31] + "…" for v in first]
+    positions = list(range(len(first)))[::-1]  # the first value on top
+    if len(report.by) == 1:
+        counts = [report.count_of(v) for v in first]
+        ax.barh(positions, counts, color=[_colour(v, i) for i, v in enumerate(first)])
+        for y, n in zip(positions, counts, strict=True):
+            ax.text(n, y, f" {n:,}", va="center", fontsize=9)
+    else:
+        left = [0] * len(first)
+        for j, second in enumerate(report.values(1)):
+            widths = [report.count_of(v, second) for v in first]
+            ax.barh(positions, widths, left=left, label=second, color=_colour(second, j))
+            left = [a + b for a, b in zip(left, widths, strict=True)]
+        ax.legend(title=report.by[1], fontsize=8, title_fontsize=9, loc="center left",
+                  bbox_to_anchor=(1.0, 0.5), frameon=False)
+    ax.set_yticks(positions, labels=labels, fontsize=9)
+    ax.set_xlabel(f"{report.entity}s")
+    ax.set_title(f"{report.entity}s by {' and '.join(report.by)}", fontsize=11)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def _render(report: Report, fmt: str) -> bytes:
+    plt = _pyplot()
+    fig = _figure(report)
+    buf = io.BytesIO()
+    try:
+        # No metadata: nothing in the file names a URL (matplotlib's defaults would).
+        metadata: dict[str, Any] = ({"Creator": None, "Date": None, "Format": None,
+                                     "Type": None} if fmt == "svg" else {"Software": None})
+        fig.savefig(buf, format=fmt, metadata=metadata)
+    finally:
+        plt.close(fig)
+    return buf.getvalue()
+
+
+def chart_svg(report: Report) -> str:
+    """The chart as an ``<svg>`` element to inline in HTML (no XML prolog, no namespace URL
+    an offline page could try to fetch)."""
+    text = _render(report, "svg").decode("utf-8")
+    text = text[text.index("<svg"):]
+    text = re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", text, count=0)
+    text = re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.S)
+    return text
+
+
+def chart_png(report: Report) -> bytes:
+    """The chart as PNG bytes.
+
+    >>> from zql.report import count
+    >>> chart_png(count([{"priority": "High"}], by=["priority"], entity="testcase"))[:4]
+    b'\\x89PNG'
+    """
+    return _render(report, "png")
+
+
+def write_chart(report: Report, path: str | Path) -> None:
+    """Write the chart alone to ``path`` (``.svg`` or ``.png``), atomically."""
+    from zql._fs import write_atomically
+
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix == ".svg":
+        data: bytes = _render(report, "svg")
+    elif suffix == ".png":
+        data = chart_png(report)
+    else:
+        raise ChartError(f"--chart {path}: the file must end in .svg or .png")
+    write_atomically(target, data)
