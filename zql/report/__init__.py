@@ -13,9 +13,21 @@ against a server. See ``docs/report.md``.
 
 from zql.report._count import BUCKETS, Counter, GroupBy, StatusFacts, count
 from zql.report._diff import DiffBuilder, classify, diff
-from zql.report._model import CATEGORIES, NONE, OTHER, Diff, DiffItem, Group, Report
+from zql.report._model import (
+    CATEGORIES,
+    NONE,
+    OTHER,
+    Diff,
+    DiffItem,
+    Group,
+    Report,
+    ReportError,
+)
 from zql.report._run import ReportInterrupted
 
 __all__ = ["BUCKETS", "CATEGORIES", "NONE", "OTHER", "Counter", "Diff", "DiffBuilder", "DiffItem",
-           "Group", "GroupBy", "Report", "ReportInterrupted", "StatusFacts", "classify", "count",
-           "diff"]
+           "Group", "GroupBy", "Report", "ReportError", "ReportInterrupted", "StatusFacts",
+           "classify", "count", "diff"]
+
+# Exceptions say they live here, so tracebacks read ``zql.report.ReportError``.
+ReportError.__module__ = ReportInterrupted.__module__ = __name__

@@ -20,7 +20,7 @@ from typing import Any
 
 from zql import _grammar
 from zql.ast import Op
-from zql.report._model import NONE, OTHER, Group, Report
+from zql.report._model import NONE, OTHER, Group, Report, ReportError
 from zql.schema import Schema, load_schema
 
 __all__ = ["BUCKETS", "Counter", "GroupBy", "StatusFacts", "count", "display_order"]
@@ -74,7 +74,7 @@ class GroupBy:
     >>> GroupBy.parse("prio", columns=["id", "priority"])
     Traceback (most recent call last):
       ...
-    ValueError: no column 'prio' to group by; did you mean 'priority'? (columns: id, priority)
+    zql.report.ReportError: no column 'prio' to group by; did you mean 'priority'? (columns: ...
     """
 
     column: str
@@ -95,22 +95,22 @@ class GroupBy:
         name, _, bucket = spec.strip().partition(":")
         name = name.strip()
         if not name:
-            raise ValueError("empty field to group by")
+            raise ReportError("empty field to group by")
         if columns is not None:
             found = next((c for c in columns if c.casefold() == name.casefold()), None)
             if found is None:
-                raise ValueError(f"no column {name!r} to group by{_did_you_mean(name, columns)}"
+                raise ReportError(f"no column {name!r} to group by{_did_you_mean(name, columns)}"
                                  f" (columns: {', '.join(columns)})")
             name = found
         bucket = bucket.strip().lower() or ""
         if bucket and bucket not in BUCKETS:
-            raise ValueError(f"unknown date bucket {bucket!r} in {spec!r}; one of: "
+            raise ReportError(f"unknown date bucket {bucket!r} in {spec!r}; one of: "
                              f"{', '.join(BUCKETS)}")
         if bucket and name not in _DATE_COLUMNS:
-            raise ValueError(f"{name} is not a date: only {', '.join(sorted(_DATE_COLUMNS))} "
+            raise ReportError(f"{name} is not a date: only {', '.join(sorted(_DATE_COLUMNS))} "
                              "take :day or :week")
         if name in _DATE_COLUMNS and not bucket:
-            raise ValueError(f"group {name} by day or week: --by {name}:day or {name}:week")
+            raise ReportError(f"group {name} by day or week: --by {name}:day or {name}:week")
         schema = schema or load_schema()
         entity = Schema.entity_name(entity)
         spec_ = schema.field(entity, _FIELD_OF_COLUMN.get(name, name))
@@ -173,7 +173,7 @@ class Counter:
 
     def __init__(self, by: Sequence[GroupBy], *, status: StatusFacts | None = None) -> None:
         if not 1 <= len(by) <= 2:
-            raise ValueError("group by one or two fields")
+            raise ReportError("group by one or two fields")
         self.by = tuple(by)
         self.status = status
         self.cells: dict[tuple[str, ...], int] = {}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["CATEGORIES", "NONE", "OTHER", "Diff", "DiffItem", "Group", "Report"]
+__all__ = ["CATEGORIES", "NONE", "OTHER", "Diff", "DiffItem", "Group", "Report", "ReportError"]
 
 #: The group of rows that have no value in the grouped field.
 NONE = "(none)"
@@ -21,6 +21,15 @@ OTHER = "(other)"
 #: Diff categories, in the order summaries and lists show them (regressions first).
 CATEGORIES: tuple[str, ...] = ("regressed", "still failing", "not run in B", "fixed",
                                "newly run", "only in A", "only in B", "unchanged")
+
+
+class ReportError(ValueError):
+    """A report that cannot be made as asked: an unknown column, a bad bucket, a strategy
+    that cannot answer (the CLI's exit code 2).
+
+    >>> str(ReportError("no column 'prio'"))
+    "no column 'prio'"
+    """
 
 
 @dataclass(frozen=True, slots=True)

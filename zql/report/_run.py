@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from zql.builder import Expr
 from zql.report._count import Counter, GroupBy, StatusFacts, build_report
 from zql.report._diff import DiffBuilder
-from zql.report._model import Diff, Report
+from zql.report._model import Diff, Report, ReportError
 from zql.report._plan import STRATEGIES, CountPlan, choose
 from zql.schema import Schema
 
@@ -124,12 +124,12 @@ def report_steps(query: Any, *, entity: str, by: Iterable[str], strategy: str = 
                  ) -> Generator[Step, Any, Report]:
     """The steps of a report; the generator's return value is the :class:`Report`."""
     if strategy not in STRATEGIES:
-        raise ValueError(f"unknown strategy {strategy!r}; one of: {', '.join(STRATEGIES)}")
+        raise ReportError(f"unknown strategy {strategy!r}; one of: {', '.join(STRATEGIES)}")
     entity = Schema.entity_name(entity)
     schema: Schema = yield Lookup("schema")
     fields = [GroupBy.parse(b, columns=columns, entity=entity, schema=schema) for b in by]
     if not 1 <= len(fields) <= 2:
-        raise ValueError("group by one or two fields (--by FIELD or --by FIELD,FIELD)")
+        raise ReportError("group by one or two fields (--by FIELD or --by FIELD,FIELD)")
     base = Expr(query) if not isinstance(query, Expr) else query
     text = base.to_zql()
     where = Where(base, entity, release, project)
@@ -147,7 +147,7 @@ def report_steps(query: Any, *, entity: str, by: Iterable[str], strategy: str = 
         missing = [b.label for b, v in zip(fields, values, strict=True) if v is None]
         if missing:
             if strategy == "count":
-                raise ValueError(f"the count strategy needs a known value set; none for "
+                raise ReportError(f"the count strategy needs a known value set; none for "
                                  f"{', '.join(missing)} (use --strategy scan)")
         else:
             plan = CountPlan.make(base, fields, [v or [] for v in values])

@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from zql.report._model import Report
+from zql.report._model import Report, ReportError
 
 __all__ = ["ChartError", "chart_png", "chart_svg", "write_chart"]
 
@@ -25,7 +25,7 @@ _COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "wip": "#f9a825", "blocked": "
 _MOST_BARS = 40
 
 
-class ChartError(Exception):
+class ChartError(ReportError):
     """A chart cannot be drawn: the ``report`` extra is missing, or an unknown file type.
 
     >>> str(ChartError("x"))
