@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from zql.report._model import Report, ReportError
+from zql.rows import cell_text, truncate
 
 __all__ = ["ChartError", "chart_png", "chart_svg", "write_chart"]
 
@@ -50,12 +51,17 @@ def _colour(value: str, index: int) -> str:
     return _COLOURS.get(value.casefold(), f"C{index % 10}")
 
 
+def _label(value: str) -> str:
+    # No control character reaches a font, and a `$` is a dollar, not matplotlib's mathtext.
+    return truncate(cell_text(value), 32).replace("$", r"\$")
+
+
 def _figure(report: Report) -> Any:
     plt = _pyplot()
     first = list(report.values(0))[:_MOST_BARS]
     height = max(2.4, 0.38 * len(first) + 1.4)
     fig, ax = plt.subplots(figsize=(8, height), dpi=100)
-    labels = [v if len(v) <= 32 else v[:31] + "…" for v in first]
+    labels = [_label(v) for v in first]
     positions = list(range(len(first)))[::-1]  # the first value on top
     if len(report.by) == 1:
         counts = [report.count_of(v) for v in first]
@@ -66,13 +72,14 @@ def _figure(report: Report) -> Any:
         left = [0] * len(first)
         for j, second in enumerate(report.values(1)):
             widths = [report.count_of(v, second) for v in first]
-            ax.barh(positions, widths, left=left, label=second, color=_colour(second, j))
+            ax.barh(positions, widths, left=left, label=_label(second),
+                    color=_colour(second, j))
             left = [a + b for a, b in zip(left, widths, strict=True)]
-        ax.legend(title=report.by[1], fontsize=8, title_fontsize=9, loc="center left",
+        ax.legend(title=_label(report.by[1]), fontsize=8, title_fontsize=9, loc="center left",
                   bbox_to_anchor=(1.0, 0.5), frameon=False)
     ax.set_yticks(positions, labels=labels, fontsize=9)
     ax.set_xlabel(f"{report.entity}s")
-    ax.set_title(f"{report.entity}s by {' and '.join(report.by)}", fontsize=11)
+    ax.set_title(_label(f"{report.entity}s by {' and '.join(report.by)}"), fontsize=11)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     return fig
