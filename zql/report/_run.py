@@ -151,7 +151,7 @@ def report_steps(query: Any, *, entity: str, by: Iterable[str], strategy: str = 
                                  f"{', '.join(missing)} (use --strategy scan)")
         else:
             plan = CountPlan.make(base, fields, [v or [] for v in values])
-            if facts is not None and "status" not in [b.column for b in fields]:
+            if facts is not None and not _status_totals(fields):
                 extra = _pass_queries(base, facts)
         if total == 0:
             return build_report(entity, text, fields, 0, [], strategy="count",
@@ -188,6 +188,14 @@ def _pass_queries(base: Expr, facts: StatusFacts) -> list[Expr]:
     return [and_(base, status.eq(facts.passed)), and_(base, status.eq(facts.not_executed))]
 
 
+def _status_totals(fields: list[GroupBy]) -> bool:
+    """Whether the count plan's answers include the number of rows of each status."""
+    columns = [b.column for b in fields]
+    if "status" not in columns:
+        return False
+    return len(fields) == 1 or not fields[1 - columns.index("status")].multi
+
+
 def _pass_counts(fields: list[GroupBy], plan: CountPlan, cells: list[int], extra: list[int],
                  total: int, facts: StatusFacts) -> tuple[int, int]:
     if extra:
@@ -198,10 +206,7 @@ def _pass_counts(fields: list[GroupBy], plan: CountPlan, cells: list[int], extra
     def of(name: str) -> int:
         if len(fields) == 1:
             return got.get((name,), 0)
-        key = (None, name) if position == 1 else (name, None)
-        if key in got:
-            return got[key]
-        return sum(n for k, n in got.items() if None not in k and k[position] == name)
+        return got.get((None, name) if position == 1 else (name, None), 0)
 
     return of(facts.passed), total - of(facts.not_executed)
 
