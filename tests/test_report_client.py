@@ -168,7 +168,7 @@ def folded(report: Report, known: list[set[str]]) -> dict[tuple[str, ...], int]:
     cannot be asked for `is empty`) merged into (other), as the count strategy reports them."""
     out: collections.Counter[tuple[str, ...]] = collections.Counter()
     for g in report.groups:
-        out[tuple(v if v in k or v == NONE and NONE in k else OTHER
+        out[tuple(v if v in k else OTHER
                   for v, k in zip(g.values, known, strict=True))] += g.count
     return {k: n for k, n in out.items() if n}
 

@@ -28,7 +28,8 @@ ROWS = [
     {"status": "Pass", "cycle": "C2", "tags": "smoke", "executedOn": "2026-03-03T10:00:00Z"},
     {"status": "Fail", "cycle": "C1", "tags": None, "executedOn": "2026-03-09T23:59:59Z"},
     {"status": "Not Executed", "cycle": "C2", "tags": "ui", "executedOn": None},
-    {"status": "Blocked", "cycle": "C2", "tags": "api, smoke", "executedOn": "2026-03-10T01:00:00Z"},
+    {"status": "Blocked", "cycle": "C2", "tags": "api, smoke",
+     "executedOn": "2026-03-10T01:00:00Z"},
 ]
 
 
