@@ -1,7 +1,7 @@
 """``zql diff`` and ``client.diff`` on a hand-built pair of cycles with every category present.
 
-The pair is added to this module's own sandbox through the store's own build: the generated
-rows of the small data set, plus two cycles ("Diff A" in Ironclad 3.0, "Diff B" in Ironclad 3.1)
+The pair is added to this module's own sandbox (built into its own database file) through the
+store's own build: the generated rows of the small data set, plus two cycles ("Diff A" in Ironclad 3.0, "Diff B" in Ironclad 3.1)
 whose executions are chosen by hand. The shared generated data set is not changed; the test
 does not depend on what the generator happens to produce for those two cycles.
 """
@@ -72,14 +72,18 @@ def _with_the_pair(original):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="module")
-def pair() -> Iterator[Sandbox]:
-    mp = pytest.MonkeyPatch()
-    mp.setattr(data, "generate", _with_the_pair(data.generate))
+def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    # Built into a file of its own, so the store's build runs (an in-memory small store may be
+    # a copy of the one the process built first, without the pair).
+    # The generator is patched only while this sandbox builds its data.
+    sb = Sandbox(size="small", seed=1, db=tmp_path_factory.mktemp("pair") / "pair.db")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(data, "generate", _with_the_pair(data.generate))
+        sb.start()
     try:
-        with Sandbox(size="small", seed=1) as sb:
-            yield sb
+        yield sb
     finally:
-        mp.undo()
+        sb.stop()
 
 
 def test_every_category_is_found(pair: Sandbox) -> None:

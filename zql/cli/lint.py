@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from zql.cli._inputs import UsageError, add_input_arguments, iter_sources, write_atomically
+from zql.cli._inputs import UsageError, add_input_arguments, iter_sources, write_back
 from zql.config import Settings
 from zql.errors import Diagnostic, Severity, Span, TextEdit, apply_edits, line_col, render
 
@@ -325,7 +325,7 @@ def run(args: argparse.Namespace) -> int:
                 if source.path is None:
                     sys.stdout.write(fixed if fixed.endswith("\n") else fixed + "\n")
                 elif fixed != text:
-                    write_atomically(source.path, fixed)
+                    write_back(source, fixed, force=args.force)
                     print(f"fixed {source.name}", file=sys.stderr)
                 text = fixed
             results.append(FileResult(source.name, text, lint_text(text, settings=settings)))

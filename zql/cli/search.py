@@ -94,34 +94,30 @@ def run(args: argparse.Namespace) -> int:
     445,1368,Validate dashboard widget after a timeout,Fail,Critical,yuki.obrien,...
     0
     """
-    from zql.client import ConfigurationError, ZephyrError, ZQLValidationError
+    from zql.client import ConfigurationError, SearchOptions, ZephyrError, ZQLValidationError
     from zql.errors import ZQLError, ZQLSyntaxError
     from zql.parser import parse
-    from zql.schema import Schema, SchemaError
+    from zql.schema import SchemaError
 
     query = sys.stdin.read() if args.query == "-" else args.query
     try:
-        entity = Schema.entity_name(args.entity)
+        options = SearchOptions(
+            entity=args.entity, release=args.release, project=args.project,
+            order_by=args.order, ascending=not args.desc, page_size=args.page_size,
+            limit=args.limit, quick=args.quick, validate=args.validate)
     except SchemaError as err:
         print(f"zql search: {err}", file=sys.stderr)
         return 2
+    entity = options.entity
     written = _Count()
-    options: dict[str, Any] = {
-        "entity": entity, "release": args.release, "project": args.project,
-        "order_by": args.order, "ascending": not args.desc, "page_size": args.page_size,
-        "limit": args.limit}
     try:
-        if args.validate and not args.quick:
+        if options.validate and not options.quick:
             parse(query)  # a syntax error needs no server, no file
         with connect(args) as client, _open_output(args.output, args.format) as out:
-            if args.quick:
-                results = client.quick_search(query, **options)
-            else:
-                if args.validate:
-                    # Validate against the server's own fields (custom ones too) before sending.
-                    client.schema()
-                results = client.search(query, validate=args.validate, **options)
-            _export(results, out, args, entity, written)
+            if options.validate and not options.quick:
+                # Validate against the server's own fields (custom ones too) before sending.
+                client.schema()
+            _export(client.search(query, options), out, args, entity, written)
     except UsageError as err:
         print(f"zql search: {err}", file=sys.stderr)
         return 2
