@@ -79,7 +79,7 @@ def _figure(report: Report) -> Any:
                   bbox_to_anchor=(1.0, 0.5), frameon=False)
     ax.set_yticks(positions, labels=labels, fontsize=9)
     ax.set_xlabel(f"{report.entity}s")
-    ax.set_title(_label(f"{report.entity}s by {' and '.join(report.by)}"), fontsize=11)
+    ax.set_title(_label(f"{report.entity}s by {', '.join(report.by)}"), fontsize=11)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     return fig
