@@ -1,9 +1,10 @@
 """``zql diff`` and ``client.diff`` on a hand-built pair of cycles with every category present.
 
 The pair is added to this module's own sandbox (built into its own database file) through the
-store's own build: the generated rows of the small data set, plus two cycles ("Diff A" in Ironclad 3.0, "Diff B" in Ironclad 3.1)
-whose executions are chosen by hand. The shared generated data set is not changed; the test
-does not depend on what the generator happens to produce for those two cycles.
+store's own build: the generated rows of the small data set, plus two cycles ("Diff A" in
+Ironclad 3.0, "Diff B" in Ironclad 3.1) whose executions are chosen by hand. The shared
+generated data set is not changed; the test does not depend on what the generator happens to
+produce for those two cycles.
 """
 
 from __future__ import annotations

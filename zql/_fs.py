@@ -189,8 +189,9 @@ def rewrite(read: ReadText, text: str, *, force: bool = False) -> None:
 
 
 def write_atomically(path: Path, text: str | bytes) -> None:
-    """Replace ``path`` with ``text`` (or bytes) so a reader never sees a half-written file (through a
-    symlink to its target, keeping mode and owner; never over anything but a regular file).
+    """Replace ``path`` with ``text`` (str or bytes) so a reader never sees a half-written file
+    (through a symlink to its target, keeping mode and owner; never over anything but a regular
+    file).
 
     >>> import tempfile
     >>> d = Path(tempfile.mkdtemp()); write_atomically(d / "q.zql", "a = 1\\n")
