@@ -246,12 +246,12 @@ class AsyncZephyrClient:
         >>> report.strategy, report.total, report.count_of("Fail")   # one page: auto scans
         ('scan', 102, 6)
         """
-        from zql.client._flatten import flat_columns, flatten
+        from zql.client._flatten import flat_columns, flattener
         from zql.report._run import drive_async, report_steps
 
         return cast("Report", await drive_async(self, report_steps(
             query, entity=entity, by=by, strategy=strategy, release=release, project=project,
-            page_size=page_size, flatten=flatten, columns=flat_columns(entity),
+            page_size=page_size, flattener=flattener, columns=flat_columns(entity),
             progress=progress)))
 
     async def diff(self, query_a: Any, query_b: Any | None = None, *,
@@ -270,13 +270,13 @@ class AsyncZephyrClient:
         >>> sum(d.summary.values()) == len(d.items)
         True
         """
-        from zql.client._flatten import flatten
+        from zql.client._flatten import flattener
         from zql.report._run import Where, diff_steps, drive_async
 
         a = Where(query_a, "execution", release_a, project)
         b = Where(query_a if query_b is None else query_b, "execution", release_b, project)
         return cast("Diff", await drive_async(self, diff_steps(
-            a, b, flatten=flatten, page_size=page_size, progress=progress)))
+            a, b, flattener=flattener, page_size=page_size, progress=progress)))
 
     # ---- schema and lookups
 

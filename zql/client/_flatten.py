@@ -8,12 +8,12 @@ the same table serves the shapes different Zephyr versions return.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from zql.schema import Schema
 
-__all__ = ["flat_columns", "flatten"]
+__all__ = ["flat_columns", "flatten", "flattener"]
 
 #: Status ids as a default Zephyr install names them (executions carry the id as a string).
 STATUS_NAMES = {"-1": "Not Executed", "1": "Pass", "2": "Fail", "3": "WIP", "4": "Blocked"}
@@ -95,10 +95,34 @@ def flatten(item: Mapping[str, Any], entity: str = "testcase") -> dict[str, Any]
     return {name: _convert(kind, _first(item, paths)) for name, (kind, paths) in columns.items()}
 
 
+def flattener(entity: str, columns: Iterable[str] | None = None
+              ) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+    """A function giving the flat row of an item restricted to ``columns`` (all when None):
+    the same values as :func:`flatten`, with the paths resolved once (reports read a couple of
+    columns of every row, so this is their hot path).
+
+    >>> status = flattener("execution", ["status"])
+    >>> status({"lastTestResult": {"executionStatus": "1"}})
+    {'status': 'Pass'}
+    """
+    table = _COLUMNS[Schema.entity_name(entity)]
+    chosen = [(name, table[name][0], tuple(tuple(p.split(".")) for p in table[name][1]))
+              for name in (table if columns is None else columns)]
+
+    def flat(item: Mapping[str, Any]) -> dict[str, Any]:
+        return {name: _convert(kind, _walk(item, paths)) for name, kind, paths in chosen}
+
+    return flat
+
+
 def _first(item: Mapping[str, Any], paths: tuple[str, ...]) -> Any:
-    for path in paths:
+    return _walk(item, tuple(tuple(path.split(".")) for path in paths))
+
+
+def _walk(item: Mapping[str, Any], paths: tuple[tuple[str, ...], ...]) -> Any:
+    for parts in paths:
         value: Any = item
-        for part in path.split("."):
+        for part in parts:
             value = value.get(part) if isinstance(value, Mapping) else None
         if value is not None and value != "":
             return value

@@ -256,12 +256,12 @@ class ZephyrClient:
         ...     r.total == sum(g.count for g in r.groups), r.requests, r.groups[0].values
         (True, 6, ('Pass',))
         """
-        from zql.client._flatten import flat_columns, flatten
+        from zql.client._flatten import flat_columns, flattener
         from zql.report._run import drive, report_steps
 
         return cast("Report", drive(self, report_steps(
             query, entity=entity, by=by, strategy=strategy, release=release, project=project,
-            page_size=page_size, flatten=flatten, columns=flat_columns(entity),
+            page_size=page_size, flattener=flattener, columns=flat_columns(entity),
             progress=progress)))
 
     def diff(self, query_a: Any, query_b: Any | None = None, *,
@@ -277,13 +277,13 @@ class ZephyrClient:
         ...     sum(d.summary.values()) == len(d.items)
         True
         """
-        from zql.client._flatten import flatten
+        from zql.client._flatten import flattener
         from zql.report._run import Where, diff_steps, drive
 
         a = Where(query_a, "execution", release_a, project)
         b = Where(query_a if query_b is None else query_b, "execution", release_b, project)
-        return cast("Diff", drive(self, diff_steps(a, b, flatten=flatten, page_size=page_size,
-                                                   progress=progress)))
+        return cast("Diff", drive(self, diff_steps(a, b, flattener=flattener,
+                                                   page_size=page_size, progress=progress)))
 
     # ---- schema and lookups
 

@@ -4,12 +4,20 @@ A report is a generator of steps (:class:`Count`, :class:`Scan`, :class:`Lookup`
 client's driver carries out, the same shape as the client's own sans-I/O core: the decisions
 (strategy, queries, assembling counts) live once in :func:`report_steps` and
 :func:`diff_steps`, and the two drivers only make the calls. Nothing here imports the client:
-the client passes itself (and its ``flatten``) in.
+the client passes itself (and its ``flattener``) in.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator, Mapping
+from collections.abc import (
+    AsyncIterator,
+    Callable,
+    Generator,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -28,7 +36,11 @@ REPORT_PAGE_SIZE = 500
 #: Most values asked of a server lookup for the count strategy.
 LOOKUP_MAX = 200
 
-Flatten = Callable[[Mapping[str, Any], str], Mapping[str, Any]]
+Flat = Callable[[Mapping[str, Any]], Mapping[str, Any]]
+#: ``flattener(entity, columns)``: a function giving an item's flat row with those columns
+Flattener = Callable[[str, Sequence[str]], Flat]
+#: The flat columns a diff reads.
+DIFF_COLUMNS = ("id", "testcaseId", "name", "status", "executedOn", "executedBy")
 Progress = Callable[[int, int | None], None]
 
 
@@ -75,16 +87,14 @@ class Scan:
 
     where: Where
     sink: Callable[[Iterable[Mapping[str, Any]]], None]
-    flatten: Flatten
+    flat: Flat
     page_size: int = REPORT_PAGE_SIZE
     progress: Progress | None = None
     done: int = field(default=0)
 
     def page(self, items: list[Any], total: int | None) -> None:
         """Take one page."""
-        entity = self.where.entity
-        flatten = self.flatten
-        self.sink([flatten(item, entity) for item in items])
+        self.sink(map(self.flat, items))
         self.done += len(items)
         if self.progress is not None:
             self.progress(self.done, total)
@@ -119,7 +129,7 @@ def _values(by: GroupBy, where: Where, facts: StatusFacts | None
 
 def report_steps(query: Any, *, entity: str, by: Iterable[str], strategy: str = "auto",
                  release: int | str | None = None, project: int | str | None = None,
-                 page_size: int = REPORT_PAGE_SIZE, flatten: Flatten,
+                 page_size: int = REPORT_PAGE_SIZE, flattener: Flattener,
                  columns: list[str], progress: Progress | None = None
                  ) -> Generator[Step, Any, Report]:
     """The steps of a report; the generator's return value is the :class:`Report`."""
@@ -174,7 +184,8 @@ def report_steps(query: Any, *, entity: str, by: Iterable[str], strategy: str = 
         return build_report(entity, text, fields, total, groups, strategy="count",
                             requests=requests, status=facts, passed=passed, executed=executed)
     counter = Counter(fields, status=facts)
-    scan = Scan(where, counter.add, flatten, page_size, progress)
+    needed = list(dict.fromkeys([b.column for b in fields] + (["status"] if facts else [])))
+    scan = Scan(where, counter.add, flattener(entity, needed), page_size, progress)
     pages, interrupted = yield scan
     return counter.report(entity=entity, query=text, strategy="scan", partial=interrupted,
                           requests=requests + pages)
@@ -211,8 +222,9 @@ def _pass_counts(fields: list[GroupBy], plan: CountPlan, cells: list[int], extra
     return of(facts.passed), total - of(facts.not_executed)
 
 
-def diff_steps(a: Where, b: Where, *, flatten: Flatten, page_size: int = REPORT_PAGE_SIZE,
-               progress: Progress | None = None) -> Generator[Step, Any, Diff]:
+def diff_steps(a: Where, b: Where, *, flattener: Flattener,
+               page_size: int = REPORT_PAGE_SIZE, progress: Progress | None = None
+               ) -> Generator[Step, Any, Diff]:
     """The steps of a diff: one scan of each set; the return value is the :class:`Diff`."""
     schema: Schema = yield Lookup("schema")
     builder = DiffBuilder(a=_text(a.query), b=_text(b.query), schema=schema)
@@ -220,7 +232,8 @@ def diff_steps(a: Where, b: Where, *, flatten: Flatten, page_size: int = REPORT_
         def sink(rows: Iterable[Mapping[str, Any]], side: str = side) -> None:
             builder.add(side, rows)
 
-        _, interrupted = yield Scan(where, sink, flatten, page_size, progress)
+        flat = flattener(where.entity, DIFF_COLUMNS)
+        _, interrupted = yield Scan(where, sink, flat, page_size, progress)
         if interrupted:
             return builder.result(partial=True)
     return builder.result()
