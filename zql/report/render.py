@@ -34,6 +34,7 @@ __all__ = ["FORMATS", "bar", "render_diff", "render_report"]
 FORMATS: tuple[str, ...] = ("table", "csv", "json", "markdown", "html")
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 _NAME_WIDTH = 48
+_BAR_WIDTH = 40  # the longest bar, whatever the terminal's width
 
 
 def bar(value: int, most: int, width: int) -> str:
@@ -142,7 +143,7 @@ def _report_table(report: Report, width: int) -> str:
     table.append(["total", f"{report.total:,}", "100.0%" if report.total else "-"])
     lines = _align(table, [False, True, True], rule_after=[0, len(table) - 2])
     used = display_width(lines[0]) + 2
-    room = max(10, width - used)
+    room = max(10, min(_BAR_WIDTH, width - used))
     most = max((n for _, n in rows), default=0)
     out = [lines[0], lines[1] + "  " + "-" * room]
     for line, (_, n) in zip(lines[2:2 + len(rows)], rows, strict=True):
