@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterator
 from typing import IO, Any
 
-from zql.cli._connect import add_connection_arguments, connect
+from zql.cli._connect import add_connection_arguments, connect, count, positive
 from zql.cli._inputs import UsageError
 
 __all__ = ["register", "run"]
@@ -51,8 +51,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--project", metavar="P", help="project id or name")
     parser.add_argument("--order", metavar="FIELD", help="sort by this field")
     parser.add_argument("--desc", action="store_true", help="sort descending")
-    parser.add_argument("--limit", type=_count, metavar="N", help="stop after N rows")
-    parser.add_argument("--page-size", type=_positive, default=100, metavar="N",
+    parser.add_argument("--limit", type=count, metavar="N", help="stop after N rows")
+    parser.add_argument("--page-size", type=positive, default=100, metavar="N",
                         help="rows asked for per request (default 100; servers may cap it)")
     parser.add_argument("--format", choices=("table", "json", "jsonl", "csv"), default="table",
                         help="output format (default table)")
@@ -67,20 +67,6 @@ def register(subparsers: Any) -> None:
                      help="never report progress")
     add_connection_arguments(parser)
     parser.set_defaults(run=run)
-
-
-def _count(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, not {value}")
-    return value
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, not {value}")
-    return value
 
 
 def run(args: argparse.Namespace) -> int:
