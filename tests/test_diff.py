@@ -15,6 +15,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -48,8 +49,8 @@ A_QUERY, B_QUERY = 'cycle = "Diff A"', 'cycle = "Diff B"'
 
 
 def _with_the_pair(original):  # type: ignore[no-untyped-def]
-    def generate(size: str, seed: int):  # type: ignore[no-untyped-def]
-        tables = dict(original(size, seed))
+    def generate(size: str, seed: int, *more: Any, **options: Any):  # type: ignore[no-untyped-def]
+        tables = dict(original(size, seed, *more, **options))
         cycles, phases, executions = (list(tables[n]) for n in ("cycles", "phases",
                                                                  "executions"))
         for name, release in (("Diff A", 1), ("Diff B", 2)):

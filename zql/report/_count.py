@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from zql import _grammar
+from zql import _vocabulary
 from zql.ast import Op
 from zql.report._model import NONE, OTHER, Group, Report, ReportError
 from zql.schema import Schema, load_schema
@@ -144,7 +144,7 @@ class GroupBy:
             unique = list(dict.fromkeys(p for p in parts if p))
             return unique or [NONE]
         if isinstance(value, bool):  # as ZQL writes it, so a group can be pasted into a query
-            keywords = _grammar.vocabulary().keywords
+            keywords = _vocabulary.vocabulary().keywords
             return [keywords["TRUE"] if value else keywords["FALSE"]]
         return [str(value)]
 
