@@ -14,11 +14,11 @@ from zql.report import (
     Counter,
     GroupBy,
     ReportError,
+    StatusFacts,
     classify,
     count,
     diff,
 )
-from zql.report._count import StatusFacts
 from zql.report._plan import CountPlan, choose
 from zql.report.render import bar, render_diff, render_report
 from zql.schema import load_schema

@@ -11,7 +11,7 @@ against a server. See ``docs/report.md``.
 [(('High',), 2), (('(none)',), 1)]
 """
 
-from zql.report._count import BUCKETS, Counter, GroupBy, StatusFacts, count
+from zql.report._count import BUCKETS, Counter, GroupBy, count
 from zql.report._diff import DiffBuilder, classify, diff
 from zql.report._model import (
     CATEGORIES,
@@ -22,6 +22,7 @@ from zql.report._model import (
     Group,
     Report,
     ReportError,
+    StatusFacts,
 )
 from zql.report._run import ReportInterrupted
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from zql import _vocabulary
 from zql.ast import Op
-from zql.report._model import NONE, OTHER, Group, Report, ReportError
+from zql.report._model import NONE, OTHER, STATUS_COLUMN, Group, Report, ReportError, StatusFacts
 from zql.schema import Schema, load_schema
 
 __all__ = ["BUCKETS", "Counter", "GroupBy", "StatusFacts", "count", "display_order"]
@@ -31,35 +31,6 @@ BUCKETS: tuple[str, ...] = ("day", "week")
 # INFERRED: flat columns whose ZQL field has another name (the only one in every profile).
 _FIELD_OF_COLUMN = {"tags": "tag"}
 _DATE_COLUMNS = frozenset({"executedOn", "created", "modified"})
-
-
-@dataclass(frozen=True, slots=True)
-class StatusFacts:
-    """The execution statuses in the server's order, which one is a pass, and how a never-run
-    execution reads.
-
-    >>> StatusFacts.from_schema(load_schema()).order
-    ('Pass', 'Fail', 'WIP', 'Blocked', 'Not Executed')
-    """
-
-    order: tuple[str, ...]
-    passed: str
-    not_executed: str
-    failing: tuple[str, ...] = ("Fail", "Blocked")
-
-    @classmethod
-    def from_schema(cls, schema: Schema) -> StatusFacts:
-        """Statuses from the schema's value facts (a server's own list when it sent one).
-
-        INFERRED: ZE ships Pass as id 1 and Fail and Blocked, the failing statuses, as 2 and 4;
-        a server that renames them keeps the ids.
-        """
-        facts = schema.values
-        names = tuple(s.name for s in facts.statuses if s.active)
-        by_id = {s.id: s.name for s in facts.statuses}
-        failing = tuple(by_id.get(i, default) for i, default in ((2, "Fail"), (4, "Blocked")))
-        return cls((*names, facts.not_executed.name), by_id.get(1, "Pass"),
-                   facts.not_executed.name, failing)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +161,7 @@ class Counter:
         for row in rows:
             self.rows += 1
             if status is not None:
-                value = row.get("status")
+                value = row.get(STATUS_COLUMN)
                 if value == status.passed:
                     self.passed += 1
                 if value is not None and value != status.not_executed:
@@ -230,7 +201,7 @@ def display_order(by: GroupBy, totals: Mapping[str, int],
     """
     special = [v for v in (OTHER, NONE) if v in totals]
     plain = [v for v in totals if v not in (OTHER, NONE)]
-    if by.column == "status" and status is not None:
+    if by.column == STATUS_COLUMN and status is not None:
         rank = {name.casefold(): i for i, name in enumerate(status.order)}
         plain.sort(key=lambda v: (rank.get(v.casefold(), len(rank)), -totals[v], v))
     elif by.bucket is not None:
@@ -255,7 +226,7 @@ def build_report(entity: str, query: str, by: Sequence[GroupBy], total: int,
     rank = [{v: j for j, v in enumerate(values)} for values in order]
     groups.sort(key=lambda g: tuple(rank[i][v] for i, v in enumerate(g.values)))
     return Report(entity, query, tuple(f.label for f in by), total, tuple(groups), strategy,
-                  partial, requests, passed, executed, tuple(order))
+                  partial, requests, passed, executed, tuple(order), status)
 
 
 def count(rows: Iterable[Mapping[str, Any]], by: Sequence[str | GroupBy], *,

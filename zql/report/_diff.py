@@ -29,8 +29,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from zql.report._count import StatusFacts
-from zql.report._model import CATEGORIES, Diff, DiffItem
+from zql.report._model import CATEGORIES, Diff, DiffItem, StatusFacts
 from zql.schema import Schema, load_schema
 
 __all__ = ["DiffBuilder", "classify", "diff"]

@@ -11,7 +11,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["CATEGORIES", "NONE", "OTHER", "Diff", "DiffItem", "Group", "Report", "ReportError"]
+from zql.schema import Schema
+
+__all__ = [
+    "CATEGORIES",
+    "FAILING_IDS",
+    "NONE",
+    "OTHER",
+    "PASS_ID",
+    "STATUS_COLUMN",
+    "Diff",
+    "DiffItem",
+    "Group",
+    "Report",
+    "ReportError",
+    "StatusFacts",
+]
 
 #: The group of rows that have no value in the grouped field.
 NONE = "(none)"
@@ -30,6 +45,43 @@ class ReportError(ValueError):
     >>> str(ReportError("no column 'prio'"))
     "no column 'prio'"
     """
+
+
+#: The flat column holding an execution's status (the pass rate and status order read it).
+STATUS_COLUMN = "status"
+#: ZE's id of the Pass status, and of the failing statuses (Fail, Blocked) — INFERRED.
+PASS_ID = 1
+FAILING_IDS = (2, 4)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusFacts:
+    """The execution statuses in the server's order, which one is a pass, and how a never-run
+    execution reads.
+
+    >>> from zql.schema import load_schema
+    >>> StatusFacts.from_schema(load_schema()).order
+    ('Pass', 'Fail', 'WIP', 'Blocked', 'Not Executed')
+    """
+
+    order: tuple[str, ...]
+    passed: str
+    not_executed: str
+    failing: tuple[str, ...] = ()
+
+    @classmethod
+    def from_schema(cls, schema: Schema) -> StatusFacts:
+        """Statuses from the schema's value facts (a server's own list when it sent one).
+
+        INFERRED: ZE ships Pass as id 1 and Fail and Blocked, the failing statuses, as 2 and 4
+        (:data:`PASS_ID`, :data:`FAILING_IDS`); a server that renames them keeps the ids.
+        """
+        facts = schema.values
+        names = tuple(s.name for s in facts.statuses if s.active)
+        by_id = {s.id: s.name for s in facts.statuses}
+        failing = tuple(by_id[i] for i in FAILING_IDS if i in by_id)
+        return cls((*names, facts.not_executed.name), by_id.get(PASS_ID, ""),
+                   facts.not_executed.name, failing)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +122,8 @@ class Report:
     executed: int | None = None
     #: the order of each field's values for display (known status order, by count otherwise)
     order: tuple[tuple[str, ...], ...] = field(default=())
+    #: the server's statuses (executions), for pass rates and colours
+    status: StatusFacts | None = None
 
     @property
     def pass_rate(self) -> float | None:

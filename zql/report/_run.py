@@ -21,10 +21,11 @@ from collections.abc import (
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from zql.builder import Expr
-from zql.report._count import Counter, GroupBy, StatusFacts, build_report
+from zql.builder import Expr, and_
+from zql.builder import field as zql_field
+from zql.report._count import Counter, GroupBy, build_report
 from zql.report._diff import DiffBuilder
-from zql.report._model import Diff, Report, ReportError
+from zql.report._model import STATUS_COLUMN, Diff, Report, ReportError, StatusFacts
 from zql.report._plan import STRATEGIES, CountPlan, choose
 from zql.schema import Schema
 
@@ -40,7 +41,7 @@ Flat = Callable[[Mapping[str, Any]], Mapping[str, Any]]
 #: ``flattener(entity, columns)``: a function giving an item's flat row with those columns
 Flattener = Callable[[str, Sequence[str]], Flat]
 #: The flat columns a diff reads.
-DIFF_COLUMNS = ("id", "testcaseId", "name", "status", "executedOn", "executedBy")
+DIFF_COLUMNS = ("id", "testcaseId", "name", STATUS_COLUMN, "executedOn", "executedBy")
 Progress = Callable[[int, int | None], None]
 
 
@@ -118,7 +119,7 @@ def _values(by: GroupBy, where: Where, facts: StatusFacts | None
             ) -> Generator[Step, Any, list[str] | None]:
     if by.zql_field is None:
         return None
-    if by.column == "status" and facts is not None:
+    if by.column == STATUS_COLUMN and facts is not None:
         return list(facts.order)
     if by.column == "cycle" and where.release is not None:
         cycles = yield Lookup("cycles", release=where.release)
@@ -184,7 +185,7 @@ def report_steps(query: Any, *, entity: str, by: Iterable[str], strategy: str = 
         return build_report(entity, text, fields, total, groups, strategy="count",
                             requests=requests, status=facts, passed=passed, executed=executed)
     counter = Counter(fields, status=facts)
-    needed = list(dict.fromkeys([b.column for b in fields] + (["status"] if facts else [])))
+    needed = list(dict.fromkeys([b.column for b in fields] + ([STATUS_COLUMN] if facts else [])))
     scan = Scan(where, counter.add, flattener(entity, needed), page_size, progress)
     pages, interrupted = yield scan
     return counter.report(entity=entity, query=text, strategy="scan", partial=interrupted,
@@ -192,26 +193,23 @@ def report_steps(query: Any, *, entity: str, by: Iterable[str], strategy: str = 
 
 
 def _pass_queries(base: Expr, facts: StatusFacts) -> list[Expr]:
-    from zql.builder import and_
-    from zql.builder import field as zql_field
-
-    status = zql_field("status")
+    status = zql_field(STATUS_COLUMN)
     return [and_(base, status.eq(facts.passed)), and_(base, status.eq(facts.not_executed))]
 
 
 def _status_totals(fields: list[GroupBy]) -> bool:
     """Whether the count plan's answers include the number of rows of each status."""
     columns = [b.column for b in fields]
-    if "status" not in columns:
+    if STATUS_COLUMN not in columns:
         return False
-    return len(fields) == 1 or not fields[1 - columns.index("status")].multi
+    return len(fields) == 1 or not fields[1 - columns.index(STATUS_COLUMN)].multi
 
 
 def _pass_counts(fields: list[GroupBy], plan: CountPlan, cells: list[int], extra: list[int],
                  total: int, facts: StatusFacts) -> tuple[int, int]:
     if extra:
         return extra[0], total - extra[1]
-    position = [b.column for b in fields].index("status")
+    position = [b.column for b in fields].index(STATUS_COLUMN)
     got = dict(zip(plan.keys, cells, strict=True))
 
     def of(name: str) -> int:

@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from zql.report._model import Report, ReportError
+from zql.report._model import NONE, OTHER, STATUS_COLUMN, Report, ReportError
 from zql.rows import cell_text, truncate
 
 __all__ = ["ChartError", "chart_png", "chart_svg", "write_chart"]
 
-# Status colours a test manager expects; other values take matplotlib's default cycle.
-_COLOURS = {"pass": "#2e7d32", "fail": "#c62828", "wip": "#f9a825", "blocked": "#6a1b9a",
-            "not executed": "#9e9e9e", "(other)": "#bdbdbd", "(none)": "#e0e0e0"}
+# Colours a test manager expects for the statuses (by their role, whatever the server calls
+# them); other values take matplotlib's default cycle.
+_PASS, _FAILING, _IN_BETWEEN, _NEVER_RUN = "#2e7d32", ("#c62828", "#6a1b9a"), "#f9a825", "#9e9e9e"
+_SPECIAL = {OTHER: "#bdbdbd", NONE: "#e0e0e0"}
 _MOST_BARS = 40
 
 
@@ -47,8 +49,20 @@ def _pyplot() -> Any:
     return plt
 
 
-def _colour(value: str, index: int) -> str:
-    return _COLOURS.get(value.casefold(), f"C{index % 10}")
+def _palette(report: Report, field: int) -> Callable[[str, int], str]:
+    """Colours for the values of the ``field``-th grouped field."""
+    facts = report.status
+    roles: dict[str, str] = dict(_SPECIAL)
+    if facts is not None and report.by[field] == STATUS_COLUMN:
+        roles[facts.passed] = _PASS
+        roles[facts.not_executed] = _NEVER_RUN
+        roles.update(zip(facts.failing, _FAILING, strict=False))
+        roles.update((name, _IN_BETWEEN) for name in facts.order if name not in roles)
+
+    def colour(value: str, index: int) -> str:
+        return roles.get(value, f"C{index % 10}")
+
+    return colour
 
 
 def _label(value: str) -> str:
@@ -65,15 +79,17 @@ def _figure(report: Report) -> Any:
     positions = list(range(len(first)))[::-1]  # the first value on top
     if len(report.by) == 1:
         counts = [report.count_of(v) for v in first]
-        ax.barh(positions, counts, color=[_colour(v, i) for i, v in enumerate(first)])
+        colour = _palette(report, 0)
+        ax.barh(positions, counts, color=[colour(v, i) for i, v in enumerate(first)])
         for y, n in zip(positions, counts, strict=True):
             ax.text(n, y, f" {n:,}", va="center", fontsize=9)
     else:
         left = [0] * len(first)
+        colour = _palette(report, 1)
         for j, second in enumerate(report.values(1)):
             widths = [report.count_of(v, second) for v in first]
             ax.barh(positions, widths, left=left, label=_label(second),
-                    color=_colour(second, j))
+                    color=colour(second, j))
             left = [a + b for a, b in zip(left, widths, strict=True)]
         ax.legend(title=_label(report.by[1]), fontsize=8, title_fontsize=9, loc="center left",
                   bbox_to_anchor=(1.0, 0.5), frameon=False)

@@ -25,7 +25,7 @@ import io
 import json
 from collections.abc import Sequence
 
-from zql.report._model import CATEGORIES, Diff, DiffItem, Report
+from zql.report._model import CATEGORIES, STATUS_COLUMN, Diff, DiffItem, Report
 from zql.rows import cell_text, display_width, truncate
 
 __all__ = ["FORMATS", "bar", "render_diff", "render_report"]
@@ -93,7 +93,8 @@ def _pivot(report: Report) -> tuple[list[str], list[str], dict[tuple[str, str], 
 
 
 def _with_pass_rate(report: Report) -> bool:
-    return report.passed is not None and len(report.by) == 2 and report.by[1] == "status"
+    return (report.status is not None and len(report.by) == 2
+            and report.by[1] == STATUS_COLUMN)
 
 
 def _pivot_matrix(report: Report, shorten: bool) -> list[list[str]]:
@@ -120,10 +121,9 @@ def _pivot_matrix(report: Report, shorten: bool) -> list[list[str]]:
 
 def _row_rate(report: Report, cols: list[str], counts: list[int]) -> str:
     by_status = dict(zip(cols, counts, strict=True))
-    from zql.report._count import StatusFacts
-    from zql.schema import load_schema
-
-    facts = StatusFacts.from_schema(load_schema())
+    facts = report.status
+    if facts is None:
+        return "-"
     executed = sum(counts) - by_status.get(facts.not_executed, 0)
     return f"{100 * by_status.get(facts.passed, 0) / executed:.1f}%" if executed else "-"
 
