@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import doctest
-import os
 import re
 import shlex
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from zql.cli import main
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "report.md"
 
@@ -25,13 +24,14 @@ def _console() -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize(("command", "expected"), _console(), ids=lambda v: v[:40])
-def test_console_examples(command: str, expected: str) -> None:
+def test_console_examples(command: str, expected: str, capsys: pytest.CaptureFixture[str],
+                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process through ``zql.cli.main`` (the README test runs the console script)."""
     argv = shlex.split(command)
     assert argv[0] == "zql"
-    proc = subprocess.run([str(Path(sys.executable).with_name("zql")), *argv[1:]],
-                          capture_output=True, text=True, timeout=120,
-                          env=dict(os.environ, COLUMNS="100"), check=False)
-    assert proc.stdout.rstrip("\n") == expected, proc.stderr
+    monkeypatch.setenv("COLUMNS", "100")
+    main(argv[1:])
+    assert capsys.readouterr().out.rstrip("\n") == expected
 
 
 def test_python_examples() -> None:
