@@ -159,3 +159,30 @@ def test_ctrl_c_prints_partial_counts(own: Sandbox, tmp_path: Path) -> None:
     assert doc["partial"] is True and doc["total"] == 100
     assert sum(g["count"] for g in doc["groups"]) == 100
     assert err.strip().splitlines()[-1] == "zql report: interrupted; partial counts of 100 rows"
+
+
+@pytest.mark.terminal
+def test_progress_bar_in_a_terminal_and_ctrl_c(own: Sandbox) -> None:
+    """In a real terminal a long scan shows prompt_toolkit's bar on stderr; Ctrl-C typed into
+    it (while the sandbox holds the fourth page) prints the partial counts."""
+    import pexpect
+
+    environ = {**os.environ, "ZEPHYR_URL": own.url, "ZEPHYR_TOKEN": own.token,
+               "TERM": "xterm"}
+    environ.pop("ZEPHYR_USERNAME", None)
+    with own.control.gate("/advancesearch", after=3) as gate:
+        child = pexpect.spawn(str(Path(sys.executable).with_name("zql")),
+                              ["report", QUERY, "--by", "status", "--strategy", "scan",
+                               "--page-size", "50"],
+                              env=environ, encoding="utf-8", dimensions=(24, 100), timeout=30)
+        try:
+            child.expect(r"zql report")  # the bar's title, once the first page is in
+            gate.wait_held()
+            child.send("\x03")
+            child.expect(r"PARTIAL: interrupted before the end")
+            child.expect(r"total\s+150\s")
+            child.expect(r"interrupted; partial counts of 150 rows")
+            child.expect(pexpect.EOF)
+        finally:
+            child.close()
+    assert child.exitstatus == 130
