@@ -137,12 +137,12 @@ def memory(url: str, page: int) -> None:
         peak = tracemalloc.get_traced_memory()[1] - base
         tracemalloc.stop()
     first, last = after[0], after[-1]
+    figures = [("one decoded page", one_page, ""), ("after the first page", first, ""),
+               ("after the last page", last, f"  (growth {(last - first) / 1e6:+.2f} MB)"),
+               ("peak over the baseline", peak, f"  = {peak / one_page:.1f} decoded pages")]
     print(f"memory while scanning ({len(after)} pages), tracemalloc:")
-    print(f"  one decoded page        {one_page / 1e6:8.2f} MB")
-    print(f"  after the first page    {first / 1e6:8.2f} MB")
-    growth = (last - first) / 1e6
-    print(f"  after the last page     {last / 1e6:8.2f} MB  (growth {growth:+.2f} MB)")
-    print(f"  peak over the baseline  {peak / 1e6:8.2f} MB  = {peak / one_page:.1f} decoded pages")
+    for label, size, note in figures:
+        print(f"  {label:<22}  {size / 1e6:8.2f} MB{note}")
     print(f"  flat (growth under one page): {'yes' if last - first < one_page else 'NO'}")
 
 

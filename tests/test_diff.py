@@ -10,7 +10,6 @@ produce for those two cycles.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from tests.report_support import point_cli_at
 from zql.cli import main
 from zql.client import ZephyrClient
 from zql.report import CATEGORIES
@@ -105,10 +105,7 @@ def test_every_category_is_found(pair: Sandbox) -> None:
 
 @pytest.fixture
 def env(pair: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
-    for name in ("ZEPHYR_USERNAME", "ZEPHYR_PASSWORD", "ZEPHYR_AUTH"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("ZEPHYR_URL", pair.url)
-    monkeypatch.setenv("ZEPHYR_TOKEN", pair.token)
+    point_cli_at(pair, monkeypatch)
     return pair
 
 
@@ -180,10 +177,9 @@ def test_table_lists_regressions_first_and_markdown_html_files(
         assert marker in target.read_text(encoding="utf-8")
 
 
-def test_real_console_script_gates_ci(pair: Sandbox) -> None:
+def test_real_console_script_gates_ci(pair: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
     """The installed ``zql`` script, as a CI job runs it."""
-    environ = {**os.environ, "ZEPHYR_URL": pair.url, "ZEPHYR_TOKEN": pair.token}
-    environ.pop("ZEPHYR_USERNAME", None)
+    environ = point_cli_at(pair, monkeypatch)
     proc = subprocess.run(
         [str(Path(sys.executable).with_name("zql")), "diff", A_QUERY, B_QUERY, "--fail-on",
          "regressed", "--format", "markdown"],

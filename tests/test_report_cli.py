@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import signal
 import subprocess
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.process_support import running
+from tests.report_support import point_cli_at
 from zql.cli import main
 from zql.client import ZephyrClient
 from zql.sandbox import Sandbox
@@ -33,10 +33,7 @@ def own() -> Iterator[Sandbox]:
 
 @pytest.fixture
 def env(own: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
-    for name in ("ZEPHYR_USERNAME", "ZEPHYR_PASSWORD", "ZEPHYR_AUTH"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("ZEPHYR_URL", own.url)
-    monkeypatch.setenv("ZEPHYR_TOKEN", own.token)
+    point_cli_at(own, monkeypatch)
     monkeypatch.setenv("COLUMNS", "90")
     return own
 
@@ -142,10 +139,9 @@ def test_query_errors_exit_1_and_write_no_file(env: Sandbox, capsys: pytest.Capt
     assert code == 1 and "prority" in err and not target.exists()
 
 
-def test_ctrl_c_prints_partial_counts(own: Sandbox, tmp_path: Path) -> None:
+def test_ctrl_c_prints_partial_counts(own: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
     """The real console script, interrupted while the sandbox holds its third page."""
-    environ = {**os.environ, "ZEPHYR_URL": own.url, "ZEPHYR_TOKEN": own.token}
-    environ.pop("ZEPHYR_USERNAME", None)
+    environ = point_cli_at(own, monkeypatch)
     script = Path(sys.executable).with_name("zql")
     with own.control.gate("/advancesearch", after=2) as gate, running(
             [str(script), "report", QUERY, "--by", "status", "--strategy", "scan",
@@ -162,14 +158,13 @@ def test_ctrl_c_prints_partial_counts(own: Sandbox, tmp_path: Path) -> None:
 
 
 @pytest.mark.terminal
-def test_progress_bar_in_a_terminal_and_ctrl_c(own: Sandbox) -> None:
+def test_progress_bar_in_a_terminal_and_ctrl_c(own: Sandbox,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """In a real terminal a long scan shows prompt_toolkit's bar on stderr; Ctrl-C typed into
     it (while the sandbox holds the fourth page) prints the partial counts."""
     import pexpect
 
-    environ = {**os.environ, "ZEPHYR_URL": own.url, "ZEPHYR_TOKEN": own.token,
-               "TERM": "xterm"}
-    environ.pop("ZEPHYR_USERNAME", None)
+    environ = {**point_cli_at(own, monkeypatch), "TERM": "xterm"}
     with own.control.gate("/advancesearch", after=3) as gate:
         child = pexpect.spawn(str(Path(sys.executable).with_name("zql")),
                               ["report", QUERY, "--by", "status", "--strategy", "scan",

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.debian_support import install_debian
 from tests.process_support import running
 from zql.cli import main
 from zql.sandbox import Sandbox
@@ -25,24 +26,9 @@ _PASS_GREEN = (0x2E, 0x7D, 0x32)
 _FAIL_RED = (0xC6, 0x28, 0x28)
 
 
-def _install_chromium() -> str | None:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None and hasattr(os, "geteuid") and os.geteuid() == 0:
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        for command in (["apt-get", "update", "-q"],
-                        ["apt-get", "install", "-y", "-q", "chromium"]):
-            try:
-                subprocess.run(command, env=env, check=False, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, timeout=600)
-            except (OSError, subprocess.TimeoutExpired):
-                break
-        found = shutil.which("chromium")
-    return found
-
-
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    found = _install_chromium()
+    found = install_debian("chromium", "chromium")
     if found is None:
         pytest.skip("Chromium is not installed and could not be installed (needs root and "
                     "apt-get): run `apt-get install chromium` and re-run")

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zql.cli._inputs import UsageError
 
-__all__ = ["FORMATS", "ScanProgress", "add_output_arguments", "chosen_format", "write_output"]
+if TYPE_CHECKING:
+    from zql.report import ReportInterrupted
+
+__all__ = ["FORMATS", "ScanProgress", "add_output_arguments", "chosen_format", "guarded",
+           "write_output"]
 
 FORMATS = ("table", "csv", "json", "markdown", "html")
 _BY_SUFFIX = {".csv": "csv", ".json": "json", ".md": "markdown", ".markdown": "markdown",
@@ -111,3 +116,32 @@ class ScanProgress:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
+
+
+def guarded(command: str, work: Callable[[], int],
+            interrupted: Callable[[ReportInterrupted], None]) -> int:
+    """Run ``work`` and turn its errors into one line on stderr and the exit code: 2 usage,
+    1 query or server error, 130 interrupted (after ``interrupted`` wrote the partial result).
+
+    >>> guarded("zql x", lambda: 0, lambda stop: None)
+    0
+    """
+    from zql.client import ConfigurationError, ZephyrError, ZQLValidationError
+    from zql.errors import ZQLError, ZQLSyntaxError
+    from zql.report import ReportError, ReportInterrupted
+    from zql.schema import SchemaError
+
+    try:
+        return work()
+    except ReportInterrupted as stop:
+        interrupted(stop)
+        return 130
+    except (UsageError, ReportError, SchemaError, ConfigurationError) as err:
+        print(f"{command}: {err}", file=sys.stderr)
+        return 2
+    except (ZQLSyntaxError, ZQLValidationError) as err:
+        print(str(err), file=sys.stderr)
+        return 1
+    except (ZephyrError, ZQLError) as err:
+        print(f"{command}: {err}", file=sys.stderr)
+        return 1

@@ -17,6 +17,7 @@ from zql.cli._reporting import (
     add_output_arguments,
     check_output,
     chosen_format,
+    guarded,
     write_output,
 )
 
@@ -94,16 +95,15 @@ def run(args: argparse.Namespace) -> int:
     {"a": "cycle = \\"Hotfix 55\\"", "b": "cycle = \\"Release Candidate 18\\"", "summary": {...
     0
     """
-    from zql.client import ConfigurationError, ZephyrError, ZQLValidationError
-    from zql.errors import ZQLError, ZQLSyntaxError
     from zql.parser import parse
-    from zql.report import Diff, ReportError, ReportInterrupted
+    from zql.report import Diff, ReportInterrupted
     from zql.report.render import render_diff
-    from zql.schema import Schema, SchemaError
+    from zql.schema import Schema
 
     fmt = chosen_format(args)
     progress = ScanProgress(args.progress, "zql diff", args.page_size)
-    try:
+
+    def work() -> int:
         if Schema.entity_name(args.entity) != "execution":
             raise UsageError(f"--entity {args.entity}: a diff compares executions only")
         failing = _fail_on(args.fail_on)
@@ -124,25 +124,16 @@ def run(args: argparse.Namespace) -> int:
             finally:
                 progress.close()
         write_output(render_diff(result, fmt), args.output)
-    except ReportInterrupted as stop:
-        partial = stop.partial
-        assert isinstance(partial, Diff)
-        write_output(render_diff(partial, fmt), args.output)
-        print("zql diff: interrupted; partial comparison", file=sys.stderr)
-        return 130
-    except (UsageError, ReportError, SchemaError, ConfigurationError) as err:
-        print(f"zql diff: {err}", file=sys.stderr)
-        return 2
-    except (ZQLSyntaxError, ZQLValidationError) as err:
-        print(str(err), file=sys.stderr)
-        return 1
-    except (ZephyrError, ZQLError) as err:
-        print(f"zql diff: {err}", file=sys.stderr)
-        return 1
-    hits = result.in_category(*failing)
-    if hits:
         summary = result.summary
-        counts = ", ".join(f"{summary[c]} {c}" for c in failing if summary[c])
-        print(f"zql diff: failing: {counts}", file=sys.stderr)
-        return 1
-    return 0
+        hit = [f"{summary[c]} {c}" for c in failing if summary[c]]
+        if hit:
+            print(f"zql diff: failing: {', '.join(hit)}", file=sys.stderr)
+            return 1
+        return 0
+
+    def interrupted(stop: ReportInterrupted) -> None:
+        assert isinstance(stop.partial, Diff)
+        write_output(render_diff(stop.partial, fmt), args.output)
+        print("zql diff: interrupted; partial comparison", file=sys.stderr)
+
+    return guarded("zql diff", work, interrupted)

@@ -17,6 +17,7 @@ from zql.cli._reporting import (
     add_output_arguments,
     check_output,
     chosen_format,
+    guarded,
     write_output,
 )
 
@@ -73,17 +74,16 @@ def run(args: argparse.Namespace) -> int:
     total        94   100.0%  pass rate 0.0% (0 of 94 executed)
     0
     """
-    from zql.client import ConfigurationError, ZephyrError, ZQLValidationError
-    from zql.errors import ZQLError, ZQLSyntaxError
     from zql.parser import parse
-    from zql.report import Report, ReportError, ReportInterrupted
+    from zql.report import Report, ReportInterrupted
     from zql.report.render import render_report
-    from zql.schema import Schema, SchemaError
+    from zql.schema import Schema
 
     query = sys.stdin.read() if args.query == "-" else args.query
     fmt = chosen_format(args)
     progress = ScanProgress(args.progress, "zql report", args.page_size)
-    try:
+
+    def work() -> int:
         entity = Schema.entity_name(args.entity)
         by = [b for b in (p.strip() for p in args.by.split(",")) if b]
         if not 1 <= len(by) <= 2:
@@ -103,23 +103,16 @@ def run(args: argparse.Namespace) -> int:
             from zql.report.chart import write_chart
 
             write_chart(report, args.chart)
-    except ReportInterrupted as stop:
+        return 0
+
+    def interrupted(stop: ReportInterrupted) -> None:
         partial = stop.partial
         assert isinstance(partial, Report)
         write_output(render_report(partial, fmt, width=_width()), args.output)
         print(f"zql report: interrupted; partial counts of {partial.total:,} rows",
               file=sys.stderr)
-        return 130
-    except (UsageError, ReportError, SchemaError, ConfigurationError) as err:
-        print(f"zql report: {err}", file=sys.stderr)
-        return 2
-    except (ZQLSyntaxError, ZQLValidationError) as err:
-        print(str(err), file=sys.stderr)
-        return 1
-    except (ZephyrError, ZQLError) as err:
-        print(f"zql report: {err}", file=sys.stderr)
-        return 1
-    return 0
+
+    return guarded("zql report", work, interrupted)
 
 
 def _check_chart(path: str | None) -> None:

@@ -10,11 +10,9 @@ the client passes itself (and its ``flattener``) in.
 from __future__ import annotations
 
 from collections.abc import (
-    AsyncIterator,
     Callable,
     Generator,
     Iterable,
-    Iterator,
     Mapping,
     Sequence,
 )
@@ -251,22 +249,38 @@ class _SyncClient(Protocol):
     def suggest(self, field: str, prefix: str = "", **options: Any) -> list[str]: ...
 
 
-def _run_step(client: _SyncClient, step: Step) -> Any:
+def _call(client: Any, step: Count | Lookup) -> Any:
+    """The one client call a step makes (a coroutine with the async client, to await)."""
     if isinstance(step, Count):
         return client.search(step.where.query, **step.where.options()).count()
-    if isinstance(step, Lookup):
-        if step.kind == "schema":
-            return client.schema()
-        if step.kind == "cycles":
-            return client.cycles(step.release)  # type: ignore[arg-type]
-        return client.suggest(step.field, "", entity=step.entity, release=step.release,
-                              limit=LOOKUP_MAX)
+    if step.kind == "schema":
+        return client.schema()
+    if step.kind == "cycles":
+        return client.cycles(step.release)
+    return client.suggest(step.field, "", entity=step.entity, release=step.release,
+                          limit=LOOKUP_MAX)
+
+
+def _pages(client: Any, step: Scan) -> Any:
+    return client.search(step.where.query, page_size=step.page_size,
+                         **step.where.options()).pages()
+
+
+def _scan(client: _SyncClient, step: Scan) -> tuple[int, bool]:
     pages = 0
-    results = client.search(step.where.query, page_size=step.page_size,
-                            **step.where.options())
-    iterator: Iterator[Any] = results.pages()
     try:
-        for page in iterator:
+        for page in _pages(client, step):
+            pages += 1
+            step.page(page.items, page.total)
+    except KeyboardInterrupt:
+        return pages, True
+    return pages, False
+
+
+async def _scan_async(client: Any, step: Scan) -> tuple[int, bool]:
+    pages = 0
+    try:
+        async for page in _pages(client, step):
             pages += 1
             step.page(page.items, page.total)
     except KeyboardInterrupt:
@@ -277,46 +291,34 @@ def _run_step(client: _SyncClient, step: Step) -> Any:
 def drive(client: Any, steps: Generator[Step, Any, Any]) -> Any:
     """Carry out ``steps`` with a :class:`~zql.client.ZephyrClient`; a partial result (Ctrl-C)
     raises :class:`ReportInterrupted`."""
-    value: Any = None
-    while True:
-        try:
-            step = steps.send(value)
-        except StopIteration as stop:
-            return _finished(stop.value)
-        value = _run_step(client, step)
-
-
-async def _arun_step(client: Any, step: Step) -> Any:
-    if isinstance(step, Count):
-        return await client.search(step.where.query, **step.where.options()).count()
-    if isinstance(step, Lookup):
-        if step.kind == "schema":
-            return await client.schema()
-        if step.kind == "cycles":
-            return await client.cycles(step.release)
-        return await client.suggest(step.field, "", entity=step.entity, release=step.release,
-                                    limit=LOOKUP_MAX)
-    pages = 0
-    iterator: AsyncIterator[Any] = client.search(
-        step.where.query, page_size=step.page_size, **step.where.options()).pages()
-    try:
-        async for page in iterator:
-            pages += 1
-            step.page(page.items, page.total)
-    except KeyboardInterrupt:
-        return pages, True
-    return pages, False
+    stepper, value = _Stepper(steps), None
+    while (step := stepper.next(value)) is not None:
+        value = _scan(client, step) if isinstance(step, Scan) else _call(client, step)
+    return _finished(stepper.result)
 
 
 async def drive_async(client: Any, steps: Generator[Step, Any, Any]) -> Any:
     """:func:`drive` for an :class:`~zql.client.AsyncZephyrClient`."""
-    value: Any = None
-    while True:
+    stepper, value = _Stepper(steps), None
+    while (step := stepper.next(value)) is not None:
+        value = await (_scan_async(client, step) if isinstance(step, Scan)
+                       else _call(client, step))
+    return _finished(stepper.result)
+
+
+class _Stepper:
+    """Feeds answers into a steps generator; keeps its return value once it is done."""
+
+    def __init__(self, steps: Generator[Step, Any, Any]) -> None:
+        self.steps = steps
+        self.result: Any = None
+
+    def next(self, answer: Any) -> Step | None:
         try:
-            step = steps.send(value)
+            return self.steps.send(answer)
         except StopIteration as stop:
-            return _finished(stop.value)
-        value = await _arun_step(client, step)
+            self.result = stop.value
+            return None
 
 
 def _finished(result: Any) -> Any:
