@@ -18,7 +18,7 @@ __all__ = ["SUBCOMMANDS", "main"]
 
 #: Subcommand modules, in the order ``zql --help`` lists them.
 SUBCOMMANDS: tuple[str, ...] = ("lint", "fmt", "search", "report", "diff", "shell", "sandbox",
-                                 "schema", "lsp")
+                                 "schema", "doctor", "update", "apply", "undo", "lsp")
 
 
 def build_parser() -> argparse.ArgumentParser:

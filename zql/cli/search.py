@@ -103,7 +103,9 @@ def run(args: argparse.Namespace) -> int:
             if options.validate and not options.quick:
                 # Validate against the server's own fields (custom ones too) before sending.
                 client.schema()
-            _export(client.search(query, options), out, args, entity, written)
+            # Status ids become the server's own names (custom ones too) in flat rows.
+            statuses = client.statuses() if entity == "execution" else None
+            _export(client.search(query, options), out, args, entity, written, statuses)
     except UsageError as err:
         print(f"zql search: {err}", file=sys.stderr)
         return 2
@@ -153,7 +155,8 @@ def _open_output(path: str | None, fmt: str) -> Iterator[IO[str]]:
 
 
 def _export(results: Any, out: IO[str], args: argparse.Namespace, entity: str,
-            written: _Count) -> None:
+            written: _Count, statuses: Any = None) -> None:
+    import functools
     import shutil
 
     from zql.cli._output import make_progress
@@ -165,7 +168,8 @@ def _export(results: Any, out: IO[str], args: argparse.Namespace, entity: str,
                              title=f"zql search ({entity})")
     # Plain borders (easy to cut and awk); widths from the first 100 rows, buffered across
     # small pages, so at most a page beyond them is ever held.
-    renderer = make_renderer(args.format, entity, flatten=flatten, style="plain", sample=100,
+    renderer = make_renderer(args.format, entity, style="plain", sample=100,
+                             flatten=functools.partial(flatten, statuses=statuses),
                              width=shutil.get_terminal_size((120, 24)).columns)
     try:
         for page in results.pages():

@@ -31,11 +31,14 @@ from zql.client._transfer import (
     Sleep,
     deadline_error,
 )
-from zql.schema import Schema
+from zql.schema import Schema, Status
 from zql.search_options import UNSET, SearchOptions, Unset
 
 if TYPE_CHECKING:
-    from zql.report import Diff, Report
+    from zql.report import Diff
+    from zql.report import Report as Counts
+    from zql.update import Plan as UpdatePlan
+    from zql.update import Report
 
 __all__ = ["AsyncDriver", "AsyncZephyrClient"]
 
@@ -232,7 +235,7 @@ class AsyncZephyrClient:
                      by: Iterable[str] = ("status",), strategy: str = "auto",
                      release: int | str | None = None, project: int | str | None = None,
                      page_size: int = 500,
-                     progress: Callable[[int, int | None], None] | None = None) -> Report:
+                     progress: Callable[[int, int | None], None] | None = None) -> Counts:
         """Count the hits of ``query`` by one or two flat columns (see
         :meth:`ZephyrClient.report`).
 
@@ -249,7 +252,7 @@ class AsyncZephyrClient:
         from zql.client._flatten import flat_columns, flattener
         from zql.report._run import drive_async, report_steps
 
-        return cast("Report", await drive_async(self, report_steps(
+        return cast("Counts", await drive_async(self, report_steps(
             query, entity=entity, by=by, strategy=strategy, release=release, project=project,
             page_size=page_size, flattener=flattener, columns=flat_columns(entity),
             progress=progress)))
@@ -294,6 +297,21 @@ class AsyncZephyrClient:
         'ze7'
         """
         return await self._driver.run(self._core.schema_plan(refresh=refresh))
+
+    async def statuses(self, *, refresh: bool = False) -> tuple[Status, ...]:
+        """The server's configured execution statuses, cached (see
+        :meth:`ZephyrClient.statuses`).
+
+        >>> import asyncio
+        >>> from zql.sandbox import Sandbox
+        >>> async def main(sb):
+        ...     async with AsyncZephyrClient(sb.url, token=sb.token) as client:
+        ...         return [s.name for s in await client.statuses()][:2]
+        >>> with Sandbox(seed=1) as sb:
+        ...     asyncio.run(main(sb))
+        ['Pass', 'Fail']
+        """
+        return await self._driver.run(self._core.statuses_plan(refresh=refresh))
 
     async def suggest(self, field: str, prefix: str = "", *, entity: str = "testcase",
                       release: int | str | None = None, limit: int = 25) -> list[str]:
@@ -376,3 +394,22 @@ class AsyncZephyrClient:
         """
         return cast(Item, await self._driver.run(self._core.fetch(
             self._core.call("GET", "user/current"))))
+
+    # ---- bulk updates (zql.update; docs/update.md)
+
+    async def plan_update(self, query: Any, *, entity: str = "execution",
+                    **options: Any) -> UpdatePlan:
+        """Plan a bulk change of the items ``query`` selects (``status=``, ``notes=``,
+        ``assign=``, ``add_tags=``, ``remove_tags=``, ``priority=``); nothing is written.
+        See :func:`zql.update.aplan_update`."""
+        from zql.update import aplan_update
+
+        return await aplan_update(self, query, entity=entity, **options)
+
+    async def apply(self, plan: UpdatePlan, *, journal: str | os.PathLike[str] | None = None,
+              **options: Any) -> Report:
+        """Apply a plan in journaled batches (``batch_size=``, ``concurrency=``, ``fresh=``).
+        See :func:`zql.update.aapply`."""
+        from zql.update import aapply
+
+        return await aapply(self, plan, journal=journal, **options)

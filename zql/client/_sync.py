@@ -25,11 +25,14 @@ from zql.client._errors import ConfigurationError, ZephyrError
 from zql.client._results import SearchResults, prepare
 from zql.client._retry import Retry
 from zql.client._transfer import DEFAULT_MAX_RESPONSE, Attempt, BodyReader, Sleep
-from zql.schema import Schema
+from zql.schema import Schema, Status
 from zql.search_options import UNSET, SearchOptions, Unset
 
 if TYPE_CHECKING:
-    from zql.report import Diff, Report
+    from zql.report import Diff
+    from zql.report import Report as Counts
+    from zql.update import Plan as UpdatePlan
+    from zql.update import Report
 
 __all__ = ["SyncDriver", "ZephyrClient"]
 
@@ -243,7 +246,7 @@ class ZephyrClient:
     def report(self, query: Any, *, entity: str = "execution", by: Iterable[str] = ("status",),
                strategy: str = "auto", release: int | str | None = None,
                project: int | str | None = None, page_size: int = 500,
-               progress: Callable[[int, int | None], None] | None = None) -> Report:
+               progress: Callable[[int, int | None], None] | None = None) -> Counts:
         """Count the hits of ``query`` by one or two flat columns (``by``), scanning the rows
         or asking one count per known value (``strategy``: ``auto``, ``scan``, ``count``).
 
@@ -259,7 +262,7 @@ class ZephyrClient:
         from zql.client._flatten import flat_columns, flattener
         from zql.report._run import drive, report_steps
 
-        return cast("Report", drive(self, report_steps(
+        return cast("Counts", drive(self, report_steps(
             query, entity=entity, by=by, strategy=strategy, release=release, project=project,
             page_size=page_size, flattener=flattener, columns=flat_columns(entity),
             progress=progress)))
@@ -297,6 +300,19 @@ class ZephyrClient:
         'text'
         """
         return self._driver.run(self._core.schema_plan(refresh=refresh))
+
+    def statuses(self, *, refresh: bool = False) -> tuple[Status, ...]:
+        """The execution statuses the server is configured with, custom and inactive ones
+        included (``GET /latest/admin/preference?key=testresult.testresultStatus.LOV``, else
+        ``GET /v4/admin/preference/all/system``), cached with the schema; the bundled
+        defaults, with a logged warning, when the server shows neither.
+
+        >>> from zql.sandbox import Sandbox
+        >>> with Sandbox(seed=1) as sb, ZephyrClient(sb.url, token=sb.token) as client:
+        ...     [s.name for s in client.statuses()][:2]
+        ['Pass', 'Fail']
+        """
+        return self._driver.run(self._core.statuses_plan(refresh=refresh))
 
     def suggest(self, field: str, prefix: str = "", *, entity: str = "testcase",
                 release: int | str | None = None, limit: int = 25) -> list[str]:
@@ -367,4 +383,21 @@ class ZephyrClient:
         return cast(Item, self._driver.run(self._core.fetch(self._core.call("GET",
                                                                             "user/current"))))
 
+    # ---- bulk updates (zql.update; docs/update.md)
 
+    def plan_update(self, query: Any, *, entity: str = "execution",
+                    **options: Any) -> UpdatePlan:
+        """Plan a bulk change of the items ``query`` selects (``status=``, ``notes=``,
+        ``assign=``, ``add_tags=``, ``remove_tags=``, ``priority=``); nothing is written.
+        See :func:`zql.update.plan_update`."""
+        from zql.update import plan_update
+
+        return plan_update(self, query, entity=entity, **options)
+
+    def apply(self, plan: UpdatePlan, *, journal: str | os.PathLike[str] | None = None,
+              **options: Any) -> Report:
+        """Apply a plan in journaled batches (``batch_size=``, ``concurrency=``, ``fresh=``).
+        See :func:`zql.update.apply`."""
+        from zql.update import apply
+
+        return apply(self, plan, journal=journal, **options)

@@ -77,7 +77,8 @@ class StatusFacts:
         (:data:`PASS_ID`, :data:`FAILING_IDS`); a server that renames them keeps the ids.
         """
         facts = schema.values
-        names = tuple(s.name for s in facts.statuses if s.active)
+        # Active statuses first, then inactive ones (old executions may still have them).
+        names = tuple(s.name for s in sorted(facts.statuses, key=lambda s: not s.active))
         by_id = {s.id: s.name for s in facts.statuses}
         failing = tuple(by_id[i] for i in FAILING_IDS if i in by_id)
         return cls((*names, facts.not_executed.name), by_id.get(PASS_ID, ""),

@@ -14,7 +14,6 @@ from collections.abc import (
     Generator,
     Iterable,
     Mapping,
-    Sequence,
 )
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -25,7 +24,7 @@ from zql.report._count import Counter, GroupBy, build_report
 from zql.report._diff import DiffBuilder
 from zql.report._model import STATUS_COLUMN, Diff, Report, ReportError, StatusFacts
 from zql.report._plan import STRATEGIES, CountPlan, choose
-from zql.schema import Schema
+from zql.schema import Schema, Status
 
 __all__ = ["REPORT_PAGE_SIZE", "ReportInterrupted", "diff_steps", "drive", "drive_async",
            "report_steps"]
@@ -36,8 +35,9 @@ REPORT_PAGE_SIZE = 500
 LOOKUP_MAX = 200
 
 Flat = Callable[[Mapping[str, Any]], Mapping[str, Any]]
-#: ``flattener(entity, columns)``: a function giving an item's flat row with those columns
-Flattener = Callable[[str, Sequence[str]], Flat]
+#: ``flattener(entity, columns, statuses=...)``: a function giving an item's flat row with
+#: those columns (status ids named by the server's statuses)
+Flattener = Callable[..., Flat]
 #: The flat columns a diff reads.
 DIFF_COLUMNS = ("id", "testcaseId", "name", STATUS_COLUMN, "executedOn", "executedBy")
 Progress = Callable[[int, int | None], None]
@@ -101,8 +101,8 @@ class Scan:
 
 @dataclass(frozen=True, slots=True)
 class Lookup:
-    """Step: a value list from the server — ``schema``, ``cycles`` of a release, or the
-    ``values`` of a field's lookup."""
+    """Step: a value list from the server — ``schema``, ``statuses``, ``cycles`` of a release,
+    or the ``values`` of a field's lookup."""
 
     kind: str
     field: str = ""
@@ -111,6 +111,15 @@ class Lookup:
 
 
 Step = Count | Scan | Lookup
+
+
+def _schema(entity: str) -> Generator[Step, Any, tuple[Schema, tuple[Status, ...] | None]]:
+    """The server's schema, with the server's own statuses for executions."""
+    schema: Schema = yield Lookup("schema")
+    if entity != "execution":
+        return schema, None
+    statuses: tuple[Status, ...] = tuple((yield Lookup("statuses")))
+    return schema.with_statuses(statuses), statuses
 
 
 def _values(by: GroupBy, where: Where, facts: StatusFacts | None
@@ -135,7 +144,7 @@ def report_steps(query: Any, *, entity: str, by: Iterable[str], strategy: str = 
     if strategy not in STRATEGIES:
         raise ReportError(f"unknown strategy {strategy!r}; one of: {', '.join(STRATEGIES)}")
     entity = Schema.entity_name(entity)
-    schema: Schema = yield Lookup("schema")
+    schema, statuses = yield from _schema(entity)
     fields = [GroupBy.parse(b, columns=columns, entity=entity, schema=schema) for b in by]
     if not 1 <= len(fields) <= 2:
         raise ReportError("group by one or two fields (--by FIELD or --by FIELD,FIELD)")
@@ -184,7 +193,8 @@ def report_steps(query: Any, *, entity: str, by: Iterable[str], strategy: str = 
                             requests=requests, status=facts, passed=passed, executed=executed)
     counter = Counter(fields, status=facts)
     needed = list(dict.fromkeys([b.column for b in fields] + ([STATUS_COLUMN] if facts else [])))
-    scan = Scan(where, counter.add, flattener(entity, needed), page_size, progress)
+    scan = Scan(where, counter.add, flattener(entity, needed, statuses=statuses), page_size,
+                progress)
     pages, interrupted = yield scan
     return counter.report(entity=entity, query=text, strategy="scan", partial=interrupted,
                           requests=requests + pages)
@@ -222,13 +232,13 @@ def diff_steps(a: Where, b: Where, *, flattener: Flattener,
                page_size: int = REPORT_PAGE_SIZE, progress: Progress | None = None
                ) -> Generator[Step, Any, Diff]:
     """The steps of a diff: one scan of each set; the return value is the :class:`Diff`."""
-    schema: Schema = yield Lookup("schema")
+    schema, statuses = yield from _schema(a.entity)
     builder = DiffBuilder(a=_text(a.query), b=_text(b.query), schema=schema)
     for side, where in (("a", a), ("b", b)):
         def sink(rows: Iterable[Mapping[str, Any]], side: str = side) -> None:
             builder.add(side, rows)
 
-        flat = flattener(where.entity, DIFF_COLUMNS)
+        flat = flattener(where.entity, DIFF_COLUMNS, statuses=statuses)
         _, interrupted = yield Scan(where, sink, flat, page_size, progress)
         if interrupted:
             return builder.result(partial=True)
@@ -245,6 +255,7 @@ def _text(query: Any) -> str:
 class _SyncClient(Protocol):
     def search(self, query: Any, **options: Any) -> Any: ...
     def schema(self) -> Schema: ...
+    def statuses(self) -> tuple[Status, ...]: ...
     def cycles(self, release: int | str) -> list[Any]: ...
     def suggest(self, field: str, prefix: str = "", **options: Any) -> list[str]: ...
 
@@ -255,6 +266,8 @@ def _call(client: Any, step: Count | Lookup) -> Any:
         return client.search(step.where.query, **step.where.options()).count()
     if step.kind == "schema":
         return client.schema()
+    if step.kind == "statuses":
+        return client.statuses()
     if step.kind == "cycles":
         return client.cycles(step.release)
     return client.suggest(step.field, "", entity=step.entity, release=step.release,
