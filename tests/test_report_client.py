@@ -189,3 +189,20 @@ def test_both_strategies_give_identical_numbers(client: ZephyrClient, query: zql
             values.add(NONE)
         known.append(values)
     assert cells(counted) == folded(scanned, known)
+
+
+@pytest.mark.parametrize("server", ["ze8", "ze6"])
+def test_the_servers_own_statuses(server: str) -> None:
+    """A server with custom (and inactive) statuses, or another never-run shape: both
+    strategies count them in the server's order, the same as counting by hand."""
+    with Sandbox(server=server) as sb, ZephyrClient(sb.url, token=sb.token) as client:
+        statuses = client.statuses()
+        counted = client.report('priority = "High"', by=["status"], strategy="count")
+        scanned = client.report('priority = "High"', by=["status"], strategy="scan")
+        by_hand: collections.Counter[str] = collections.Counter(
+            flatten(item, "execution", statuses=statuses)["status"]
+            for item in client.search('priority = "High"', entity="execution", page_size=500))
+    assert cells(counted) == cells(scanned) == {(k,): n for k, n in by_hand.items()}
+    active = [s.name for s in statuses if s.active]
+    assert list(counted.values(0))[:len(active)] == [v for v in active if by_hand[v]]
+    assert counted.passed == by_hand["Pass"]
