@@ -193,3 +193,13 @@ def test_diff_json_shape_and_order() -> None:
     table = render_diff(diff(a, b), "table")
     assert table.index("regressed (1)") < table.index("fixed (1)")
     assert "unchanged (" not in table  # counted in the summary, not listed
+
+
+def test_a_chart_of_many_values_says_it_shows_the_first_40() -> None:
+    from zql.report.chart import chart_svg, title
+
+    rows = [{"name": f"test {i:03}"} for i in range(100)]
+    report = count(rows, by=["name"], entity="testcase")
+    assert title(report) == "testcases by name (the first 40 of 100 values, as in the table)"
+    assert title(count(rows[:5], by=["name"], entity="testcase")) == "testcases by name"
+    assert chart_svg(report).startswith("<svg")

@@ -19,7 +19,7 @@ from typing import Any
 from zql.report._model import NONE, OTHER, STATUS_COLUMN, Report, ReportError
 from zql.rows import cell_text, truncate
 
-__all__ = ["ChartError", "chart_png", "chart_svg", "write_chart"]
+__all__ = ["ChartError", "chart_png", "chart_svg", "title", "write_chart"]
 
 # Colours a test manager expects for the statuses (by their role, whatever the server calls
 # them); other values take matplotlib's default cycle.
@@ -70,6 +70,20 @@ def _label(value: str) -> str:
     return truncate(cell_text(value), 32).replace("$", r"\$")
 
 
+def title(report: Report) -> str:
+    """The chart's title; it says so when only the first values have a bar.
+
+    >>> from zql.report import count
+    >>> title(count([{"name": f"t{i}"} for i in range(50)], by=["name"], entity="testcase"))
+    'testcases by name (the first 40 of 50 values, as in the table)'
+    """
+    text = f"{report.entity}s by {', '.join(report.by)}"
+    shown, every = min(_MOST_BARS, len(report.values(0))), len(report.values(0))
+    if every > shown:  # said on the chart, never cut silently
+        text += f" (the first {shown} of {every:,} values, as in the table)"
+    return cell_text(text)
+
+
 def _figure(report: Report) -> Any:
     plt = _pyplot()
     first = list(report.values(0))[:_MOST_BARS]
@@ -95,7 +109,7 @@ def _figure(report: Report) -> Any:
                   bbox_to_anchor=(1.0, 0.5), frameon=False)
     ax.set_yticks(positions, labels=labels, fontsize=9)
     ax.set_xlabel(f"{report.entity}s")
-    ax.set_title(_label(f"{report.entity}s by {', '.join(report.by)}"), fontsize=11)
+    ax.set_title(title(report).replace("$", r"\$"), fontsize=11)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     return fig
