@@ -206,3 +206,11 @@ def test_the_servers_own_statuses(server: str) -> None:
     active = [s.name for s in statuses if s.active]
     assert list(counted.values(0))[:len(active)] == [v for v in active if by_hand[v]]
     assert counted.passed == by_hand["Pass"]
+
+
+def test_assignee_is_executed_by(client: ZephyrClient) -> None:
+    """ZE 6's `assignee` (the schema's rename) groups by `executedBy`, both strategies."""
+    for strategy in ("scan", "count"):
+        report = client.report(QUERY, by=["assignee"], strategy=strategy)
+        assert report.by == ("executedBy",)
+        assert cells(report) == by_hand(client, QUERY, ["executedBy"])

@@ -42,6 +42,8 @@ class GroupBy:
     GroupBy(column='executedOn', bucket='week', multi=False, zql_field=None, empty_query=False)
     >>> GroupBy.parse("Priority", columns=["id", "priority"]).column
     'priority'
+    >>> GroupBy.parse("assignee", columns=["executedBy"]).column   # its ZE 6 name
+    'executedBy'
     >>> GroupBy.parse("prio", columns=["id", "priority"])
     Traceback (most recent call last):
       ...
@@ -67,8 +69,14 @@ class GroupBy:
         name = name.strip()
         if not name:
             raise ReportError("empty field to group by")
+        schema = schema or load_schema()
+        entity = Schema.entity_name(entity)
         if columns is not None:
             found = next((c for c in columns if c.casefold() == name.casefold()), None)
+            renamed = schema.rename_for(entity, name)  # ZE 6's `assignee` is `executedBy`
+            if found is None and renamed is not None:
+                found = next((c for c in columns if c.casefold() == renamed.new.casefold()),
+                             None)
             if found is None:
                 raise ReportError(f"no column {name!r} to group by{_did_you_mean(name, columns)}"
                                  f" (columns: {', '.join(columns)})")
@@ -82,8 +90,6 @@ class GroupBy:
                              "take :day or :week")
         if name in _DATE_COLUMNS and not bucket:
             raise ReportError(f"group {name} by day or week: --by {name}:day or {name}:week")
-        schema = schema or load_schema()
-        entity = Schema.entity_name(entity)
         spec_ = schema.field(entity, _FIELD_OF_COLUMN.get(name, name))
         if spec_ is None or bucket:
             return cls(name, bucket or None, name in _FIELD_OF_COLUMN)
