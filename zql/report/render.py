@@ -23,7 +23,8 @@ import csv
 import html
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from zql.report._model import CATEGORIES, STATUS_COLUMN, Diff, DiffItem, Report
 from zql.rows import cell_text, display_width, truncate
@@ -262,17 +263,10 @@ def render_report(report: Report, fmt: str, *, width: int = 100) -> str:
     >>> print(render_report(r, "json"))  # doctest: +ELLIPSIS
     {"entity": "testcase", "query": "", "by": ["priority", "tags"], "total": 1, "groups": [...
     """
-    if fmt == "table":
-        return _report_table(report, width)
-    if fmt == "csv":
-        return _report_csv(report)
-    if fmt == "json":
-        return json.dumps(report.to_json(), ensure_ascii=False) + "\n"
-    if fmt == "markdown":
-        return _report_markdown(report)
-    if fmt == "html":
-        return _report_html(report, None)
-    raise ValueError(f"unknown format {fmt!r}; one of: {', '.join(FORMATS)}")
+    return _pick(fmt, {"table": lambda: _report_table(report, width),
+                       "csv": lambda: _report_csv(report), "json": report.to_json,
+                       "markdown": lambda: _report_markdown(report),
+                       "html": lambda: _report_html(report, None)})
 
 
 # --------------------------------------------------------------------------- diffs
@@ -373,14 +367,15 @@ def render_diff(diff: Diff, fmt: str) -> str:
       ----------  -----  -----------  ----------
                1  Login  Pass → Fail  ann
     """
-    if fmt == "table":
-        return _diff_table(diff)
-    if fmt == "csv":
-        return _diff_csv(diff)
-    if fmt == "json":
-        return json.dumps(diff.to_json(), ensure_ascii=False) + "\n"
-    if fmt == "markdown":
-        return _diff_markdown(diff)
-    if fmt == "html":
-        return _diff_html(diff)
-    raise ValueError(f"unknown format {fmt!r}; one of: {', '.join(FORMATS)}")
+    return _pick(fmt, {"table": lambda: _diff_table(diff), "csv": lambda: _diff_csv(diff),
+                       "json": diff.to_json, "markdown": lambda: _diff_markdown(diff),
+                       "html": lambda: _diff_html(diff)})
+
+
+def _pick(fmt: str, renderers: dict[str, Callable[[], Any]]) -> str:
+    """The text of the renderer for ``fmt`` (``json`` gives an object to dump on one line)."""
+    render = renderers.get(fmt)
+    if render is None:
+        raise ValueError(f"unknown format {fmt!r}; one of: {', '.join(FORMATS)}")
+    out = render()
+    return out if isinstance(out, str) else json.dumps(out, ensure_ascii=False) + "\n"
