@@ -24,6 +24,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check zql repl tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache --no-logo
 	$(BIN)/python -m pytest $(XDIST) --cov --cov-report=term:skip-covered
 
 # The edit loop: lint and the in-process tests, no coverage, no processes or terminals.

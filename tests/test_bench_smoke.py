@@ -23,9 +23,14 @@ BENCHES = {
     "bench_lsp": ["per-query cache (shipped)", "200-query file over stdio",
                   "p99 after a one-character edit"],
     "bench_parse": ["ours/luqum", "cold start: import lark"],
+    "bench_report": ["report --by status, 1,500 executions", "plain paging", "strategy scan",
+                     "ratio scan/plain", "strategy count", "same numbers as scan: yes",
+                     "flat (growth under one page)"],
     "bench_sandbox": ["search direct p50", "search http", "export 400 testcase rows",
                       "small sandbox start+stop"],
     "bench_shell": ["zql shell (offline)", "import prompt_toolkit"],
+    "bench_update": ["status update of 1,000 executions", "bare httpx loop",
+                     "zql apply (journal, fsync each batch)", "ratio zql/bare throughput"],
 }
 #: benches that need more than a plain process
 MARKS = {"bench_shell": [pytest.mark.terminal]}

@@ -16,6 +16,7 @@ from tests.client_support import (  # noqa: F401
     OddServer,
     Sleeps,
     closed_port,
+    recording,
     sandbox_fixture,
     sb_fixture,
     searches,
@@ -88,7 +89,10 @@ def test_validation_before_any_request(sb: Sandbox) -> None:
         assert len(sb.control.requests) == before
 
     run_with(sb, body)
-    assert len(sb.control.requests) - since == 1  # only the metadata
+    made = [path for _, path, _ in sb.control.requests[since:]]
+    # only the metadata and the configured statuses (cached with the schema)
+    assert made[0].endswith("/v3/zql/metadata")
+    assert all("/admin/preference" in path for path in made[1:]) and len(made) <= 3
 
 
 def test_lookups_schema_suggest(sb: Sandbox) -> None:
@@ -144,8 +148,8 @@ def test_errors(sb: Sandbox, setup: str, call: str, error: type[Exception]) -> N
 
 def test_refused_and_html() -> None:
     async def users(url: str) -> None:
-        async with AsyncZephyrClient(url, token=TOKEN, retries=1,
-                                     sleep=Sleeps().asleep) as client:
+        async with recording(AsyncZephyrClient(url, token=TOKEN, retries=1),
+                             Sleeps().asleep) as client:
             await client.users()
 
     with pytest.raises(TransportError):

@@ -136,8 +136,8 @@ def test_pager_never_loops_or_loses(pages: list[tuple[int | None, int]], page_si
         made += 1
         total, count = next(answers)
         start = window[0]
-        body = [{"resultSize": total, "results": list(range(start, start + count))}]
-        delivered += pager.accept(body).items
+        body = [{"resultSize": total, "results": [{"id": n} for n in range(start, start + count)]}]
+        delivered += [item["id"] for item in pager.accept(body).items]
     assert made == requests
     assert delivered == list(range(expected))
 
@@ -325,3 +325,19 @@ def test_bad_arguments(kwargs: dict[str, Any], error: type[Exception]) -> None:
 def test_query_must_be_text_or_an_expression() -> None:
     with ZephyrClient("https://z.example.com", token="t") as client, pytest.raises(TypeError):
         client.search(42)
+
+
+def test_seen_ids_agree_with_a_set() -> None:
+    import random
+
+    from zql.client._results import SeenIds
+
+    rng = random.Random(7)
+    seen, oracle = SeenIds(), set()
+    for _ in range(300):
+        page = {rng.randrange(-50, 5000) for _ in range(rng.randrange(0, 40))}
+        page |= {f"s{rng.randrange(50)}"} if rng.random() < 0.2 else set()
+        probe = [rng.randrange(-60, 5100) for _ in range(20)] + ["s3", 2**70]
+        assert [k in seen for k in probe] == [k in oracle for k in probe]
+        seen.add_all(page)
+        oracle |= page

@@ -29,10 +29,11 @@ from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.output import DummyOutput, Output
 from prompt_toolkit.styles import BaseStyle, Style, merge_styles, style_from_pygments_cls
 
-from zql.complete import History as CompletionHistory
+from zql.complete import UsageCounts
 from zql.errors import Severity, render
 from zql.lint import lint
 from zql.schema import FieldSpec, Schema
+from zql.search_options import SearchOptions
 from zql_repl import commands
 from zql_repl.completer import ZQLCompleter
 from zql_repl.connection import Connection
@@ -137,7 +138,7 @@ class Shell:
         self.next_text: str | None = None
         self.complete_while_typing = complete_while_typing
         self.linter = Linter(self._context)
-        self.ranking = CompletionHistory()
+        self.ranking = UsageCounts()
         self.completer = ZQLCompleter(
             self._context, values=self.metadata.values, history=self.ranking,
             commands=lambda before: commands.complete_line(self, before),
@@ -168,8 +169,15 @@ class Shell:
         # keyboard there is nothing to show progress to or read Ctrl-C from.
         keyboard = None if isinstance(self.session.input, DummyInput) else self.session.input
         self.runner = SearchRunner(connection, self.out, input=keyboard,
-                                   output=self.session.output, flatten=_flatten)
+                                   output=self.session.output, flatten=self._flatten)
         self.metadata.on_change = self._metadata_changed
+
+    def _flatten(self, item: Any, entity: str) -> Any:
+        """A flat row; status ids named by the schema in use (the server's own statuses once
+        its schema has loaded)."""
+        from zql.client import flatten
+
+        return flatten(item, entity, statuses=self.schema.values.statuses or None)
 
     @classmethod
     def headless(cls, *, connection: Connection | None = None, state: ShellState | None = None,
@@ -377,10 +385,11 @@ class Shell:
                 return
             self.state.last_query = text.strip()
             self.ranking.record(text)
-        request = Request(text.strip(), entity, quick=quick, release=self.state.release_param,
-                          project=self.state.project_param, order_by=self.state.order_by,
-                          ascending=self.state.ascending, page_size=self.state.page_size,
-                          limit=self.state.limit_param)
+        request = Request(text.strip(), SearchOptions(
+            entity=entity, quick=quick, release=self.state.release_param,
+            project=self.state.project_param, order_by=self.state.order_by,
+            ascending=self.state.ascending, page_size=self.state.page_size,
+            limit=self.state.limit_param))
         size = self.session.output.get_size()
         target, self.state.output_file = self.state.output_file, None
         outcome = self.runner.run(request, fmt=self.state.format, pager=self.state.pager,
@@ -427,12 +436,6 @@ class Shell:
         for text in reversed(strings):
             if is_query(text):
                 self.ranking.record(text)
-
-
-def _flatten(item: Any, entity: str) -> Any:
-    from zql.client import flatten
-
-    return flatten(item, entity)
 
 
 def _style(name: str) -> BaseStyle:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from zql import _grammar
+from zql import _vocabulary
 from zql.ast import And, Clause, Node, Not, Or, walk
 from zql.errors import ZQLSyntaxError, render
 from zql.format import format, format_node
@@ -44,7 +44,7 @@ def tree_lines(node: Node, depth: int = 1) -> list[str]:
     pad = "  " * depth
     span = getattr(node, "span", None)
     where = f"  [{span.start}:{span.end}]" if span is not None else ""
-    vocab = _grammar.vocabulary()
+    vocab = _vocabulary.vocabulary()
     if isinstance(node, Clause):
         return [f"{pad}{format_node(node)}{where}"]
     if isinstance(node, Not):
@@ -130,7 +130,7 @@ def field_lines(spec: FieldSpec, values: Sequence[str] | None) -> list[str]:
 
     >>> from zql.schema import load_schema
     >>> field_lines(load_schema().field("execution", "status"), ["Blocked", "N/A"])[-1]
-    'values: Pass, Fail, WIP, Blocked, N/A'
+    'values: Pass, Fail, WIP, Blocked, Not Executed, N/A'
     """
     name, ftype, ops, notes = _spec_row(spec)
     out = [f"{name} ({spec.entity})", f"type: {ftype}", f"operators: {ops}"]

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterator
 from typing import IO, Any
 
-from zql.cli._connect import add_connection_arguments, connect
+from zql.cli._connect import add_connection_arguments, connect, count, positive
 from zql.cli._inputs import UsageError
 
 __all__ = ["register", "run"]
@@ -51,8 +51,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--project", metavar="P", help="project id or name")
     parser.add_argument("--order", metavar="FIELD", help="sort by this field")
     parser.add_argument("--desc", action="store_true", help="sort descending")
-    parser.add_argument("--limit", type=_count, metavar="N", help="stop after N rows")
-    parser.add_argument("--page-size", type=_positive, default=100, metavar="N",
+    parser.add_argument("--limit", type=count, metavar="N", help="stop after N rows")
+    parser.add_argument("--page-size", type=positive, default=100, metavar="N",
                         help="rows asked for per request (default 100; servers may cap it)")
     parser.add_argument("--format", choices=("table", "json", "jsonl", "csv"), default="table",
                         help="output format (default table)")
@@ -69,20 +69,6 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(run=run)
 
 
-def _count(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, not {value}")
-    return value
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, not {value}")
-    return value
-
-
 def run(args: argparse.Namespace) -> int:
     """Search and write; see the module docstring for exit codes.
 
@@ -94,34 +80,32 @@ def run(args: argparse.Namespace) -> int:
     445,1368,Validate dashboard widget after a timeout,Fail,Critical,yuki.obrien,...
     0
     """
-    from zql.client import ConfigurationError, ZephyrError, ZQLValidationError
+    from zql.client import ConfigurationError, SearchOptions, ZephyrError, ZQLValidationError
     from zql.errors import ZQLError, ZQLSyntaxError
     from zql.parser import parse
-    from zql.schema import Schema, SchemaError
+    from zql.schema import SchemaError
 
     query = sys.stdin.read() if args.query == "-" else args.query
     try:
-        entity = Schema.entity_name(args.entity)
+        options = SearchOptions(
+            entity=args.entity, release=args.release, project=args.project,
+            order_by=args.order, ascending=not args.desc, page_size=args.page_size,
+            limit=args.limit, quick=args.quick, validate=args.validate)
     except SchemaError as err:
         print(f"zql search: {err}", file=sys.stderr)
         return 2
+    entity = options.entity
     written = _Count()
-    options: dict[str, Any] = {
-        "entity": entity, "release": args.release, "project": args.project,
-        "order_by": args.order, "ascending": not args.desc, "page_size": args.page_size,
-        "limit": args.limit}
     try:
-        if args.validate and not args.quick:
+        if options.validate and not options.quick:
             parse(query)  # a syntax error needs no server, no file
         with connect(args) as client, _open_output(args.output, args.format) as out:
-            if args.quick:
-                results = client.quick_search(query, **options)
-            else:
-                if args.validate:
-                    # Validate against the server's own fields (custom ones too) before sending.
-                    client.schema()
-                results = client.search(query, validate=args.validate, **options)
-            _export(results, out, args, entity, written)
+            if options.validate and not options.quick:
+                # Validate against the server's own fields (custom ones too) before sending.
+                client.schema()
+            # Status ids become the server's own names (custom ones too) in flat rows.
+            statuses = client.statuses() if entity == "execution" else None
+            _export(client.search(query, options), out, args, entity, written, statuses)
     except UsageError as err:
         print(f"zql search: {err}", file=sys.stderr)
         return 2
@@ -171,7 +155,8 @@ def _open_output(path: str | None, fmt: str) -> Iterator[IO[str]]:
 
 
 def _export(results: Any, out: IO[str], args: argparse.Namespace, entity: str,
-            written: _Count) -> None:
+            written: _Count, statuses: Any = None) -> None:
+    import functools
     import shutil
 
     from zql.cli._output import make_progress
@@ -183,7 +168,8 @@ def _export(results: Any, out: IO[str], args: argparse.Namespace, entity: str,
                              title=f"zql search ({entity})")
     # Plain borders (easy to cut and awk); widths from the first 100 rows, buffered across
     # small pages, so at most a page beyond them is ever held.
-    renderer = make_renderer(args.format, entity, flatten=flatten, style="plain", sample=100,
+    renderer = make_renderer(args.format, entity, style="plain", sample=100,
+                             flatten=functools.partial(flatten, statuses=statuses),
                              width=shutil.get_terminal_size((120, 24)).columns)
     try:
         for page in results.pages():

@@ -8,15 +8,17 @@ the same table serves the shapes different Zephyr versions return.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from zql.schema import Schema
+from zql.schema import Schema, Status, ValueFacts, load_schema
 
-__all__ = ["flat_columns", "flatten"]
+__all__ = ["flat_columns", "flatten", "flattener", "status_names"]
 
-#: Status ids as a default Zephyr install names them (executions carry the id as a string).
-STATUS_NAMES = {"-1": "Not Executed", "1": "Pass", "2": "Fail", "3": "WIP", "4": "Blocked"}
+#: Status ids -> names (executions carry the id as a string), from the schema's value facts.
+_FACTS = load_schema().values
+STATUS_NAMES = {str(s.id): s.name for s in _FACTS.statuses} | {
+    str(_FACTS.not_executed.id): _FACTS.not_executed.name}
 
 _TC = "testcase."
 _ETC = "tcrTreeTestcase.testcase."
@@ -51,7 +53,7 @@ _COLUMNS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
         "release": ("text", ("releaseName", _ETC + "releaseName")),
         "project": ("text", ("projectName", _ETC + "projectName")),
         "tags": ("tags", (_ETC + "tags", _ETC + "tag")),
-        "actualTime": ("text", ("actualTime",)),
+        "actualTime": ("duration", ("actualTime",)),
         "notes": ("text", ("notes", "lastTestResult.comment")),
     },
     "requirement": {
@@ -79,33 +81,124 @@ def flat_columns(entity: str) -> list[str]:
     return list(_COLUMNS[Schema.entity_name(entity)])
 
 
-def flatten(item: Mapping[str, Any], entity: str = "testcase") -> dict[str, Any]:
+def status_names(statuses: Iterable[Status] | None = None,
+                 facts: ValueFacts | None = None) -> dict[str, str]:
+    """Status id (as text) → name: the given statuses (a server's) or the bundled defaults,
+    plus the ids a never-run execution carries.
+
+    >>> names = status_names([Status(1, "Pass"), Status(11, "Outscoped", active=False)])
+    >>> names["11"], names["-1"], names["0"]
+    ('Outscoped', 'Not Executed', 'Not Executed')
+    """
+    facts = facts or load_schema().values
+    names = {str(s.id): s.name for s in (facts.statuses if statuses is None else statuses)}
+    for ident in (*facts.not_executed_ids, str(facts.not_executed.id)):
+        if ident:
+            names.setdefault(ident, facts.not_executed.name)
+    return names
+
+
+def flatten(item: Mapping[str, Any], entity: str = "testcase", *,
+            statuses: Iterable[Status] | None = None) -> dict[str, Any]:
     """A flat row of ``item``: one value per column of :func:`flat_columns` (None when absent).
 
     Tags become one comma-separated string, epoch-millisecond dates ISO 8601 (UTC), status ids
-    names.
+    names — of ``statuses`` (the server's, from ``client.statuses()``) or the bundled defaults;
+    an execution that never ran (no ``lastTestResult``, or id ``0``/``-1``) reads
+    "Not Executed";
+    an ``actualTime`` in milliseconds reads ``HH:MM:SS`` (as other servers send it).
 
     >>> row = flatten({"id": 9, "status": None, "lastTestResult": {"executionStatus": "2",
     ...     "executionDate": 1700000000000}, "tcrTreeTestcase": {"testcase": {
     ...     "testcaseId": 1001, "name": "Login", "tags": ["smoke", "ui"]}}}, "execution")
     >>> row["id"], row["testcaseId"], row["status"], row["executedOn"], row["tags"]
     (9, 1001, 'Fail', '2023-11-14T22:13:20Z', 'smoke, ui')
+    >>> flatten({"id": 3, "lastTestResult": {"executionStatus": "12"}}, "execution",
+    ...         statuses=[Status(12, "Deferred")])["status"]
+    'Deferred'
+    >>> flatten({"id": 4}, "execution")["status"]
+    'Not Executed'
+    >>> [flatten({"actualTime": t}, "execution")["actualTime"] for t in (6720000, "01:52:00")]
+    ['01:52:00', '01:52:00']
     """
-    columns = _COLUMNS[Schema.entity_name(entity)]
-    return {name: _convert(kind, _first(item, paths)) for name, (kind, paths) in columns.items()}
+    entity = Schema.entity_name(entity)
+    return _row(item, entity, _paths(entity), _names(statuses))
 
 
-def _first(item: Mapping[str, Any], paths: tuple[str, ...]) -> Any:
-    for path in paths:
+def flattener(entity: str, columns: Iterable[str] | None = None, *,
+              statuses: Iterable[Status] | None = None
+              ) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+    """A function giving the flat row of an item restricted to ``columns`` (all when None):
+    the same values as :func:`flatten`, with the columns looked up once (reports read a couple
+    of columns of every row, so this is their hot path).
+
+    >>> status = flattener("execution", ["status"])
+    >>> status({"lastTestResult": {"executionStatus": "1"}}), status({"id": 4})
+    ({'status': 'Pass'}, {'status': 'Not Executed'})
+    """
+    entity = Schema.entity_name(entity)
+    every = {name: (name, kind, paths) for name, kind, paths in _paths(entity)}
+    chosen = list(every.values()) if columns is None else [every[c] for c in columns]
+    names = _names(statuses)
+
+    def flat(item: Mapping[str, Any]) -> dict[str, Any]:
+        return _row(item, entity, chosen, names)
+
+    return flat
+
+
+_Paths = list[tuple[str, str, tuple[tuple[str, ...], ...]]]
+_PATHS: dict[str, _Paths] = {}
+
+
+def _paths(entity: str) -> _Paths:
+    """(column, kind, dotted paths split once) for each column of ``entity``."""
+    if entity not in _PATHS:
+        _PATHS[entity] = [(name, kind, tuple(tuple(p.split(".")) for p in paths))
+                          for name, (kind, paths) in _COLUMNS[entity].items()]
+    return _PATHS[entity]
+
+
+def _row(item: Mapping[str, Any], entity: str, chosen: _Paths,
+         names: Mapping[str, str]) -> dict[str, Any]:
+    row = {name: _convert(kind, _first(item, paths), names) for name, kind, paths in chosen}
+    if (entity == "execution" and "status" in row and row["status"] is None
+            and not item.get("lastTestResult")):
+        row["status"] = names.get("-1", _FACTS.not_executed.name)
+    return row
+
+
+_DEFAULT_NAMES: dict[str, str] = {}
+
+
+def _names(statuses: Iterable[Status] | None) -> dict[str, str]:
+    if statuses is not None:
+        key = tuple(statuses)
+        cached = _BY_STATUSES.get(key)
+        if cached is None:
+            cached = _BY_STATUSES[key] = status_names(key)
+            if len(_BY_STATUSES) > 64:
+                del _BY_STATUSES[next(iter(_BY_STATUSES))]
+        return cached
+    if not _DEFAULT_NAMES:
+        _DEFAULT_NAMES.update(status_names())
+    return _DEFAULT_NAMES
+
+
+_BY_STATUSES: dict[tuple[Status, ...], dict[str, str]] = {}
+
+
+def _first(item: Mapping[str, Any], paths: tuple[tuple[str, ...], ...]) -> Any:
+    for parts in paths:
         value: Any = item
-        for part in path.split("."):
+        for part in parts:
             value = value.get(part) if isinstance(value, Mapping) else None
         if value is not None and value != "":
             return value
     return None
 
 
-def _convert(kind: str, value: Any) -> Any:
+def _convert(kind: str, value: Any, names: Mapping[str, str]) -> Any:
     if value is None:
         return None
     if kind == "tags":
@@ -116,7 +209,11 @@ def _convert(kind: str, value: Any) -> Any:
         seconds = value / 1000 if value > 10**11 else value  # ZE sends epoch milliseconds
         return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if kind == "status":
-        return STATUS_NAMES.get(str(value), value)
+        return names.get(str(value), value)
+    if kind == "duration" and isinstance(value, int) and not isinstance(value, bool):
+        # some servers send actualTime as milliseconds, others as "HH:MM:SS": show both alike
+        seconds = value // 1000
+        return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
     if isinstance(value, Mapping | list):
         return str(value)
     return value

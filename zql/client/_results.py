@@ -8,50 +8,76 @@ nothing. It stops at the total, at ``limit``, or at the first empty page (never 
 
 from __future__ import annotations
 
+import bisect
+import heapq
+import logging
+from array import array
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, TypeVar
 
 import httpx
 
 from zql.ast import And, Clause, Node, Not, Or
 from zql.client._core import Call, ClientCore, Item, Plan, parse_page
-from zql.client._errors import ZQLValidationError
+from zql.client._errors import UnexpectedResponseError, ZephyrError, ZQLValidationError
+from zql.client._facts import VARIANTS, Variant, can_fall_back, variant_names
 from zql.errors import Severity
 from zql.format import format as format_query
 from zql.parser import parse
 from zql.schema import Schema
+from zql.search_options import SearchOptions
 from zql.validate import validate as validate_query
 
-if TYPE_CHECKING:
-    from zql.client._async import AsyncZephyrClient
-    from zql.client._sync import ZephyrClient
+__all__ = ["AsyncDriver", "AsyncSearchResults", "Driver", "Page", "Pager", "SearchResults",
+           "SearchSpec", "prepare"]
 
-__all__ = ["AsyncSearchResults", "Page", "Pager", "SearchResults", "SearchSpec", "prepare"]
+T = TypeVar("T")
+logger = logging.getLogger("zql.client")
 
-#: Queries whose encoded text is longer than this go by ``POST /advancesearch`` (URL limits).
-MAX_GET_QUERY = 4000
+
+class Driver(Protocol):
+    """What sync results need from their client: its core, and a way to run a plan."""
+
+    @property
+    def core(self) -> ClientCore:
+        """The client's sans-I/O core."""
+
+    def run(self, plan: Plan[T]) -> T:
+        """Make the calls of ``plan`` and return its result."""
+
+
+class AsyncDriver(Protocol):
+    """What async results need from their client (see :class:`Driver`)."""
+
+    @property
+    def core(self) -> ClientCore:
+        """The client's sans-I/O core."""
+
+    async def run(self, plan: Plan[T]) -> T:
+        """Make the calls of ``plan`` and return its result."""
 
 
 @dataclass(frozen=True, slots=True)
 class SearchSpec:
-    """A validated search, ready to page: the exact text sent and every request parameter.
+    """A validated search, ready to page: the exact text sent, its options, and what the
+    server needs besides (canonical order field, custom-field flag, GET or POST).
 
-    >>> prepare(ClientCore("http://h", token="t"), 'status="Fail"', entity="execution").text
+    >>> prepare(ClientCore("http://h", token="t"), 'status="Fail"',
+    ...         SearchOptions(entity="execution")).text
     'status = "Fail"'
     """
 
     text: str
-    entity: str
-    zql: bool = True
+    options: SearchOptions
     order_by: str | None = None
-    ascending: bool = True
     is_cfield: bool = False
-    page_size: int = 100
-    limit: int | None = None
-    release: int | str | None = None
-    project: int | str | None = None
     post: bool = False
+
+    @property
+    def entity(self) -> str:
+        """The entity searched."""
+        return self.options.entity
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,15 +113,12 @@ def query_node(query: Any) -> Node:
     raise TypeError(f"a query is ZQL text or a builder expression, not {type(query).__name__}")
 
 
-def prepare(core: ClientCore, query: Any, *, entity: str = "testcase", zql: bool = True,
-            validate: bool = True, order_by: str | None = None, ascending: bool = True,
-            page_size: int = 100, limit: int | None = None, release: int | str | None = None,
-            project: int | str | None = None) -> SearchSpec:
+def prepare(core: ClientCore, query: Any, options: SearchOptions | None = None) -> SearchSpec:
     """Check everything that can be checked without the server and build the :class:`SearchSpec`.
 
-    With ``validate`` the text is parsed (a :class:`~zql.ZQLSyntaxError` before any request)
-    and checked against the client's known schema (:class:`ZQLValidationError`); the canonical
-    portable text is what gets sent.
+    With ``options.validate`` the text is parsed (a :class:`~zql.ZQLSyntaxError` before any
+    request) and checked against the client's known schema (:class:`ZQLValidationError`); the
+    canonical portable text is what gets sent. ``options.quick`` sends plain text instead.
 
     >>> core = ClientCore("http://h", token="t", schema="ze7")
     >>> prepare(core, 'not priority in ("P1","P2")').text
@@ -105,17 +128,14 @@ def prepare(core: ClientCore, query: Any, *, entity: str = "testcase", zql: bool
       ...
     zql.client.ZQLValidationError: 1:1: error[ZQL201]: no field 'prority' in testcase...
     """
-    entity = Schema.entity_name(entity)
-    if not isinstance(page_size, int) or isinstance(page_size, bool) or page_size < 1:
-        raise ValueError(f"page_size must be a positive int, not {page_size!r}")
-    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
-        raise ValueError(f"limit must be None or a non-negative int, not {limit!r}")
+    options = options or SearchOptions()
+    entity = options.entity
     schema = core.known_schema
-    if not zql:
+    if options.quick:
         if not isinstance(query, str):
             raise TypeError("quick search takes plain text")
         text = query.strip()
-    elif validate:
+    elif options.validate:
         node = query_node(query)
         if schema is not None:
             _check(query, node, entity, schema)
@@ -123,14 +143,13 @@ def prepare(core: ClientCore, query: Any, *, entity: str = "testcase", zql: bool
     else:
         text = query.strip() if isinstance(query, str) else format_query(query_node(query),
                                                                          portable=True)
-    is_cfield = False
+    order_by, is_cfield = options.order_by, False
     if order_by is not None and schema is not None:
         spec = schema.field(entity, order_by)
         if spec is not None:
             order_by, is_cfield = spec.name, spec.custom is not None
-    post = len(str(httpx.QueryParams({"word": text}))) > MAX_GET_QUERY
-    return SearchSpec(text, entity, zql, order_by, ascending, is_cfield, page_size, limit,
-                      release, project, post)
+    post = len(str(httpx.QueryParams({"word": text}))) > core.url_limit
+    return SearchSpec(text, options, order_by, is_cfield, post)
 
 
 def _check(query: Any, node: Node, entity: str, schema: Schema) -> None:
@@ -145,49 +164,93 @@ def _check(query: Any, node: Node, entity: str, schema: Schema) -> None:
 def search_params(core: ClientCore, spec: SearchSpec) -> Plan[dict[str, int]]:
     """Resolve the release and project names of a search to ids (cached lookups)."""
     out: dict[str, int] = {}
-    if spec.project is not None:
-        out["projectid"] = yield from core.resolve_project(spec.project)
-    if spec.release is not None:
-        out["releaseid"] = yield from core.resolve_release(spec.release, spec.project)
+    release, project = spec.options.release, spec.options.project
+    if project is not None:
+        out["projectid"] = yield from core.resolve_project(project)
+    if release is not None:
+        out["releaseid"] = yield from core.resolve_release(release, project)
     return out
 
 
 def search_call(core: ClientCore, spec: SearchSpec, ids: dict[str, int], first: int,
-                size: int) -> Call:
-    """The request for one page: ``GET /advancesearch``, or ``POST`` for very long queries.
+                size: int, variant: Variant = VARIANTS[0]) -> Call:
+    """The request for one page in one of the server's search variants: ``GET
+    /advancesearch`` (``POST`` for very long queries), ``POST /advancesearch/zql`` or
+    ``GET /testcase?zqlquery=``.
 
     >>> core = ClientCore("http://h", token="t")
-    >>> spec = prepare(core, 'name ~ "login"', order_by="name")
+    >>> spec = prepare(core, 'name ~ "login"', SearchOptions(order_by="name"))
     >>> dict(search_call(core, spec, {"releaseid": 3}, 200, 100).params)
     {'word': 'name ~ "login"', 'entitytype': 'testcase', 'zql': 'true', 'firstresult': '200',
      'maxresults': '100', 'isascorder': 'true', 'order': 'name', 'releaseid': '3'}
+    >>> search_call(core, spec, {}, 0, 50, VARIANTS[2]).json["maxResults"]
+    50
     """
-    if spec.post:
-        body = {"word": spec.text, "entityType": spec.entity, "zql": spec.zql,
-                "firstResult": first, "maxResults": size, "isAscOrder": spec.ascending,
+    zql, ascending = not spec.options.quick, spec.options.ascending
+    entity = variant.execution_type if spec.entity == "execution" else spec.entity
+    if variant.path == "testcase":
+        # INFERRED: this list pages with offset/pagesize like ZE's other lists.
+        return core.call("GET", "testcase", page=True, params={
+            "zqlquery": spec.text, "offset": first, "pagesize": size, **ids})
+    if spec.post or variant.method == "POST":
+        body = {"word": spec.text, "entityType": entity, "zql": zql,
+                "firstResult": first, "maxResults": size, "isAscOrder": ascending,
                 "releaseId": ids.get("releaseid"), "projectId": ids.get("projectid")}
         if spec.order_by:
             body |= {"order": spec.order_by, "isCfield": spec.is_cfield}
-        return core.call("POST", "advancesearch", page=True,
+        return core.call("POST", variant.path, page=True,
                          json={k: v for k, v in body.items() if v is not None})
-    return core.call("GET", "advancesearch", page=True, params={
-        "word": spec.text, "entitytype": spec.entity, "zql": spec.zql, "firstresult": first,
-        "maxresults": size, "isascorder": spec.ascending, "order": spec.order_by,
+    return core.call("GET", variant.path, page=True, params={
+        "word": spec.text, "entitytype": entity, "zql": zql, "firstresult": first,
+        "maxresults": size, "isascorder": ascending, "order": spec.order_by,
         "is_cfield": True if spec.is_cfield else None, **ids})
+
+
+def fetch_page(core: ClientCore, spec: SearchSpec, ids: dict[str, int], first: int,
+               size: int) -> Plan[Any]:
+    """One page, trying the server's search variants in order until one answers (a 404, 405
+    or unreadable shape means "not this one"); the one that worked is remembered."""
+    variants = core.search_variants(spec.entity, quick=spec.options.quick)
+    first_error: ZephyrError | None = None
+    for n, variant in enumerate(variants):
+        try:
+            body = yield search_call(core, spec, ids, first, size, variant)
+        except ZephyrError as err:
+            first_error = first_error or err
+            if n + 1 < len(variants) and can_fall_back(err):
+                logger.info("search: %s is not usable here (%s); trying %s", variant.name,
+                            err.message, variants[n + 1].name)
+                continue
+            if n and can_fall_back(err):
+                # None answered: the documented endpoint's answer says most; name the rest.
+                first_error.message += (" (search endpoints tried: "
+                                        f"{', '.join(variant_names(variants))})")
+                first_error.args = (first_error.message,)
+                raise first_error from None
+            raise
+        core.use_search_variant(spec.entity, variant)
+        return body
+    raise AssertionError("no search variant")  # pragma: no cover - VARIANTS is never empty
 
 
 class Pager:
     """Paging state of one pass over a search. Pure: it never sends anything.
 
+    A pass never yields the same id twice, and a page that brings no new id (a server that
+    ignores ``firstresult`` and answers the same page again) ends the pass with
+    :class:`~zql.client.UnexpectedResponseError` instead of looping.
+
     >>> pager = Pager(page_size=3, limit=5)
     >>> pager.window()
     (0, 3)
-    >>> pager.accept([{"resultSize": 9, "results": [1, 2]}]).items  # capped at 2 rows
+    >>> first = pager.accept([{"resultSize": 9, "results": [{"id": 1}, {"id": 2}]}])
+    >>> [item["id"] for item in first.items]
     [1, 2]
     >>> pager.window()
     (2, 3)
-    >>> pager.accept([{"resultSize": 9, "results": [3, 4, 5]}]).items, pager.window()
-    ([3, 4, 5], None)
+    >>> page = pager.accept([{"resultSize": 9, "results": [{"id": 3}, {"id": 4}, {"id": 5}]}])
+    >>> len(page.items), pager.window()
+    (3, None)
     """
 
     def __init__(self, page_size: int, limit: int | None = None) -> None:
@@ -197,6 +260,7 @@ class Pager:
         self.delivered = 0
         self.total: int | None = None
         self.done = limit == 0
+        self._seen = SeenIds()
 
     def window(self) -> tuple[int, int] | None:
         """``(firstresult, maxresults)`` of the next request, or None when finished."""
@@ -208,18 +272,84 @@ class Pager:
         return self.offset, size
 
     def accept(self, body: Any) -> Page:
-        """Digest one answer; the returned page holds the items to deliver (``limit`` applied)."""
+        """Digest one answer; the returned page holds the items to deliver (``limit`` applied).
+
+        >>> Pager(10).accept([{"resultSize": 2, "results": [{"id": 1}, None]}])
+        Traceback (most recent call last):
+          ...
+        zql.client.UnexpectedResponseError: the search answer's results[1] is JSON null, not an ...
+        """
         total, rows = parse_page(body)
+        for index, row in enumerate(rows):
+            if not isinstance(row, dict):
+                kind = "JSON null" if row is None else type(row).__name__
+                raise UnexpectedResponseError(
+                    f"the search answer's results[{index}] is {kind}, not an object (a row): "
+                    "the server sent something the client cannot read")
         start = self.offset
         self.total = total
         self.offset += len(rows)
-        empty = not rows
+        fresh = self._fresh(rows)
+        if rows and not fresh:
+            raise UnexpectedResponseError(
+                f"the page at firstresult={start} repeats rows already received (no new id): "
+                "the server does not advance through the results (does it ignore "
+                "firstresult?); stopped")
         if self.limit is not None:
-            rows = rows[: self.limit - self.delivered]
-        self.delivered += len(rows)
-        self.done = (empty or (total is not None and self.offset >= total)
+            fresh = fresh[: self.limit - self.delivered]
+        self.delivered += len(fresh)
+        self.done = (not rows or (total is not None and self.offset >= total)
                      or (self.limit is not None and self.delivered >= self.limit))
-        return Page(start, total, rows)
+        return Page(start, total, fresh)
+
+    def _fresh(self, rows: list[Item]) -> list[Item]:
+        """The rows not delivered before (rows without an id cannot be told apart: all kept)."""
+        out = []
+        page: set[Any] = set()
+        for row in rows:
+            key = row.get("id")
+            if key is None or isinstance(key, dict | list):
+                out.append(row)
+            elif key not in page and key not in self._seen:
+                page.add(key)
+                out.append(row)
+        self._seen.add_all(page)
+        return out
+
+
+class SeenIds:
+    """The ids a pass has delivered, in about 8 bytes each (a 50,000-row export: 0.4 MB, not
+    the 3.5 MB of a ``set``): integer ids go into sorted ``array('q')`` runs that merge like a
+    binary counter (a lookup bisects a handful of runs); other ids into a set.
+
+    >>> seen = SeenIds(); seen.add_all({5, 3, "x"}); seen.add_all({9})
+    >>> [key in seen for key in (3, 5, 9, 4, "x", "y")]
+    [True, True, True, False, True, False]
+    """
+
+    def __init__(self) -> None:
+        self._runs: list[array[int]] = []
+        self._other: set[Any] = set()
+
+    def add_all(self, keys: set[Any]) -> None:
+        """Remember these ids."""
+        ints = sorted(k for k in keys if type(k) is int and -(2**63) <= k < 2**63)
+        self._other.update(k for k in keys if not (type(k) is int and -(2**63) <= k < 2**63))
+        if not ints:
+            return
+        self._runs.append(array("q", ints))
+        while len(self._runs) > 1 and len(self._runs[-2]) <= len(self._runs[-1]):
+            top, below = self._runs.pop(), self._runs.pop()
+            self._runs.append(array("q", heapq.merge(below, top)))
+
+    def __contains__(self, key: Any) -> bool:
+        if type(key) is not int or not -(2**63) <= key < 2**63:
+            return key in self._other
+        for run in self._runs:
+            at = bisect.bisect_left(run, key)
+            if at < len(run) and run[at] == key:
+                return True
+        return False
 
 
 class _Results:
@@ -229,11 +359,30 @@ class _Results:
         self.total: int | None = None
         self._ids: dict[str, int] | None = None
 
-    def _counted(self, body: Any) -> int:
-        total, rows = parse_page(body)
+    def _ids_plan(self, core: ClientCore) -> Plan[dict[str, int]]:
+        if self._ids is None:
+            self._ids = yield from search_params(core, self.spec)
+        return self._ids
+
+    def _page_plan(self, core: ClientCore, pager: Pager) -> Plan[Page | None]:
+        """The next page of a pass, or None when the pass is over."""
+        window = pager.window()
+        if window is None:
+            return None
+        ids = yield from self._ids_plan(core)
+        page = pager.accept((yield from fetch_page(core, self.spec, ids, *window)))
+        self.total = page.total
+        return page
+
+    def _count_plan(self, core: ClientCore) -> Plan[int]:
+        ids = yield from self._ids_plan(core)
+        total, rows = parse_page((yield from fetch_page(core, self.spec, ids, 0, 1)))
         self.total = total if total is not None else len(rows)
-        limit = self.spec.limit
+        limit = self.spec.options.limit
         return self.total if limit is None else min(limit, self.total)
+
+    def _pager(self) -> Pager:
+        return Pager(self.spec.options.page_size, self.spec.options.limit)
 
     @property
     def query(self) -> str:
@@ -262,20 +411,14 @@ class SearchResults(_Results):
     3 True
     """
 
-    def __init__(self, client: ZephyrClient, spec: SearchSpec) -> None:
+    def __init__(self, driver: Driver, spec: SearchSpec) -> None:
         super().__init__(spec)
-        self._client = client
+        self._driver = driver
 
     def pages(self) -> Iterator[Page]:
         """The pages of one pass, fetched one after the other as you iterate."""
-        client = self._client
-        if self._ids is None:
-            self._ids = client._run(search_params(client._core, self.spec))
-        pager = Pager(self.spec.page_size, self.spec.limit)
-        while (window := pager.window()) is not None:
-            call = search_call(client._core, self.spec, self._ids, *window)
-            page = pager.accept(client._request(call))
-            self.total = page.total
+        pager, driver = self._pager(), self._driver
+        while (page := driver.run(self._page_plan(driver.core, pager))) is not None:
             yield page
 
     def __iter__(self) -> Iterator[Item]:
@@ -293,11 +436,7 @@ class SearchResults(_Results):
         ...     client.search('status = "Fail"', entity="execution", limit=10).count()
         10
         """
-        client = self._client
-        if self._ids is None:
-            self._ids = client._run(search_params(client._core, self.spec))
-        call = search_call(client._core, self.spec, self._ids, 0, 1)
-        return self._counted(client._request(call))
+        return self._driver.run(self._count_plan(self._driver.core))
 
 
 class AsyncSearchResults(_Results):
@@ -314,20 +453,14 @@ class AsyncSearchResults(_Results):
     3
     """
 
-    def __init__(self, client: AsyncZephyrClient, spec: SearchSpec) -> None:
+    def __init__(self, driver: AsyncDriver, spec: SearchSpec) -> None:
         super().__init__(spec)
-        self._client = client
+        self._driver = driver
 
     async def pages(self) -> AsyncIterator[Page]:
         """The pages of one pass, fetched one after the other as you iterate."""
-        client = self._client
-        if self._ids is None:
-            self._ids = await client._run(search_params(client._core, self.spec))
-        pager = Pager(self.spec.page_size, self.spec.limit)
-        while (window := pager.window()) is not None:
-            call = search_call(client._core, self.spec, self._ids, *window)
-            page = pager.accept(await client._request(call))
-            self.total = page.total
+        pager, driver = self._pager(), self._driver
+        while (page := await driver.run(self._page_plan(driver.core, pager))) is not None:
             yield page
 
     async def __aiter__(self) -> AsyncIterator[Item]:
@@ -348,8 +481,4 @@ class AsyncSearchResults(_Results):
         ...     asyncio.run(main(sb)) > 10
         True
         """
-        client = self._client
-        if self._ids is None:
-            self._ids = await client._run(search_params(client._core, self.spec))
-        call = search_call(client._core, self.spec, self._ids, 0, 1)
-        return self._counted(await client._request(call))
+        return await self._driver.run(self._count_plan(self._driver.core))

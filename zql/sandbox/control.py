@@ -32,6 +32,8 @@ from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from zql.sandbox.write_control import WriteControl
+
 if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.responses import Response
@@ -170,6 +172,8 @@ class Control:
         self._gates: list[Gate] = []
         #: the clock sessions expire by (tests replace it to expire a cookie without waiting)
         self.clock: Callable[[], float] = time.monotonic
+        #: faults of the write endpoints (:mod:`zql.sandbox.write_control`)
+        self.writes = WriteControl(seed=seed)
 
     def __repr__(self) -> str:
         return (f"<Control page_cap={self.page_cap} quirks={self.quirks} "

@@ -1,7 +1,8 @@
 """The sandbox's SQLite store: relational tables, search documents, lookups and paging.
 
-Built from :mod:`zql.sandbox.data` in memory (``small``, in well under a second) or once into a
-file (``large``) that later runs reuse when its size, seed and layout match. Besides the
+Built (:mod:`zql.sandbox.build`) from :mod:`zql.sandbox.data` in memory (``small``, in well
+under a second) or once into a file (``large``) that later runs reuse when its size, seed and
+layout match. Besides the
 relational tables, each entity has a *search document* table — one row per item, one column per
 schema field holding the folded (case-insensitive) value, side tables for multi-valued fields —
 much as ZE indexes items for Elasticsearch. ZQL compiles to SQL over those documents
@@ -20,38 +21,28 @@ One connection, guarded by a lock: the server's threads, tests and benchmarks sh
 from __future__ import annotations
 
 import collections
-import hashlib
 import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from zql.ast import Op
-from zql.sandbox import data
-from zql.sandbox.model import column, fold, lookup_key, multi_table, sandbox_schema
-from zql.sandbox.sql import MATCH_ALL, Order, Where
-from zql.sandbox.views import VIEWS, View, json_sql
-from zql.schema import ENTITIES, FieldSpec
+from zql.sandbox import build, data
+from zql.sandbox.model import column, fold, multi_table, sandbox_schema
+from zql.sandbox.servers import DEFAULT_SERVER, ServerProfile, profile
+from zql.sandbox.sql import MATCH_ALL, Order, Subquery, Where
+from zql.sandbox.views import VIEWS, Template, View, item_template, json_sql
+from zql.schema import ENTITIES
 
 __all__ = ["Page", "Store", "StoreError"]
 
-# Bump when tables, documents or generated data change: stored files then get rebuilt.
-_LAYOUT = 3
-_SQL_TYPES = {"string": "TEXT", "long": "INTEGER", "int": "INTEGER", "boolean": "INTEGER",
-              "decimal": "REAL"}
 _COUNT_CACHE = 512
-#: small data sets already built in this process, by seed: a new in-memory store is a copy
-#: (``sqlite3.Connection.backup``, milliseconds) instead of a rebuild (a test run starts dozens)
-_SMALL_BUILT: dict[int, sqlite3.Connection] = {}
-_SMALL_LOCK = threading.Lock()
 _BY_ID = Order()
-_EQUALITY_OPS = frozenset({Op.EQ, Op.NE, Op.IN, Op.IS, Op.IS_NOT})
 
 
 class StoreError(Exception):
@@ -76,14 +67,18 @@ class Page:
     total: int
     first: int
     items: list[bytes]
+    #: the page block's ``type`` (``testSchedule`` for executions), if any
+    type: str | None = None
 
     def body(self, *, bare: bool = False) -> bytes:
         """The search response body: ZE's array-wrapped page object, or the bare object.
 
-        >>> Page(0, 5, []).body(bare=True)
-        b'{"firstResult": 5, "resultSize": 0, "results": []}'
+        >>> Page(0, 5, [], "testSchedule").body(bare=True)
+        b'{"firstResult": 5, "resultSize": 0, "type": "testSchedule", "results": []}'
         """
-        head = b'{"firstResult": %d, "resultSize": %d, "results": [' % (self.first, self.total)
+        kind = b' "type": %s,' % json.dumps(self.type).encode() if self.type else b""
+        head = b'{"firstResult": %d, "resultSize": %d,%s "results": [' % (
+            self.first, self.total, kind)
         parts = [b"[" + head if not bare else head, b",".join(self.items),
                  b"]}" if bare else b"]}]"]
         return b"".join(parts)
@@ -97,13 +92,6 @@ class Page:
         return [json.loads(item) for item in self.items]
 
 
-def _fingerprint() -> str:
-    # Layout + schema + table definitions: any change makes a stored file stale.
-    text = json.dumps([_LAYOUT, sandbox_schema().to_json(), data.TABLES, sorted(data.SIZES)],
-                      sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
 class Store:
     """The sandbox database. Open with :meth:`open`; close (or use ``with``) when done.
 
@@ -113,7 +101,7 @@ class Store:
     """
 
     def __init__(self, conn: sqlite3.Connection, size: str, seed: int,
-                 path: Path | None = None) -> None:
+                 path: Path | None = None, server: ServerProfile | None = None) -> None:
         self._conn = conn
         self._lock = threading.Lock()
         self._counts: collections.OrderedDict[tuple[object, ...], int] = \
@@ -121,15 +109,21 @@ class Store:
         self.size = size
         self.seed = seed
         self.path = path
-        self.schema = sandbox_schema()
-        self._item_sql = {e: self._items_query(v) for e, v in VIEWS.items()}
+        self._users: list[dict[str, Any]] | None = None
+        self.server = server or profile(DEFAULT_SERVER)
+        self.schema = sandbox_schema().with_statuses(self.server.statuses())
+        self._item_sql = {e: self._items_query(v, item_template(e, self.server))
+                          for e, v in VIEWS.items()}
+        self._in_memory = path is None
 
     # ---- opening
 
     @classmethod
     def open(cls, size: str = "small", seed: int = 1,
-             path: str | os.PathLike[str] | None = None) -> Store:
-        """Build in memory, or open ``path`` (building it first if missing or stale).
+             path: str | os.PathLike[str] | None = None,
+             server: ServerProfile | str = DEFAULT_SERVER) -> Store:
+        """Build in memory, or open ``path`` (building it first if missing or stale), with
+        the data and item shapes of a server profile (:mod:`zql.sandbox.servers`).
 
         >>> Store.open("huge")
         Traceback (most recent call last):
@@ -138,14 +132,22 @@ class Store:
         """
         if size not in data.SIZES:
             raise StoreError(f"unknown size {size!r}; one of: {', '.join(data.SIZES)}")
+        if isinstance(server, str):
+            try:
+                server = profile(server)
+            except ValueError as err:
+                raise StoreError(str(err)) from None
         if path is None:
             conn = sqlite3.connect(":memory:", check_same_thread=False)
-            _built_small(seed).backup(conn) if size == "small" else _build(conn, size, seed)
-            return cls(conn, size, seed)
+            if size == "small":
+                build.built_small(seed, server).backup(conn)
+            else:
+                build.build(conn, size, seed, server)
+            return cls(conn, size, seed, server=server)
         target = Path(path).resolve()
-        if _stored_meta(target) != {"fingerprint": _fingerprint(), "size": size,
+        if _stored_meta(target) != {"fingerprint": build.fingerprint(server), "size": size,
                                     "seed": str(seed)}:
-            _build_file(target, size, seed)
+            build.build_file(target, size, seed, server)
         try:
             conn = sqlite3.connect(target.as_uri() + "?mode=ro", uri=True,
                                    check_same_thread=False)
@@ -153,7 +155,7 @@ class Store:
             conn.execute("PRAGMA cache_size = -262144")
         except sqlite3.Error as err:
             raise StoreError(f"cannot open {target}: {err}") from None
-        return cls(conn, size, seed, target)
+        return cls(conn, size, seed, target, server)
 
     def close(self) -> None:
         """Close the connection (idempotent)."""
@@ -192,7 +194,24 @@ class Store:
         with self._cursor() as cur:
             return cur.execute(sql, tuple(params)).fetchall()
 
-    def _dicts(self, sql: str, params: Sequence[object] = ()) -> list[dict[str, Any]]:
+    def on_progress(self, callback: Callable[[], int] | None, every: int = 1000) -> None:
+        """Have SQLite call ``callback`` every ``every`` steps of a running statement (in the
+        thread running it); a non-zero return aborts the statement. Tests use it to hold a
+        query provably mid-run; ``None`` removes it.
+
+        >>> with Store.open() as store:
+        ...     store.on_progress(lambda: 0); store.on_progress(None)
+        """
+        with self._lock:
+            self._conn.set_progress_handler(callback, every)
+
+    def dicts(self, sql: str, params: Sequence[object] = ()) -> list[dict[str, Any]]:
+        """Run a read-only query; each row a dict keyed by column name.
+
+        >>> with Store.open() as store:
+        ...     store.dicts("SELECT id, name FROM projects WHERE id = ?", (1,))
+        [{'id': 1, 'name': 'Project Ironclad'}]
+        """
         with self._cursor() as cur:
             cur.execute(sql, tuple(params))
             names = [d[0] for d in cur.description]
@@ -207,12 +226,14 @@ class Store:
         ...     store.users()[0]["username"]
         'admin'
         """
-        users = self._dicts(
-            "SELECT id, username, first_name AS firstName, last_name AS lastName, email, "
-            "first_name || ' ' || last_name AS fullName, role FROM users ORDER BY id")
-        for user in users:
-            user["accountEnabled"] = True
-        return users
+        if self._users is None:  # read on every authenticated request: read once
+            users = self.dicts(
+                "SELECT id, username, first_name AS firstName, last_name AS lastName, email, "
+                "first_name || ' ' || last_name AS fullName, role FROM users ORDER BY id")
+            for user in users:
+                user["accountEnabled"] = True
+            self._users = users
+        return [dict(u) for u in self._users]
 
     def projects(self) -> list[dict[str, Any]]:
         """Every project (``GET /project/lite``).
@@ -221,7 +242,7 @@ class Store:
         ...     sorted(store.projects()[0])
         ['description', 'id', 'name', 'shortName']
         """
-        return self._dicts("SELECT id, name, short_name AS shortName, description "
+        return self.dicts("SELECT id, name, short_name AS shortName, description "
                            "FROM projects ORDER BY id")
 
     def releases(self, project_id: int | None = None) -> list[dict[str, Any]]:
@@ -236,22 +257,25 @@ class Store:
                "r.end_date AS releaseEndDate FROM releases r JOIN projects p "
                "ON p.id = r.project_id")
         if project_id is None:
-            return self._dicts(sql + " ORDER BY r.id")
-        return self._dicts(sql + " WHERE r.project_id = ? ORDER BY r.id", (project_id,))
+            return self.dicts(sql + " ORDER BY r.id")
+        return self.dicts(sql + " WHERE r.project_id = ? ORDER BY r.id", (project_id,))
 
-    def cycles(self, release_id: int) -> list[dict[str, Any]]:
-        """The cycles of a release with their phases (``GET /cycle/release/{id}``).
+    def cycles(self, release_id: int | None = None, *,
+               cycle_id: int | None = None) -> list[dict[str, Any]]:
+        """The cycles of a release (or the one cycle ``cycle_id``) with their phases
+        (``GET /cycle/release/{id}``, ``GET /cycle/{id}``).
 
         >>> with Store.open() as store:
-        ...     sorted(store.cycles(1)[0])[:3]
-        ['build', 'cycleEndDate', 'cyclePhases']
+        ...     sorted(store.cycles(1)[0])[:3], [c["id"] for c in store.cycles(cycle_id=2)]
+        (['build', 'cycleEndDate', 'cyclePhases'], [2])
         """
-        cycles = self._dicts(
+        column, value = ("id", cycle_id) if cycle_id is not None else ("release_id", release_id)
+        cycles = self.dicts(
             "SELECT id, name, release_id AS releaseId, build, environment, "
             "start_date AS cycleStartDate, end_date AS cycleEndDate FROM cycles "
-            "WHERE release_id = ? ORDER BY id", (release_id,))
+            f"WHERE {column} = ? ORDER BY id", (value,))
         for cycle in cycles:
-            cycle["cyclePhases"] = self._dicts(
+            cycle["cyclePhases"] = self.dicts(
                 "SELECT id, name, cycle_id AS cycleId FROM phases WHERE cycle_id = ? "
                 "ORDER BY id", (cycle["id"],))
         return cycles
@@ -295,7 +319,7 @@ class Store:
     # ---- search
 
     def count(self, entity: str, where: Where) -> int:
-        """How many items match (cached: the data never changes while the store is open).
+        """How many items match (cached until the next write).
 
         >>> with Store.open() as store:
         ...     store.count("execution", MATCH_ALL)
@@ -308,7 +332,7 @@ class Store:
                 return self._counts[key]
             total: int = self._conn.execute(
                 f"SELECT count(*) FROM doc_{_entity(entity)} d WHERE {where.sql}",
-                where.params).fetchone()[0]
+                self._bound(entity, where)).fetchone()[0]
             self._counts[key] = total
             if len(self._counts) > _COUNT_CACHE:
                 self._counts.popitem(last=False)
@@ -323,6 +347,48 @@ class Store:
         with self._lock:
             self._counts.clear()
 
+    @contextmanager
+    def writing(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (the sandbox's write endpoints, :mod:`zql.sandbox.writes`).
+
+        A store opened from a file is read-only (the file is a reusable build): its first write
+        copies the database into memory, so writes never reach the file. Cached counts are
+        dropped after every write.
+
+        >>> with Store.open() as store:
+        ...     with store.writing() as conn:
+        ...         _ = conn.execute("UPDATE executions SET notes = 'x' WHERE id = 1")
+        ...     store.rows("SELECT notes FROM executions WHERE id = 1")
+        [('x',)]
+        """
+        with self._lock:
+            if self.path is not None and not self._in_memory:
+                memory = sqlite3.connect(":memory:", check_same_thread=False)
+                self._conn.backup(memory)
+                self._conn.close()
+                self._conn = memory
+                self._in_memory = True
+            try:
+                with self._conn:
+                    yield self._conn
+            finally:
+                self._counts.clear()
+
+    @staticmethod
+    def refresh(conn: sqlite3.Connection, entity: str, ids: Sequence[int]) -> None:
+        """Recompute the search documents of ``ids`` inside :meth:`writing`, so later
+        searches see the change.
+
+        >>> from zql.sandbox.sql import compile_query
+        >>> with Store.open() as store:
+        ...     with store.writing() as conn:
+        ...         _ = conn.execute("UPDATE executions SET notes = 'zebra' WHERE id = 1")
+        ...         store.refresh(conn, "execution", [1])
+        ...     store.page_ids("execution", compile_query('notes ~ "zebra"', "execution"))
+        [1]
+        """
+        build.refresh_documents(conn, _entity(entity), ids)
+
     def page_ids(self, entity: str, where: Where, order: Order = _BY_ID, first: int = 0,
                  limit: int = 50) -> list[int]:
         """Ids of one page of matches, in order.
@@ -331,9 +397,26 @@ class Store:
         ...     store.page_ids("testcase", MATCH_ALL, Order(ascending=False), 1, 2)
         [399, 398]
         """
-        return [r[0] for r in self.rows(
-            f"SELECT d.id FROM doc_{_entity(entity)} d WHERE {where.sql} "
-            f"ORDER BY {order.sql} LIMIT ? OFFSET ?", (*where.params, limit, first))]
+        with self._lock:
+            return [r[0] for r in self._conn.execute(
+                f"SELECT d.id FROM doc_{_entity(entity)} d WHERE {where.sql} "
+                f"ORDER BY {order.sql} LIMIT ? OFFSET ?",
+                (*self._bound(entity, where), limit, first)).fetchall()]
+
+    def _bound(self, entity: str, where: Where) -> tuple[object, ...]:
+        # A Subquery parameter (a subtree nested too deeply for SQLite's parser) is run
+        # first; its ids are bound as JSON for the outer query's json_each(?). Lock held.
+        if not any(isinstance(p, Subquery) for p in where.params):
+            return where.params
+        out: list[object] = []
+        for param in where.params:
+            if isinstance(param, Subquery):
+                ids = self._conn.execute(
+                    f"SELECT d.id FROM doc_{_entity(entity)} d WHERE {param.where.sql}",
+                    self._bound(entity, param.where)).fetchall()
+                param = json.dumps([r[0] for r in ids])
+            out.append(param)
+        return tuple(out)
 
     def items(self, entity: str, ids: Sequence[int]) -> list[bytes]:
         """The JSON items for ``ids``, in that order.
@@ -348,7 +431,7 @@ class Store:
                                         (json.dumps(list(ids)),))]
 
     def search(self, entity: str, where: Where = MATCH_ALL, *, order: Order = _BY_ID,
-               first: int = 0, limit: int = 50) -> Page:
+               first: int = 0, limit: int = 50, kind: str | None = None) -> Page:
         """Count, page and build the items: what ``GET /advancesearch`` answers.
 
         >>> from zql.sandbox.sql import compile_query
@@ -359,9 +442,9 @@ class Store:
         """
         total = self.count(entity, where)
         if first >= total or limit <= 0:
-            return Page(total, first, [])
+            return Page(total, first, [], kind)
         return Page(total, first, self.items(entity, self.page_ids(entity, where, order, first,
-                                                                   limit)))
+                                                                   limit)), kind)
 
     def documents(self, entity: str) -> list[dict[str, Any]]:
         """Every search document of ``entity`` (for the reference evaluator): columns by
@@ -373,7 +456,7 @@ class Store:
         (1, 'medium', ('sanity', 'regression'))
         """
         entity = _entity(entity)
-        docs = self._dicts(f"SELECT * FROM doc_{entity} ORDER BY id")
+        docs = self.dicts(f"SELECT * FROM doc_{entity} ORDER BY id")
         for spec in self.schema.fields(entity):
             if spec.multi:
                 values: dict[int, list[str]] = {}
@@ -385,10 +468,10 @@ class Store:
         return docs
 
     @staticmethod
-    def _items_query(view: View) -> str:
+    def _items_query(view: View, item: Template) -> str:
         # json_each keeps the page order (its key is the position in the id list); BLOB hands
         # the UTF-8 text over as bytes, with no decoding and re-encoding on the way out.
-        return (f"SELECT CAST({json_sql(view.item)} AS BLOB) FROM json_each(?) j "
+        return (f"SELECT CAST({json_sql(item)} AS BLOB) FROM json_each(?) j "
                 f"JOIN {view.table} {view.alias} ON {view.alias}.id = j.value {view.joins} "
                 "ORDER BY j.key")
 
@@ -415,120 +498,3 @@ def _stored_meta(path: Path) -> dict[str, str] | None:
         raise StoreError(f"{path} exists but is not a sandbox database; choose another "
                          "--db path or remove it") from None
     return dict(rows)
-
-
-def _build_file(target: Path, size: str, seed: int) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
-    conn = sqlite3.connect(tmp)
-    try:
-        conn.execute("PRAGMA journal_mode = OFF")
-        conn.execute("PRAGMA synchronous = OFF")
-        _build(conn, size, seed)
-    finally:
-        conn.close()
-    tmp.replace(target)
-
-
-def _build(conn: sqlite3.Connection, size: str, seed: int) -> None:
-    with conn:  # one transaction: fast, and all-or-nothing
-        for table, columns in data.TABLES.items():
-            conn.execute(f"CREATE TABLE {table} ({columns})")
-        for table, rows in data.generate(size, seed):
-            if rows:
-                marks = ", ".join("?" * len(rows[0]))
-                conn.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
-        conn.execute("CREATE INDEX testcase_tags_tc ON testcase_tags (tc_id)")
-        conn.execute("CREATE INDEX requirement_tags_req ON requirement_tags (req_id)")
-        for entity, view in VIEWS.items():
-            _build_documents(conn, entity, view)
-        _build_lookups(conn)
-        conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        conn.executemany("INSERT INTO meta VALUES (?, ?)", [
-            ("fingerprint", _fingerprint()), ("size", size), ("seed", str(seed))])
-    conn.execute("ANALYZE")
-
-
-def _folded(value: object) -> object:
-    if isinstance(value, str):
-        return fold(value) if value else None  # an empty text counts as no value
-    return value
-
-
-def _build_documents(conn: sqlite3.Connection, entity: str, view: View) -> None:
-    specs = [s for s in sandbox_schema().fields(entity) if not s.multi]
-    cols = ", ".join(f"{column(s.name)} {_SQL_TYPES[s.type]}" for s in specs)
-    conn.execute(f"CREATE TABLE doc_{entity} (id INTEGER PRIMARY KEY, release_id INTEGER, "
-                 f"project_id INTEGER, modified INTEGER, quick TEXT, {cols})")
-    # A schema field the sandbox has no data for is simply always empty.
-    exprs = [view.fields.get(s.name.lower(), "NULL") for s in specs]
-    quick = " || char(10) || ".join(f"coalesce({q}, '')" for q in view.quick)
-    source = (f"SELECT {view.alias}.id, {view.release}, {view.project}, {view.modified}, "
-              f"{quick}, {', '.join(exprs)} FROM {view.table} {view.alias} {view.joins}")
-    marks = ", ".join("?" * (5 + len(specs)))
-    rows = ([_folded(v) for v in row] for row in conn.execute(source).fetchall())
-    conn.executemany(f"INSERT INTO doc_{entity} VALUES ({marks})", rows)
-    for name in ("release_id", "project_id", "modified"):
-        conn.execute(f"CREATE INDEX doc_{entity}_{name} ON doc_{entity} ({name})")
-    for spec in specs:
-        if _indexed(spec):
-            col = column(spec.name)
-            conn.execute(f"CREATE INDEX doc_{entity}_{col} ON doc_{entity} ({col})")
-    for spec in sandbox_schema().fields(entity):
-        if spec.multi:
-            _build_multi(conn, entity, view, spec)
-
-
-def _indexed(spec: FieldSpec) -> bool:
-    # Equality-style fields are filtered on; `name` is what people sort by. Long texts are
-    # only ever scanned for substrings, where an index does not help.
-    return spec.name.lower() == "name" or not spec.operators.isdisjoint(_EQUALITY_OPS)
-
-
-def _build_multi(conn: sqlite3.Connection, entity: str, view: View, spec: FieldSpec) -> None:
-    table = multi_table(entity, spec)
-    conn.execute(f"CREATE TABLE {table} (doc_id INTEGER NOT NULL, value TEXT NOT NULL)")
-    source = view.multi.get(spec.name.lower())
-    if source is not None:
-        rows = ((doc_id, fold(value)) for doc_id, value in conn.execute(source).fetchall()
-                if value)
-        conn.executemany(f"INSERT INTO {table} VALUES (?, ?)", rows)
-    conn.execute(f"CREATE INDEX {table}_value ON {table} (value, doc_id)")
-    conn.execute(f"CREATE INDEX {table}_doc ON {table} (doc_id)")
-
-
-def _build_lookups(conn: sqlite3.Connection) -> None:
-    conn.execute("CREATE TABLE lookup_values (key TEXT NOT NULL, release_id INTEGER, "
-                 "value TEXT NOT NULL, fold TEXT NOT NULL, "
-                 "PRIMARY KEY (key, release_id, value))")
-    for entity, view in VIEWS.items():
-        for spec in sandbox_schema().fields(entity):
-            key = lookup_key(spec)
-            name = spec.name.lower()
-            if key is None:
-                continue
-            if spec.multi and name in view.multi:
-                source = (f"WITH mv(item, value) AS ({view.multi[name]}) "
-                          f"SELECT DISTINCT {view.release}, mv.value FROM mv "
-                          f"JOIN {view.table} {view.alias} ON {view.alias}.id = mv.item")
-            elif name in view.fields:
-                expr = view.fields[name]
-                source = (f"SELECT DISTINCT {view.release}, {expr} FROM {view.table} "
-                          f"{view.alias} {view.joins} WHERE {expr} IS NOT NULL")
-            else:
-                continue
-            rows = [(key, release, str(value), fold(str(value)))
-                    for release, value in conn.execute(source).fetchall() if value != ""]
-            conn.executemany("INSERT OR IGNORE INTO lookup_values VALUES (?, ?, ?, ?)", rows)
-
-
-def _built_small(seed: int) -> sqlite3.Connection:
-    """The small data set for ``seed``, built once per process (read only through backups)."""
-    with _SMALL_LOCK:
-        built = _SMALL_BUILT.get(seed)
-        if built is None:
-            built = sqlite3.connect(":memory:", check_same_thread=False)
-            _build(built, "small", seed)
-            _SMALL_BUILT[seed] = built
-        return built
