@@ -79,6 +79,10 @@ def test_a_gate_holds_a_response_of_a_sandbox_process_until_released() -> None:
             assert not held.done()  # held by the gate, not answered
             gate.release()
             assert held.result(timeout=30).status_code == 200
+        with httpx.Client(headers=auth, timeout=30) as http:
+            assert http.get(api + "/_sandbox/gates/99").status_code == 404
+            assert http.post(api + "/_sandbox/gates", json={"after": 1}).status_code == 400
+            assert httpx.post(api + "/_sandbox/gates", json={"path": "/x"}).status_code == 401
         with pytest.raises(AssertionError, match="0 of 1 held"), \
                 RemoteGate(api, "gate-token", "/user") as idle:
             idle.wait_held(timeout=0)

@@ -311,6 +311,8 @@ class Control:
 
 #: Where the gate endpoints live, under the API base (authenticated like every API call).
 GATES_PATH = "/_sandbox/gates"
+#: The longest one ``GET {GATES_PATH}/{id}`` waits (seconds).
+_REMOTE_WAIT_MAX = 120.0
 
 
 def gate_routes(control: Control) -> list[tuple[str, str, Callable[[Request],
@@ -318,7 +320,7 @@ def gate_routes(control: Control) -> list[tuple[str, str, Callable[[Request],
     """``(method, path, endpoint)`` of the gate endpoints, for a sandbox run as a process:
 
     - ``POST {GATES_PATH}`` with ``{"path": ..., "after": N, "method": ...}`` → ``{"id": ...}``
-    - ``GET {GATES_PATH}/{id}?held=N&timeout=S`` waits (at most 30 s) until N requests are held
+    - ``GET {GATES_PATH}/{id}?held=N&timeout=S`` waits (at most 120 s) until N requests are held
       → ``{"id", "held", "released"}``
     - ``DELETE {GATES_PATH}/{id}`` releases the gate.
 
@@ -333,13 +335,25 @@ def gate_routes(control: Control) -> list[tuple[str, str, Callable[[Request],
     def state(gate_id: int, gate: Gate) -> JSONResponse:
         return JSONResponse({"id": gate_id, "held": gate.held, "released": gate.released})
 
-    def find(request: Request) -> tuple[int, Gate] | JSONResponse:
-        raw = request.path_params["gate_id"]
-        gate = by_id.get(int(raw)) if raw.isdigit() else None
-        if gate is None:
-            return JSONResponse({"errorMsg": f"no gate {raw}", "errorCode": 404},
-                                status_code=404)
-        return int(raw), gate
+    def error(status: int, message: str) -> JSONResponse:
+        return JSONResponse({"errorMsg": message, "errorCode": status}, status_code=status)
+
+    def on_gate(act: Callable[[Request, Gate], Awaitable[None]]) -> Callable[
+            [Request], Awaitable[Response]]:
+        """An endpoint for ``/{gate_id}``: find the gate (404 if none), act, answer its state."""
+
+        async def endpoint(request: Request) -> Response:
+            raw = request.path_params["gate_id"]
+            gate = by_id.get(int(raw)) if raw.isdigit() else None
+            if gate is None:
+                return error(404, f"no gate {raw}")
+            try:
+                await act(request, gate)
+            except ValueError as err:
+                return error(400, str(err))
+            return state(int(raw), gate)
+
+        return endpoint
 
     async def create(request: Request) -> Response:
         try:
@@ -347,38 +361,25 @@ def gate_routes(control: Control) -> list[tuple[str, str, Callable[[Request],
             gate = control.gate(str(spec["path"]), after=int(spec.get("after", 0)),
                                 method=spec.get("method"))
         except (ValueError, KeyError, TypeError) as err:
-            return JSONResponse({"errorMsg": f"bad gate: {err}", "errorCode": 400},
-                                status_code=400)
+            return error(400, f"bad gate: {err}")
         gate_id = len(by_id) + 1
         by_id[gate_id] = gate
         return state(gate_id, gate)
 
-    async def wait(request: Request) -> Response:
-        found = find(request)
-        if isinstance(found, JSONResponse):
-            return found
-        gate_id, gate = found
-        try:
-            count = int(request.query_params.get("held", "0"))
-            timeout = min(float(request.query_params.get("timeout", "0")), 30.0)
-        except ValueError as err:
-            return JSONResponse({"errorMsg": str(err), "errorCode": 400}, status_code=400)
+    async def wait(request: Request, gate: Gate) -> None:
+        count = int(request.query_params.get("held", "0"))
+        timeout = min(float(request.query_params.get("timeout", "0")), _REMOTE_WAIT_MAX)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while gate.held < count and loop.time() < deadline:
             await asyncio.sleep(0.005)
-        return state(gate_id, gate)
 
-    async def release(request: Request) -> Response:
-        found = find(request)
-        if isinstance(found, JSONResponse):
-            return found
-        gate_id, gate = found
+    async def release(request: Request, gate: Gate) -> None:
         gate.release()
-        return state(gate_id, gate)
 
     item = GATES_PATH + "/{gate_id}"
-    return [("POST", GATES_PATH, create), ("GET", item, wait), ("DELETE", item, release)]
+    return [("POST", GATES_PATH, create), ("GET", item, on_gate(wait)),
+            ("DELETE", item, on_gate(release))]
 
 
 class RemoteGate:
@@ -393,7 +394,7 @@ class RemoteGate:
                  method: str | None = None) -> None:
         import httpx
 
-        self._http = httpx.Client(base_url=api_url, timeout=45.0,
+        self._http = httpx.Client(base_url=api_url, timeout=_REMOTE_WAIT_MAX + 30,
                                   headers={"Authorization": f"Bearer {token}"})
         self.path = path
         try:
