@@ -30,7 +30,7 @@ test: $(STAMP)
 # The edit loop: lint and the in-process tests, no coverage, no processes or terminals.
 check: $(STAMP)
 	$(BIN)/ruff check zql repl tests bench
-	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not slow and not terminal and not subprocess"
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(XDIST) -m "not slow and not terminal and not subprocess"
 
 lint: $(STAMP)
 	$(BIN)/ruff check zql repl tests bench
