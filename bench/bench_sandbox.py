@@ -9,6 +9,8 @@ Prints, per typical query, the median time to count the hits and build the first
 in-process and over HTTP. Then the export: every page of 500 read straight from SQLite (the
 same SQL the server runs, items as JSON) versus fetched over HTTP with httpx, bytes only and
 decoded. Targets (issue 4): search p50 <= 50 ms, p99 <= 200 ms; export over HTTP <= 2x direct.
+Last, the query shapes that used to be HTTP 500s (issue 11 #14) and a trivial GET while they
+run (issue 11 #15), against the trivial GET alone.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import argparse
 import json
 import statistics
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -145,6 +148,50 @@ def bench_export(sb: Sandbox, entity: str, query: str, rows: int, page: int, run
           f"(target <= 2x: {_verdict(ratio <= 2, judged)})")
 
 
+def big_queries() -> list[tuple[str, str]]:
+    """The shapes that used to end in HTTP 500 (issue 11 #14), as the sandbox now runs them."""
+    return [
+        ("testcase", " or ".join(f"testcaseId = {1000 + i}" for i in range(1000))),
+        ("testcase", " or ".join(f'name ~ "w{i}"' for i in range(997))),
+        ("testcase", "".join('not (name ~ "e" and ' for _ in range(43)) + 'priority = "High"'
+         + ")" * 43),
+        ("execution", " and ".join(f'tag != "t{i}"' for i in range(5000))),
+    ]
+
+
+def bench_big_queries(sb: Sandbox, runs: int) -> None:
+    """Each big query over HTTP, and a trivial GET while big queries run back to back in
+    another thread (they run in the server's thread pool), against the trivial GET alone."""
+    headers = {"Authorization": f"Bearer {sb.token}"}
+    with httpx.Client(base_url=sb.api_url, timeout=120, headers=headers) as client:
+        for entity, query in big_queries():
+            body = {"entityType": entity, "zql": True, "word": query, "maxResults": 50}
+            took = statistics.median(timed(lambda b=body: client.post(
+                "/advancesearch", json=b).raise_for_status()) for _ in range(runs))
+            print(f"big query {entity} ({len(query):,} chars): {took * 1e3:8.1f} ms, 200")
+        alone = [timed(lambda: client.get("/user/current")) for _ in range(30 * runs)]
+        stop = threading.Event()
+
+        def load() -> None:
+            with httpx.Client(base_url=sb.api_url, timeout=120, headers=headers) as other:
+                entity, query = big_queries()[-1]
+                while not stop.is_set():
+                    other.post("/advancesearch", json={"entityType": entity, "zql": True,
+                                                       "word": query})
+
+        worker = threading.Thread(target=load)
+        worker.start()
+        try:
+            busy = [timed(lambda: client.get("/user/current")) for _ in range(30 * runs)]
+        finally:
+            stop.set()
+            worker.join()
+    ratio = statistics.median(busy) / statistics.median(alone)
+    print(f"trivial GET alone {statistics.median(alone) * 1e3:.2f} ms, while 5,000-clause "
+          f"queries run {statistics.median(busy) * 1e3:.2f} ms -> {ratio:.2f}x "
+          "(before: held for the whole big query)")
+
+
 def bench_startup(runs: int) -> None:
     times = [timed(lambda: Sandbox().start().stop()) for _ in range(runs)]
     print(f"small sandbox start+stop: median {statistics.median(times) * 1e3:.0f} ms "
@@ -172,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         bench_search(sb, repeat, judged)
         bench_export(sb, "testcase", "", rows, page, runs, judged)
         bench_export(sb, "execution", 'status != "Pass"', rows, page, runs, judged)
+        bench_big_queries(sb, runs)
     return 0
 
 

@@ -102,9 +102,7 @@ class LspClient:
                 self.notifications.put(message)
 
     def _send(self, message: dict[str, Any]) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(frame(message))
-        self.proc.stdin.flush()
+        self.send_raw(frame(message))
 
     def send_raw(self, data: bytes) -> None:
         """Write bytes as they are (hostile frames included)."""
@@ -128,14 +126,10 @@ class LspClient:
         self._next_id += 1
         msg_id = self._next_id
         self._send({"jsonrpc": "2.0", "id": msg_id, "method": method, "params": params})
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while msg_id not in self._responses:
-                left = deadline - time.monotonic()
-                if left <= 0 or self.proc.poll() is not None:
-                    raise TimeoutError(f"no answer to {method} ({self.stderr_text()})")
-                self._cond.wait(left)
-            response = self._responses.pop(msg_id)
+        try:
+            response = self.response(msg_id, timeout)
+        except TimeoutError:
+            raise TimeoutError(f"no answer to {method} ({self.stderr_text()})") from None
         if "error" in response:
             raise RuntimeError(f"{method} failed: {response['error']}")
         return response.get("result")

@@ -263,3 +263,11 @@ def test_diff_of_stdin_and_with_unsafe_fixes(capsys: pytest.CaptureFixture[str],
         "@@ -1 +1 @@", '-prority = "P1"', "\\ No newline at end of file",
         '+priority = "P1"', "\\ No newline at end of file"]
     assert "ZQL201" in err  # the report of what is there (nothing was written) goes to stderr
+
+
+def test_diff_keeps_stdout_for_the_diff_whatever_the_format(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out, err = run(["lint", "--diff", "--format", "json", "-"], capsys,
+                         "status = Fail\n", monkeypatch)
+    assert code == 1 and out.startswith("--- -\n+++ -\n")
+    assert json.loads(err)["summary"]["errors"] == 1

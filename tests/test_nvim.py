@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.debian_support import install_debian
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -56,22 +57,9 @@ end})
 ZQL_FILE = '# zql: entity=execution\nname ~ "새로운 테스트 😀" and status = Fail\n'
 
 
-def _install_neovim() -> str | None:
-    if shutil.which("nvim") is None and hasattr(os, "geteuid") and os.geteuid() == 0:
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        for command in (["apt-get", "update", "-q"],
-                        ["apt-get", "install", "-y", "-q", "neovim"]):
-            try:
-                subprocess.run(command, env=env, check=False, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, timeout=280)
-            except (OSError, subprocess.TimeoutExpired):
-                break  # the fixture then fails with the message below
-    return shutil.which("nvim")
-
-
 @pytest.fixture(scope="session")
 def nvim() -> str:
-    found = _install_neovim()
+    found = install_debian("nvim", "neovim", timeout=280)
     if found is None:
         pytest.fail("Neovim is needed for this test and could not be installed: run "
                     "`apt-get install neovim` (as root) and re-run")

@@ -91,34 +91,23 @@ def test_read_only_user_authenticates_with_token_basic_and_cookie(server: Sandbo
         assert wrong.status_code == 401
 
 
-def test_read_only_user_is_flagged_for_write_routes() -> None:
-    # Write routes (zql/sandbox/writes.py) call Context.require_writer first: a 403 for the
-    # read-only account. A probe route shows the flag set by authentication.
-    from starlette.requests import Request
-    from starlette.responses import JSONResponse, Response
+def test_read_only_user_gets_403_on_a_write_and_nothing_changes() -> None:
+    with Sandbox() as sb:
+        before = sb.store.rows("SELECT status_id, tester_id FROM executions WHERE id = 5")
+        with _http(sb, sb.readonly_token) as http:
+            refused = http.put("/execution/5", params={"status": 2, "testerid": 1}, json={})
+        assert refused.status_code == 403 and "read-only" in refused.json()["errorMsg"]
+        assert sb.store.rows("SELECT status_id, tester_id FROM executions WHERE id = 5") == before
+        with _http(sb) as http:  # the administrator may
+            assert http.put("/execution/5", params={"status": 2, "testerid": 1},
+                            json={}).status_code == 200
 
-    from zql.sandbox import app as app_module
-    from zql.sandbox.api import ApiError, Context
 
-    async def probe(request: Request) -> Response:
-        try:
-            Context.require_writer(request)
-        except ApiError as err:
-            return err.response()
-        return JSONResponse({"ok": True})
+def test_unknown_server_profile_is_refused() -> None:
+    from zql.sandbox import SandboxError
 
-    original = app_module.reads.routes
-    app_module.reads.routes = lambda ctx: [*original(ctx), ("PUT", "/probe", probe)]
-    try:
-        with Sandbox() as sb:
-            with _http(sb, sb.readonly_token) as http:
-                refused = http.put("/probe")
-            with _http(sb) as http:
-                allowed = http.put("/probe")
-    finally:
-        app_module.reads.routes = original
-    assert refused.status_code == 403 and "read-only" in refused.json()["errorMsg"]
-    assert allowed.json() == {"ok": True}
+    with pytest.raises(SandboxError, match="unknown server profile 'ze9'; one of: ze6, ze7"):
+        Sandbox(server="ze9")
 
 
 def test_profiles_only_name_known_search_variants() -> None:

@@ -188,9 +188,10 @@ def rewrite(read: ReadText, text: str, *, force: bool = False) -> None:
     _replace(target, data, info, read.path, check=unchanged)
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` so a reader never sees a half-written file (through a
-    symlink to its target, keeping mode and owner; never over anything but a regular file).
+def write_atomically(path: Path, text: str | bytes) -> None:
+    """Replace ``path`` with ``text`` (str or bytes) so a reader never sees a half-written file
+    (through a symlink to its target, keeping mode and owner; never over anything but a regular
+    file).
 
     >>> import tempfile
     >>> d = Path(tempfile.mkdtemp()); write_atomically(d / "q.zql", "a = 1\\n")
@@ -202,7 +203,7 @@ def write_atomically(path: Path, text: str) -> None:
     zql._fs.FileRefused: /dev/null: not a regular file; not replaced
     """
     target, info = _target(path)
-    _replace(target, text.encode("utf-8"), info, path)
+    _replace(target, text if isinstance(text, bytes) else text.encode("utf-8"), info, path)
 
 
 def _replace(target: Path, data: bytes, info: os.stat_result | None, shown: Path,

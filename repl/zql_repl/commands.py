@@ -420,6 +420,45 @@ def _named_delete(shell: Shell, arg: str) -> None:
     shell.print(f"deleted {arg}")
 
 
+# --------------------------------------------------------------------------- reports
+
+
+def _report_columns(shell: Shell) -> list[str]:
+    from zql.client import flat_columns
+
+    return flat_columns(shell.state.entity)
+
+
+@command("\\report", "FIELD[,FIELD] [QUERY]",
+         "count the query's hits (default: the last one) by one or two fields",
+         complete=_report_columns)
+def _report(shell: Shell, arg: str) -> None:
+    from zql_repl.reports import run_report
+
+    fields, _, query = arg.strip().partition(" ")
+    if not fields:
+        raise CommandError("usage: \\report FIELD[,FIELD] [QUERY], e.g. \\report status")
+    run_report(shell, [f for f in fields.split(",") if f.strip()], _query_arg(shell, query))
+
+
+@command("\\count", "[QUERY]", "how many items the query (default: the last one) matches")
+def _count(shell: Shell, arg: str) -> None:
+    from zql_repl.reports import count_hits
+
+    count_hits(shell, _query_arg(shell, arg.strip()))
+
+
+@command("\\diff", "NAME_A NAME_B", "what changed between two named queries of executions",
+         complete=_names)
+def _diff(shell: Shell, arg: str) -> None:
+    from zql_repl.reports import diff_named
+
+    names = arg.split()
+    if len(names) != 2:
+        raise CommandError("usage: \\diff NAME_A NAME_B (two named queries, \\nl lists them)")
+    diff_named(shell, *names)
+
+
 # --------------------------------------------------------------------------- bulk updates
 
 

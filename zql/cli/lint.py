@@ -236,7 +236,7 @@ def run(args: argparse.Namespace) -> int:
     output = report(results, args.output_format)
     if output:
         # With --fix or --diff, stdout carries the fixed text or the diff.
-        quiet_stdout = (args.fix or args.diff) and args.output_format == "human"
+        quiet_stdout = args.diff or (args.fix and args.output_format == "human")
         print(output, file=sys.stderr if quiet_stdout else sys.stdout)
     worst = max((r.worst for r in results if r.worst is not None), default=None)
     return 1 if worst is Severity.ERROR or (args.diff and changed) else 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import ssl
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -35,6 +35,8 @@ from zql.schema import Schema, Status
 from zql.search_options import UNSET, SearchOptions, Unset
 
 if TYPE_CHECKING:
+    from zql.report import Diff
+    from zql.report import Report as Counts
     from zql.update import Plan as UpdatePlan
     from zql.update import Report
 
@@ -226,6 +228,58 @@ class AsyncZephyrClient:
         return self.search(text, options, entity=entity, release=release, project=project,
                            order_by=order_by, ascending=ascending, page_size=page_size,
                            limit=limit, quick=True)
+
+    # ---- reports (zql.report does the work; see docs/report.md)
+
+    async def report(self, query: Any, *, entity: str = "execution",
+                     by: Iterable[str] = ("status",), strategy: str = "auto",
+                     release: int | str | None = None, project: int | str | None = None,
+                     page_size: int = 500,
+                     progress: Callable[[int, int | None], None] | None = None) -> Counts:
+        """Count the hits of ``query`` by one or two flat columns (see
+        :meth:`ZephyrClient.report`).
+
+        >>> import asyncio
+        >>> from zql.sandbox import Sandbox
+        >>> async def main(sb):
+        ...     async with AsyncZephyrClient(sb.url, token=sb.token) as client:
+        ...         return await client.report('priority = "Critical"', by=["status"])
+        >>> with Sandbox(seed=1) as sb:
+        ...     report = asyncio.run(main(sb))
+        >>> report.strategy, report.total, report.count_of("Fail")   # one page: auto scans
+        ('scan', 102, 6)
+        """
+        from zql.client._flatten import flat_columns, flattener
+        from zql.report._run import drive_async, report_steps
+
+        return cast("Counts", await drive_async(self, report_steps(
+            query, entity=entity, by=by, strategy=strategy, release=release, project=project,
+            page_size=page_size, flattener=flattener, columns=flat_columns(entity),
+            progress=progress)))
+
+    async def diff(self, query_a: Any, query_b: Any | None = None, *,
+                   release_a: int | str | None = None, release_b: int | str | None = None,
+                   project: int | str | None = None, page_size: int = 500,
+                   progress: Callable[[int, int | None], None] | None = None) -> Diff:
+        """Compare two sets of executions by test case (see :meth:`ZephyrClient.diff`).
+
+        >>> import asyncio
+        >>> from zql.sandbox import Sandbox
+        >>> async def main(sb):
+        ...     async with AsyncZephyrClient(sb.url, token=sb.token) as client:
+        ...         return await client.diff('cycle = "Sprint 12"', 'cycle = "Sprint 14"')
+        >>> with Sandbox(seed=1) as sb:
+        ...     d = asyncio.run(main(sb))
+        >>> sum(d.summary.values()) == len(d.items)
+        True
+        """
+        from zql.client._flatten import flattener
+        from zql.report._run import Where, diff_steps, drive_async
+
+        a = Where(query_a, "execution", release_a, project)
+        b = Where(query_a if query_b is None else query_b, "execution", release_b, project)
+        return cast("Diff", await drive_async(self, diff_steps(
+            a, b, flattener=flattener, page_size=page_size, progress=progress)))
 
     # ---- schema and lookups
 

@@ -6,7 +6,7 @@ import logging
 import os
 import ssl
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -29,6 +29,8 @@ from zql.schema import Schema, Status
 from zql.search_options import UNSET, SearchOptions, Unset
 
 if TYPE_CHECKING:
+    from zql.report import Diff
+    from zql.report import Report as Counts
     from zql.update import Plan as UpdatePlan
     from zql.update import Report
 
@@ -238,6 +240,53 @@ class ZephyrClient:
         return self.search(text, options, entity=entity, release=release, project=project,
                            order_by=order_by, ascending=ascending, page_size=page_size,
                            limit=limit, quick=True)
+
+    # ---- reports (zql.report does the work; see docs/report.md)
+
+    def report(self, query: Any, *, entity: str = "execution", by: Iterable[str] = ("status",),
+               strategy: str = "auto", release: int | str | None = None,
+               project: int | str | None = None, page_size: int = 500,
+               progress: Callable[[int, int | None], None] | None = None) -> Counts:
+        """Count the hits of ``query`` by one or two flat columns (``by``), scanning the rows
+        or asking one count per known value (``strategy``: ``auto``, ``scan``, ``count``).
+
+        Ctrl-C during a scan raises :class:`zql.report.ReportInterrupted` carrying the partial
+        counts. ``progress(done, total)`` is called after each page of a scan.
+
+        >>> from zql.sandbox import Sandbox
+        >>> with Sandbox(seed=1) as sb, ZephyrClient(sb.url, token=sb.token) as client:
+        ...     r = client.report('priority = "Critical"', by=["status"], strategy="count")
+        ...     r.total == sum(g.count for g in r.groups), r.requests, r.groups[0].values
+        (True, 6, ('Pass',))
+        """
+        from zql.client._flatten import flat_columns, flattener
+        from zql.report._run import drive, report_steps
+
+        return cast("Counts", drive(self, report_steps(
+            query, entity=entity, by=by, strategy=strategy, release=release, project=project,
+            page_size=page_size, flattener=flattener, columns=flat_columns(entity),
+            progress=progress)))
+
+    def diff(self, query_a: Any, query_b: Any | None = None, *,
+             release_a: int | str | None = None, release_b: int | str | None = None,
+             project: int | str | None = None, page_size: int = 500,
+             progress: Callable[[int, int | None], None] | None = None) -> Diff:
+        """Compare two sets of executions by test case (``query_b`` defaults to ``query_a``,
+        e.g. the same query in ``release_a`` and ``release_b``); see :func:`zql.report.diff`.
+
+        >>> from zql.sandbox import Sandbox
+        >>> with Sandbox(seed=1) as sb, ZephyrClient(sb.url, token=sb.token) as client:
+        ...     d = client.diff('cycle = "Sprint 12"', 'cycle = "Sprint 14"')
+        ...     sum(d.summary.values()) == len(d.items)
+        True
+        """
+        from zql.client._flatten import flattener
+        from zql.report._run import Where, diff_steps, drive
+
+        a = Where(query_a, "execution", release_a, project)
+        b = Where(query_a if query_b is None else query_b, "execution", release_b, project)
+        return cast("Diff", drive(self, diff_steps(a, b, flattener=flattener,
+                                                   page_size=page_size, progress=progress)))
 
     # ---- schema and lookups
 

@@ -217,7 +217,11 @@ async def _loop(server: LanguageServer, stdin: BinaryIO, max_body: int,
     state: dict[str, bool] = {}
     read = getattr(stdin, "read1", stdin.read)
     while not stop.is_set():
-        data = await loop.run_in_executor(server.thread_pool, read, _CHUNK)
+        try:
+            data = await loop.run_in_executor(server.thread_pool, read, _CHUNK)
+        except (OSError, ValueError) as err:  # stdin closed or broken under us
+            log.error("lsp: cannot read from the client: %s", err)
+            break
         if not data:
             break
         buffer.feed(data)

@@ -1,0 +1,173 @@
+"""``report --by status`` on the large sandbox data set (120,000 executions), each strategy:
+requests made, seconds, scan throughput against the client's plain paging in the same run,
+memory while scanning, and the count strategy's request bound.
+
+Run: ``python bench/bench_report.py`` (the large data set, built once into
+``bench/.data/sandbox-large-<seed>.sqlite3``, served by a sandbox in its own process);
+``--quick`` uses the small data set for a smoke run.
+
+- Plain paging (the baseline): ``client.search(QUERY, entity="execution", page_size=500)``,
+  every item touched. Scan: ``client.report(QUERY, by=["status"], strategy="scan")`` — the same
+  pages, each item flattened and counted. Runs alternate; medians are compared. Target: scan
+  >= 0.9x the plain paging's rows/s.
+- Count: ``strategy="count"``: one ``maxresults=1`` request per status plus the total; target
+  at most groups + 1 search requests. Requests are counted by a transport under the client (so
+  lookups such as the schema show up separately).
+- Memory: traced memory after every page of one more scan; flat means the last page's figure
+  exceeds the first's by less than one decoded page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_client import TOKEN, page_size_in_memory, sandbox_process  # noqa: E402
+
+from zql.client import ZephyrClient  # noqa: E402
+from zql.report import Report  # noqa: E402
+
+QUERY = 'notes !~ "zz-no-such-note"'  # every execution
+ENTITY = "execution"
+
+
+class Counting(httpx.HTTPTransport):
+    """An httpx transport that counts the requests it sends, by path."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.searches = 0
+        self.other = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/advancesearch"):
+            self.searches += 1
+        else:
+            self.other += 1
+        return super().handle_request(request)
+
+
+def plain(url: str, page: int) -> tuple[float, int, int]:
+    """Seconds, rows and search requests of one plain pass (the client set up beforehand)."""
+    transport = Counting()
+    with ZephyrClient(url, token=TOKEN, transport=transport) as client:
+        client.schema()  # both sides validate against the server's schema
+        start = time.perf_counter()
+        seen = 0
+        for got in client.search(QUERY, entity=ENTITY, page_size=page).pages():
+            for _item in got.items:
+                seen += 1
+        seconds = time.perf_counter() - start
+    return seconds, seen, transport.searches
+
+
+def report(url: str, page: int, strategy: str) -> tuple[float, Report, Counting]:
+    """Seconds, the report and its requests (the schema lookup made beforehand)."""
+    transport = Counting()
+    with ZephyrClient(url, token=TOKEN, transport=transport) as client:
+        client.schema()
+        transport.other = 0
+        start = time.perf_counter()
+        result = client.report(QUERY, by=["status"], strategy=strategy, page_size=page)
+        seconds = time.perf_counter() - start
+    return seconds, result, transport
+
+
+def throughput(url: str, page: int, runs: int) -> Report:
+    plain(url, page)  # warm the server's caches
+    base: list[float] = []
+    scan: list[float] = []
+    rows = 0
+    scanned: Report | None = None
+    for _ in range(runs):  # alternate, so drift hits both sides alike
+        seconds, rows, _ = plain(url, page)
+        base.append(seconds)
+        seconds, scanned, transport = report(url, page, "scan")
+        scan.append(seconds)
+    assert scanned is not None and scanned.total == rows, (scanned, rows)
+    b, s = statistics.median(base), statistics.median(scan)
+    ratio = (rows / s) / (rows / b)
+    print(f"report --by status, {rows:,} executions in pages of {page} ({runs} runs, medians):")
+    print(f"  plain paging       {b:7.3f} s  {rows / b:10,.0f} rows/s  "
+          f"{-(-rows // page)} requests")
+    print(f"  strategy scan      {s:7.3f} s  {rows / s:10,.0f} rows/s  "
+          f"{transport.searches} requests")
+    verdict = "met" if ratio >= 0.9 else "MISSED"
+    print(f"  ratio scan/plain   {ratio:.2f}x (target >= 0.9x: {verdict})")
+    return scanned
+
+
+def counted(url: str, page: int, scanned: Report) -> None:
+    for strategy in ("count", "auto"):
+        seconds, result, transport = report(url, page, strategy)
+        groups = len(result.values(0))
+        bound = "met" if transport.searches <= groups + 1 else "MISSED"
+        print(f"  strategy {strategy:<9} {seconds:7.3f} s  {transport.searches} requests "
+              f"({result.strategy}; {groups} groups: at most groups + 1 = {groups + 1}: "
+              f"{bound})")
+        same = {g.values: g.count for g in result.groups} == {
+            g.values: g.count for g in scanned.groups}
+        print(f"    same numbers as scan: {'yes' if same else 'NO'}")
+
+
+def memory(url: str, page: int) -> None:
+    one_page = page_size_in_memory(url, page)
+    after: list[int] = []
+
+    def sample(done: int, total: int | None) -> None:
+        after.append(tracemalloc.get_traced_memory()[0] - base)
+
+    with ZephyrClient(url, token=TOKEN) as client:
+        client.schema()
+        gc.collect()
+        tracemalloc.start()
+        base = tracemalloc.get_traced_memory()[0]
+        client.report(QUERY, by=["status"], strategy="scan", page_size=page, progress=sample)
+        peak = tracemalloc.get_traced_memory()[1] - base
+        tracemalloc.stop()
+    first, last = after[0], after[-1]
+    figures = [("one decoded page", one_page, ""), ("after the first page", first, ""),
+               ("after the last page", last, f"  (growth {(last - first) / 1e6:+.2f} MB)"),
+               ("peak over the baseline", peak, f"  = {peak / one_page:.1f} decoded pages")]
+    print(f"memory while scanning ({len(after)} pages), tracemalloc:")
+    for label, size, note in figures:
+        print(f"  {label:<22}  {size / 1e6:8.2f} MB{note}")
+    print(f"  flat (growth under one page): {'yes' if last - first < one_page else 'NO'}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small data set, smoke run")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--db", type=Path, help="large data set file (default under bench/.data)")
+    parser.add_argument("--runs", type=int, default=3, help="timed runs per side (default 3)")
+    args = parser.parse_args(argv)
+    if args.quick:
+        size, db, runs, page = "small", None, 1, 100
+    else:
+        size, runs, page = "large", args.runs, 500
+        db = args.db or ROOT / "bench" / ".data" / f"sandbox-large-{args.seed}.sqlite3"
+    start = time.perf_counter()
+    with sandbox_process(size, args.seed, db, page) as url:
+        print(f"{size} sandbox ready in {time.perf_counter() - start:.1f} s"
+              + (f" ({db})" if db else " (memory)"))
+        scanned = throughput(url, page, runs)
+        counted(url, page, scanned)
+        memory(url, page)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
