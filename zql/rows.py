@@ -52,6 +52,8 @@ __all__ = [
     "format_for_path",
     "make_renderer",
     "neutralise",
+    "noun",
+    "seconds",
     "truncate",
 ]
 
@@ -92,6 +94,29 @@ class _Style:
 #: ``cut`` and ``awk``; ``zql search``).
 _STYLES = {"psql": _Style(" ", " | ", "-", "-+-"), "plain": _Style("", "  ", "", "  ")}
 TABLE_STYLES: tuple[str, ...] = tuple(_STYLES)
+
+
+_NOUNS = {"testcase": ("test case", "test cases"), "execution": ("execution", "executions"),
+          "requirement": ("requirement", "requirements")}
+
+
+def noun(entity: str, count: int) -> str:
+    """``count`` and the entity's name in the right number.
+
+    >>> noun("testcase", 1), noun("execution", 1234)
+    ('1 test case', '1,234 executions')
+    """
+    one, many = _NOUNS.get(entity, (entity, entity + "s"))
+    return f"{count:,} {one if count == 1 else many}"
+
+
+def seconds(elapsed: float) -> str:
+    """A duration as people read it.
+
+    >>> seconds(0.0123), seconds(2.5)
+    ('12 ms', '2.50 s')
+    """
+    return f"{elapsed * 1000:.0f} ms" if elapsed < 1 else f"{elapsed:.2f} s"
 
 
 def display_width(text: str) -> int:

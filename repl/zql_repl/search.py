@@ -26,7 +26,7 @@ from prompt_toolkit.key_binding import KeyBindings
 from prompt_toolkit.layout import FormattedTextControl, Layout, Window
 from prompt_toolkit.output import Output
 
-from zql.rows import Renderer, make_renderer
+from zql.rows import Renderer, make_renderer, seconds
 from zql_repl.connection import Connection, NotConnected
 from zql_repl.output import Sink, open_pager, pager_command
 from zql_repl.state import noun
@@ -100,15 +100,6 @@ class Outcome:
         if timing:
             parts.append(seconds(self.elapsed))
         return "(" + ", ".join(parts) + ")"
-
-
-def seconds(elapsed: float) -> str:
-    """A duration as people read it.
-
-    >>> seconds(0.0123), seconds(2.5)
-    ('12 ms', '2.50 s')
-    """
-    return f"{elapsed * 1000:.0f} ms" if elapsed < 1 else f"{elapsed:.2f} s"
 
 
 def error_line(err: BaseException) -> str:

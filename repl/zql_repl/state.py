@@ -14,23 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from zql.rows import noun
 from zql_repl.config import Defaults
 
 __all__ = ["ShellState", "noun"]
-
-_NOUNS = {"testcase": ("test case", "test cases"), "execution": ("execution", "executions"),
-          "requirement": ("requirement", "requirements")}
-
-
-def noun(entity: str, count: int) -> str:
-    """``count`` and the entity's name in the right number.
-
-    >>> noun("testcase", 1), noun("execution", 1234)
-    ('1 test case', '1,234 executions')
-    """
-    one, many = _NOUNS.get(entity, (entity, entity + "s"))
-    return f"{count:,} {one if count == 1 else many}"
-
 
 def _id_or_name(value: str | None) -> int | str | None:
     if value is None or value == "":
