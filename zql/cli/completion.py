@@ -46,9 +46,9 @@ def script(shell: str) -> str:
     >>> "__fish_zql_complete" in script("fish"), "complete" in script("bash")
     (True, True)
     """
-    import argcomplete
+    from argcomplete.shell_integration import shellcode
 
-    return str(argcomplete.shellcode(["zql"], shell=shell))
+    return str(shellcode(["zql"], shell=shell))
 
 
 def run(args: argparse.Namespace) -> int:
