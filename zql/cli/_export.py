@@ -108,7 +108,8 @@ class Export:
 
     def __init__(self) -> None:
         self.rows = 0
-        self.total: int | None = None
+        self.total: int | None = None  # what the export will hold (the limit applied)
+        self.matches: int | None = None  # what the server found
         self.started = time.monotonic()
         self.finished: float | None = None
 
@@ -128,6 +129,7 @@ class Export:
         try:
             for page in results.pages():
                 if page.total is not None:
+                    self.matches = page.total
                     self.total = page.total if limit is None else min(page.total, limit)
                 self._write(out, renderer.page(page.items))
                 self.rows += len(page.items)

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from zql.cli._color import add_color_argument, paint_diagnostics, use_color
 from zql.cli._inputs import UsageError, add_input_arguments, iter_sources, write_atomically
 from zql.config import Settings
 from zql.errors import Diagnostic, Severity, Span, TextEdit, apply_edits, line_col, render
@@ -58,6 +59,7 @@ def register(subparsers: Any) -> None:
                         help="list every rule (code, name, severity, summary) and exit")
     parser.add_argument("--explain", default=None, metavar="CODE",
                         help="explain a rule: what it catches, why, an example and its fix")
+    add_color_argument(parser)
     parser.set_defaults(run=run)
 
 
@@ -337,6 +339,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     output = report(results, args.output_format)
     if output:
-        print(output, file=sys.stderr if args.fix and args.output_format == "human" else sys.stdout)
+        stream = sys.stderr if args.fix and args.output_format == "human" else sys.stdout
+        if args.output_format == "human":
+            output = paint_diagnostics(output, use_color(args.color, stream))
+        print(output, file=stream)
     worst = max((r.worst for r in results if r.worst is not None), default=None)
     return 1 if worst is Severity.ERROR else 0

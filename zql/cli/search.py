@@ -423,8 +423,8 @@ def _summary(args: argparse.Namespace, job: _Job, export: Export, warnings: list
             print(paint_diagnostics("\n".join(warnings), use_color(args.color, sys.stderr)),
                   file=sys.stderr)
         print(f"zql search: hint: {_hint(job, warnings)}", file=sys.stderr)
-    elif export.rows < (total or 0) and table_on_terminal:
-        print(f"{export.rows:,} of {noun(job.entity, total or 0)} shown (--limit "
+    elif export.rows < (export.matches or 0) and table_on_terminal:
+        print(f"{export.rows:,} of {noun(job.entity, export.matches or 0)} shown (--limit "
               f"{args.limit})")
     if args.output and args.output != "-":
         of = f" of {total:,}" if total is not None else ""
