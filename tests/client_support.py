@@ -7,6 +7,7 @@ sb_fixture``; they are named ``client_sandbox`` and ``sb`` in tests (``sb`` is w
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any, TypeVar
 
 import pytest
 
@@ -62,6 +63,15 @@ class Sleeps(list[float]):
 
     async def asleep(self, seconds: float) -> None:
         self.append(seconds)
+
+
+C = TypeVar("C")
+
+
+def recording(client: C, sleep: Any) -> C:
+    """``client`` with its retries' waits going to ``sleep`` (the drivers' private seam)."""
+    client._driver.sleep = sleep  # type: ignore[attr-defined]
+    return client
 
 
 class OddServer:

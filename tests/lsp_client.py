@@ -19,6 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from tests.process_support import stop
+
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 20.0
 
@@ -197,10 +199,5 @@ class LspClient:
 
     def close(self) -> None:
         """Stop the server if it is still running and close the pipes."""
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=TIMEOUT)
-        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
-            if stream is not None:
-                stream.close()
+        stop(self.proc)
         self._reader.join(timeout=TIMEOUT)

@@ -23,6 +23,7 @@ from tests.client_support import (  # noqa: F401
     sb_fixture,
     searches,
 )
+from tests.process_support import close_child, running
 from zql.cli import main
 from zql.client import flat_columns
 from zql.sandbox import Sandbox
@@ -224,31 +225,31 @@ def test_the_bundled_sandbox(capsys: pytest.CaptureFixture[str]) -> None:
         "Fail", "Fail"]
 
 
+#: The export the Ctrl-C tests interrupt: 50-row pages; the 4th page request is held by a gate.
+PAGE, PAGES_BEFORE_CTRL_C = 50, 3
+
+
 @pytest.mark.parametrize("fmt", ["jsonl", "json"])
 def test_ctrl_c_keeps_the_rows_written(sb: Sandbox, tmp_path: Path, fmt: str) -> None:
-    """The real console script, interrupted with SIGINT in the middle of a slow export."""
-    sb.control.page_cap = 50
-    sb.control.latency_ms = 40
+    """The real console script, interrupted with SIGINT while the sandbox holds page 4."""
+    sb.control.page_cap = PAGE
     target = tmp_path / f"export.{fmt}"
     script = Path(sys.executable).with_name("zql")
     environ = {**os.environ, "ZEPHYR_URL": sb.url or "", "ZEPHYR_TOKEN": TOKEN}
     environ.pop("ZEPHYR_USERNAME", None)
-    proc = subprocess.Popen(
-        [str(script), "search", 'notes !~ "zz"', "--entity", "execution", "--format", fmt,
-         "-o", str(target), "--no-progress"],
-        env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if _part_lines(target) >= 150:  # rows go to a temporary file until the end
-            break
-        time.sleep(0.02)
-    assert not target.exists()
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=30)
+    with sb.control.gate("/advancesearch", after=PAGES_BEFORE_CTRL_C) as gate, running(
+            [str(script), "search", 'notes !~ "zz"', "--entity", "execution", "--format", fmt,
+             "-o", str(target), "--no-progress"],
+            env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        gate.wait_held()
+        assert not target.exists() and len(_parts(target)) == 1  # a temporary name until the end
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err
     text = target.read_text(encoding="utf-8")
     items = json.loads(text) if fmt == "json" else [json.loads(x) for x in text.splitlines()]
-    assert 150 <= len(items) < 1500 and len({i["id"] for i in items}) == len(items)
+    assert len(items) == PAGE * PAGES_BEFORE_CTRL_C
+    assert len({i["id"] for i in items}) == len(items)
     assert err.strip().splitlines()[-1] == (
         f"zql search: interrupted; {len(items)} rows written to {target}")
     assert out == ""
@@ -259,39 +260,37 @@ def _parts(target: Path) -> list[Path]:
     return sorted(target.parent.glob(f".{target.name}.*.part"))
 
 
-def _part_lines(target: Path) -> int:
-    parts = _parts(target)
-    return parts[0].read_text(encoding="utf-8").count("\n") if parts else 0
-
-
 @pytest.mark.terminal
 def test_progress_bar_in_a_terminal_and_ctrl_c(sb: Sandbox, tmp_path: Path) -> None:
     """In a real terminal the prompt_toolkit bar shows on stderr; Ctrl-C typed into it stops the
     export cleanly with the rows kept."""
     import pexpect
 
-    sb.control.page_cap = 50
-    sb.control.latency_ms = 60
+    sb.control.page_cap = PAGE
     target = tmp_path / "export.jsonl"
     environ = {**os.environ, "ZEPHYR_URL": sb.url or "", "ZEPHYR_TOKEN": TOKEN,
                "TERM": "xterm"}
-    child = pexpect.spawn(str(Path(sys.executable).with_name("zql")),
-                          ["search", 'notes !~ "zz"', "--entity", "execution", "--format",
-                           "jsonl", "-o", str(target)],
-                          env=environ, encoding="utf-8", dimensions=(24, 100), timeout=20)
-    try:
-        child.expect(r"zql search \(execution\)")  # the bar's title, then its counter
-        child.expect(r"rows .*%")
-        while _part_lines(target) < 100:
-            # Keep reading, as a terminal does: a full pty would stall the bar's thread.
-            child.expect([pexpect.TIMEOUT, pexpect.EOF], timeout=0.02)
-        child.send("\x03")
-        child.expect(r"interrupted; (\d+) rows written")
-        kept = int(child.match.group(1))
-        child.expect(pexpect.EOF)
-    finally:
-        child.close()
+    with sb.control.gate("/advancesearch", after=PAGES_BEFORE_CTRL_C) as gate:
+        child = pexpect.spawn(str(Path(sys.executable).with_name("zql")),
+                              ["search", 'notes !~ "zz"', "--entity", "execution", "--format",
+                               "jsonl", "-o", str(target)],
+                              env=environ, encoding="utf-8", dimensions=(24, 100), timeout=20)
+        try:
+            child.expect(r"zql search \(execution\)")  # the bar's title, then its counter
+            child.expect(r"rows .*%")
+            deadline = time.monotonic() + 20
+            while gate.held == 0:  # the 4th page is asked for, and held
+                assert time.monotonic() < deadline, "the export never asked for page 4"
+                # Keep reading, as a terminal does: a full pty would stall the bar's thread.
+                child.expect([pexpect.TIMEOUT, pexpect.EOF], timeout=0.05)
+            child.send("\x03")
+            child.expect(r"interrupted; (\d+) rows written")
+            kept = int(child.match.group(1))
+            child.expect(pexpect.EOF)
+            child.close()
+        finally:
+            close_child(child)
     assert child.exitstatus == 130
     lines = target.read_text(encoding="utf-8").splitlines()
-    assert len(lines) == kept and 100 <= kept < 1500
+    assert len(lines) == kept == PAGE * PAGES_BEFORE_CTRL_C
     assert len({json.loads(line)["id"] for line in lines}) == kept

@@ -15,6 +15,7 @@ from tests.client_support import (  # noqa: F401
     OddServer,
     Sleeps,
     closed_port,
+    recording,
     sandbox_fixture,
     sb_fixture,
     searches,
@@ -145,8 +146,8 @@ def test_errors(sb: Sandbox, setup: str, call: str, error: type[Exception]) -> N
 
 def test_refused_and_html() -> None:
     async def users(url: str) -> None:
-        async with AsyncZephyrClient(url, token=TOKEN, retries=1,
-                                     sleep=Sleeps().asleep) as client:
+        async with recording(AsyncZephyrClient(url, token=TOKEN, retries=1),
+                             Sleeps().asleep) as client:
             await client.users()
 
     with pytest.raises(TransportError):

@@ -17,6 +17,7 @@ from tests.client_support import (  # noqa: F401
     USER,
     Sleeps,
     closed_port,
+    recording,
     sandbox_fixture,
     sb_fixture,
     searches,
@@ -39,7 +40,7 @@ from zql.sandbox import Sandbox
 
 def client_for(sb: Sandbox, sleeps: Sleeps, **kwargs: Any) -> ZephyrClient:
     kwargs.setdefault("retries", Retry(total=4, backoff=0.5, rng=random.Random(7)))
-    return ZephyrClient(sb.url or "", token=TOKEN, sleep=sleeps, **kwargs)
+    return recording(ZephyrClient(sb.url or "", token=TOKEN, **kwargs), sleeps)
 
 
 def test_429_honours_retry_after(sb: Sandbox) -> None:
@@ -155,15 +156,15 @@ def test_a_timeout_then_success(sb: Sandbox) -> None:
         drain(sb)
         sb.control.latency_ms = 0
 
-    with ZephyrClient(sb.url or "", token=TOKEN, timeout=0.05, sleep=recover) as client:
+    with recording(ZephyrClient(sb.url or "", token=TOKEN, timeout=0.05), recover) as client:
         assert client.users()
     assert len(sleeps) == 1
 
 
 def test_refused_connection(sb: Sandbox) -> None:
     sleeps = Sleeps()
-    with ZephyrClient(f"http://127.0.0.1:{closed_port()}", token=TOKEN, sleep=sleeps,
-                      retries=3) as client, pytest.raises(TransportError) as info:
+    with recording(ZephyrClient(f"http://127.0.0.1:{closed_port()}", token=TOKEN, retries=3),
+                   sleeps) as client, pytest.raises(TransportError) as info:
         client.projects()
     assert len(sleeps) == 3
     assert not info.value.request_sent
@@ -198,7 +199,8 @@ def test_the_login_itself_is_retried(sb: Sandbox) -> None:
     sb.control.fail_next(2, status=503)
     sleeps = Sleeps()
     before = sb.control.logins
-    with ZephyrClient(sb.url or "", username=USER, password=PASSWORD, sleep=sleeps) as client:
+    with recording(ZephyrClient(sb.url or "", username=USER, password=PASSWORD),
+                   sleeps) as client:
         assert client.users()
     assert len(sleeps) == 2 and sb.control.logins - before == 1
 
@@ -208,7 +210,8 @@ def test_async_retries_use_the_async_sleep(sb: Sandbox) -> None:
     sleeps = Sleeps()
 
     async def run() -> int:
-        async with AsyncZephyrClient(sb.url or "", token=TOKEN, sleep=sleeps.asleep) as client:
+        async with recording(AsyncZephyrClient(sb.url or "", token=TOKEN),
+                             sleeps.asleep) as client:
             return len([item async for item in client.search('priority = "High"', limit=4)])
 
     assert asyncio.run(run()) == 4

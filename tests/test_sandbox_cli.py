@@ -7,31 +7,40 @@ import re
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import httpx
 import pytest
 
+from tests.process_support import running
+from zql.sandbox.control import RemoteGate
+
 _ZQL = [sys.executable, "-c", "import sys; from zql.cli import main; sys.exit(main())"]
 
 
-def _start(*args: str) -> tuple[subprocess.Popen[str], dict[str, str]]:
-    proc = subprocess.Popen([*_ZQL, "sandbox", "--port", "0", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    shown: dict[str, str] = {}
-    for line in proc.stdout:
-        match = re.match(r"\s*(API base|token|user|password):\s+(\S+)", line)
-        if match:
-            shown[match.group(1)] = match.group(2)
-        if line.startswith("Press Ctrl-C"):
-            break
-    return proc, shown
+@contextmanager
+def _serving(*args: str) -> Iterator[tuple[subprocess.Popen[str], dict[str, str]]]:
+    """``zql sandbox`` running until the block ends (then killed and reaped, pipes closed);
+    what it printed about where and how to connect."""
+    with running([*_ZQL, "sandbox", "--port", "0", *args], stdout=subprocess.PIPE,
+                 stderr=subprocess.PIPE, text=True) as proc:
+        assert proc.stdout is not None
+        shown: dict[str, str] = {}
+        for line in proc.stdout:
+            match = re.match(r"\s*(API base|token|user|password):\s+(\S+)", line)
+            if match:
+                shown[match.group(1)] = match.group(2)
+            if line.startswith("Press Ctrl-C"):
+                break
+        yield proc, shown
 
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
 def test_serves_then_stops_cleanly(stop: signal.Signals) -> None:
-    proc, shown = _start("--token", "cli-token", "--user", "ann:pw1", "--page-cap", "9")
-    try:
+    with _serving("--token", "cli-token", "--user", "ann:pw1", "--page-cap", "9") as (proc,
+                                                                                     shown):
         assert shown["token"] == "cli-token" and shown["user"] == "ann"
         assert shown["password"] == "pw1"
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+/flex/services/rest/latest",
@@ -42,25 +51,40 @@ def test_serves_then_stops_cleanly(stop: signal.Signals) -> None:
         assert len(response.json()[0]["results"]) == 9
         proc.send_signal(stop)
         _, err = proc.communicate(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     assert proc.returncode == 0
     assert err.strip().endswith("zql sandbox: stopped")
     assert "Traceback" not in err
 
 
 def test_credentials_are_not_logged_to_stderr() -> None:
-    proc, shown = _start()
-    try:
+    with _serving() as (proc, shown):
         httpx.get(shown["API base"] + "/user", auth=("admin", "wrong"))
         httpx.get(shown["API base"] + "/user", auth=("admin", shown["password"]))
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=20)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     assert shown["password"] not in err and shown["token"] not in err
+
+
+def test_a_gate_holds_a_response_of_a_sandbox_process_until_released() -> None:
+    """The control endpoint: a test holds the 2nd search of a sandbox run as a process."""
+    with _serving("--token", "gate-token") as (proc, shown):
+        api, auth = shown["API base"], {"Authorization": "Bearer gate-token"}
+        search = {"entitytype": "testcase", "maxresults": 1}
+        with RemoteGate(api, "gate-token", "/advancesearch", after=1) as gate, \
+                httpx.Client(headers=auth, timeout=30) as http, \
+                ThreadPoolExecutor(1) as pool:
+            assert http.get(api + "/advancesearch", params=search).status_code == 200
+            held = pool.submit(http.get, api + "/advancesearch", params=search)
+            gate.wait_held()
+            assert not held.done()  # held by the gate, not answered
+            gate.release()
+            assert held.result(timeout=30).status_code == 200
+        with pytest.raises(AssertionError, match="0 of 1 held"), \
+                RemoteGate(api, "gate-token", "/user") as idle:
+            idle.wait_held(timeout=0)
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=20)
+    assert proc.returncode == 0
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -33,6 +33,7 @@ from zql.complete import History as CompletionHistory
 from zql.errors import Severity, render
 from zql.lint import lint
 from zql.schema import FieldSpec, Schema
+from zql.search_options import SearchOptions
 from zql_repl import commands
 from zql_repl.completer import ZQLCompleter
 from zql_repl.connection import Connection
@@ -377,10 +378,11 @@ class Shell:
                 return
             self.state.last_query = text.strip()
             self.ranking.record(text)
-        request = Request(text.strip(), entity, quick=quick, release=self.state.release_param,
-                          project=self.state.project_param, order_by=self.state.order_by,
-                          ascending=self.state.ascending, page_size=self.state.page_size,
-                          limit=self.state.limit_param)
+        request = Request(text.strip(), SearchOptions(
+            entity=entity, quick=quick, release=self.state.release_param,
+            project=self.state.project_param, order_by=self.state.order_by,
+            ascending=self.state.ascending, page_size=self.state.page_size,
+            limit=self.state.limit_param))
         size = self.session.output.get_size()
         target, self.state.output_file = self.state.output_file, None
         outcome = self.runner.run(request, fmt=self.state.format, pager=self.state.pager,

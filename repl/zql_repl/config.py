@@ -20,7 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from zql._fs import write_atomically
-from zql.rows import FORMATS
+from zql.rows import FILE_ONLY
+from zql.rows import FORMATS as _ALL_FORMATS
+
+#: Formats the shell can show (xlsx is for files: ``\\o hits.xlsx``).
+FORMATS: tuple[str, ...] = tuple(f for f in _ALL_FORMATS if f not in FILE_ONLY)
 
 __all__ = [
     "FORMATS",
@@ -201,7 +205,7 @@ def parse_config(text: str, path: Path | None = None) -> Config:
     Traceback (most recent call last):
       ...
     zql_repl.config.ConfigError: [defaults]: format must be one of table, vertical, json, jsonl, \
-csv, got 'xml'
+csv, excel-csv, got 'xml'
     >>> parse_config('[profiles.w]\\ntoken = "s3cret"')  # doctest: +ELLIPSIS
     Traceback (most recent call last):
       ...

@@ -27,6 +27,7 @@ from prompt_toolkit.layout import FormattedTextControl, Layout, Window
 from prompt_toolkit.output import Output
 
 from zql.rows import Renderer, make_renderer, seconds
+from zql.search_options import SearchOptions
 from zql_repl.connection import Connection, NotConnected
 from zql_repl.output import Sink, open_pager, pager_command
 from zql_repl.state import noun
@@ -39,21 +40,29 @@ _SCREEN_MARGIN = 4  # lines kept free for the prompt and the count line
 
 @dataclass(frozen=True, slots=True)
 class Request:
-    """One search as the shell will send it.
+    """One search as the shell will send it: the text and its :class:`SearchOptions`.
 
-    >>> Request('status = "Fail"', "execution", limit=5).page_size
+    >>> Request('status = "Fail"', SearchOptions(entity="execution", limit=5)).page_size
     100
     """
 
     text: str
-    entity: str
-    quick: bool = False
-    release: int | str | None = None
-    project: int | str | None = None
-    order_by: str | None = None
-    ascending: bool = True
-    page_size: int = 100
-    limit: int | None = None
+    options: SearchOptions
+
+    @property
+    def entity(self) -> str:
+        """The entity searched."""
+        return self.options.entity
+
+    @property
+    def limit(self) -> int | None:
+        """The row limit, if any."""
+        return self.options.limit
+
+    @property
+    def page_size(self) -> int:
+        """Rows asked for per request."""
+        return self.options.page_size
 
 
 @dataclass(slots=True)
@@ -154,11 +163,7 @@ class _Fetch:
                     return
                 client = self.connection.wait(_POLL)
             self.state = "searching"
-            r = self.request
-            search = client.quick_search if r.quick else client.search
-            results = search(r.text, entity=r.entity, release=r.release, project=r.project,
-                             order_by=r.order_by, ascending=r.ascending, page_size=r.page_size,
-                             limit=r.limit)
+            results = client.search(self.request.text, self.request.options)
             for page in results.pages():
                 if self.cancel.is_set():
                     return
@@ -183,7 +188,7 @@ class SearchRunner:
     >>> from zql.schema import load_schema
     >>> from zql_repl.metadata import Metadata
     >>> runner = SearchRunner(Connection(None, Metadata(load_schema())), io.StringIO())
-    >>> runner.run(Request('priority = "P1"', "testcase"), fmt="table", pager=False).error
+    >>> runner.run(Request('priority = "P1"', SearchOptions()), fmt="table", pager=False).error
     'not connected to a server: start with --url, --profile or --sandbox'
     """
 
@@ -266,7 +271,7 @@ class SearchRunner:
         >>> from zql_repl.connection import Opened
         >>> from zql_repl.metadata import Metadata
         >>> class Client:  # pages as the real client yields them, without a server
-        ...     def search(self, text, **options):
+        ...     def search(self, text, options):
         ...         class Results:
         ...             total = 3
         ...             def pages(self):
@@ -277,7 +282,7 @@ class SearchRunner:
         >>> out = io.StringIO()
         >>> conn = Connection(lambda: Opened(Client(), "here", lambda: None),
         ...                   Metadata(load_schema()))
-        >>> outcome = SearchRunner(conn, out).run(Request("a = 1", "testcase"), fmt="jsonl",
+        >>> outcome = SearchRunner(conn, out).run(Request("a = 1", SearchOptions()), fmt="jsonl",
         ...                                       pager=False)
         >>> outcome.rows, outcome.total, out.getvalue().count("\\n")
         (3, 3, 3)

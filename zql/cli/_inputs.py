@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from zql._fs import write_atomically
+from zql._fs import FileRefused, ReadText, read_stream, read_text, rewrite, write_atomically
 
-__all__ = ["Source", "UsageError", "add_input_arguments", "iter_sources", "write_atomically"]
+__all__ = ["Source", "UsageError", "add_input_arguments", "iter_sources", "write_atomically",
+           "write_back"]
 
 
 STDIN = "-"
@@ -23,11 +25,26 @@ class UsageError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """One input: a display name, its text, and the file path to write back (None for stdin)."""
+    """One input: a display name, its text, and the file path to write back (None for stdin).
+
+    ``read`` is how the file was read (BOM, line endings, stamp) for :func:`write_back`.
+    """
 
     name: str
     text: str
     path: Path | None
+    read: ReadText | None = None
+
+
+def write_back(source: Source, text: str, *, force: bool = False) -> None:
+    """Rewrite a file input safely (see :mod:`zql._fs`); UsageError when it is refused."""
+    if source.read is None:
+        raise UsageError(f"{source.name}: not a file; not rewritten")
+    try:
+        rewrite(source.read, text, force=force)
+    except OSError as err:
+        raise UsageError(str(err) if isinstance(err, FileRefused) else
+                         f"{source.name}: {err.strerror or err}") from None
 
 
 def add_input_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,6 +58,8 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
                         help=".zql files or directories (all *.zql below), or - for stdin")
     parser.add_argument("-q", "--query", action="append", default=[], metavar="QUERY",
                         help="a query given on the command line (repeatable)")
+    parser.add_argument("--force", action="store_true",
+                        help="rewrite read-only files too (when rewriting files)")
 
 
 def _expand(path_arg: str) -> Iterator[Path]:
@@ -66,15 +85,24 @@ def iter_sources(args: argparse.Namespace) -> Iterator[Source]:
         paths = [STDIN]
     for arg in paths:
         if arg == STDIN:
-            yield Source("<stdin>", sys.stdin.read(), None)
+            yield Source("<stdin>", _stdin_text(), None)
             continue
         if not os.path.exists(arg):
             raise UsageError(f"{arg}: no such file or directory")
         for path in _expand(arg):
             try:
-                text = path.read_text(encoding="utf-8")
-            except UnicodeDecodeError:
-                raise UsageError(f"{path}: not UTF-8 text") from None
-            except OSError as err:
-                raise UsageError(f"{path}: {err.strerror or err}") from None
-            yield Source(str(path), text, path)
+                read = read_text(path)
+            except FileRefused as err:
+                raise UsageError(str(err)) from None
+            yield Source(str(path), read.text, path, read)
+
+
+def _stdin_text() -> str:
+    """Standard input under the rules of a file: size cap, strict UTF-8, BOM dropped."""
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # a text stream with no bytes under it (an embedding's StringIO)
+        stream = io.BytesIO(sys.stdin.read().encode("utf-8", "surrogatepass"))
+    try:
+        return read_stream(stream)
+    except FileRefused as err:
+        raise UsageError(str(err)) from None

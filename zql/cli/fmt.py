@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from zql.cli._inputs import UsageError, add_input_arguments, iter_sources, write_atomically
+from zql.cli._inputs import UsageError, add_input_arguments, iter_sources, write_back
 
 __all__ = ["format_file", "register"]
 
@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"would reformat {source.name}", file=sys.stderr)
                 status = 1
             else:
-                write_atomically(source.path, result)
+                write_back(source, result, force=args.force)
                 print(f"reformatted {source.name}", file=sys.stderr)
     except UsageError as err:
         print(f"zql fmt: {err}", file=sys.stderr)

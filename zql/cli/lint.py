@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from zql.cli._color import add_color_argument, paint_diagnostics, use_color
-from zql.cli._inputs import UsageError, add_input_arguments, iter_sources, write_atomically
+from zql.cli._inputs import UsageError, add_input_arguments, iter_sources, write_back
 from zql.config import Settings
 from zql.errors import Diagnostic, Severity, Span, TextEdit, apply_edits, line_col, render
 
@@ -327,7 +327,7 @@ def run(args: argparse.Namespace) -> int:
                 if source.path is None:
                     sys.stdout.write(fixed if fixed.endswith("\n") else fixed + "\n")
                 elif fixed != text:
-                    write_atomically(source.path, fixed)
+                    write_back(source, fixed, force=args.force)
                     print(f"fixed {source.name}", file=sys.stderr)
                 text = fixed
             results.append(FileResult(source.name, text, lint_text(text, settings=settings)))

@@ -11,6 +11,8 @@ from typing import Any
 
 __all__ = ["register"]
 
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
 
 def register(subparsers: Any) -> None:
     """Add the ``sandbox`` subcommand."""
@@ -59,7 +61,13 @@ def run(args: argparse.Namespace) -> int:
         if args.size == "large" and not args.db:
             print("zql sandbox: building the large data set in memory (tens of seconds); "
                   "use --db FILE to build it once", file=sys.stderr)
-        sandbox.start()
+        # The server's threads inherit a mask without the stop signals, so SIGINT/SIGTERM
+        # always reach this (main) thread and wake it; sent to another thread, they would not.
+        signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        try:
+            sandbox.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     except SandboxError as err:
         print(f"zql sandbox: {err}", file=sys.stderr)
         return 2
@@ -71,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, on_term)
     try:
         _announce(sandbox)
-        stop.wait()
+        while not stop.wait(1.0):  # a timed wait also runs signal handlers while blocked
+            pass
     except KeyboardInterrupt:
         pass
     finally:

@@ -155,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
     445,1368,Validate dashboard widget after a timeout,Fail,Critical,yuki.obrien,...
     0
     """
-    from zql.client import ConfigurationError, ZephyrError, ZQLValidationError
+    from zql.client import ConfigurationError, SearchOptions, ZephyrError, ZQLValidationError
     from zql.columns import ColumnError
     from zql.errors import ZQLError, ZQLSyntaxError
     from zql.schema import SchemaError
@@ -174,15 +174,12 @@ def run(args: argparse.Namespace) -> int:
             warnings = _lint(job, args, schema)
             target = Target(args.output, fmt, binary=fmt == "xlsx")
             renderer = _renderer(args, fmt, job, target)
-            options: dict[str, Any] = {
-                "entity": job.entity, "release": _id_or_name(job.release),
-                "project": _id_or_name(job.project), "order_by": order,
-                "ascending": not args.desc, "page_size": args.page_size,
-                "limit": args.limit or None}
-            if job.quick:
-                results = client.quick_search(job.text, **options)
-            else:
-                results = client.search(job.text, validate=args.validate, **options)
+            options = SearchOptions(
+                entity=job.entity, release=_id_or_name(job.release),
+                project=_id_or_name(job.project), order_by=order, ascending=not args.desc,
+                page_size=args.page_size, limit=args.limit or None, quick=job.quick,
+                validate=args.validate)
+            results = client.search(job.text, options)
             _write(results, target, renderer, args, fmt, job.entity, export)
             target.commit()
     except (UsageError, ColumnError, SchemaError, ConfigurationError) as err:

@@ -39,9 +39,11 @@ from zql.client._results import AsyncSearchResults, Page, SearchResults
 from zql.client._retry import Retry
 from zql.client._sync import ZephyrClient
 from zql.client._url import BaseURL, normalize_base_url
+from zql.search_options import UNSET, SearchOptions
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "UNSET",
     "AsyncSearchResults",
     "AsyncZephyrClient",
     "AuthenticationError",
@@ -58,6 +60,7 @@ __all__ = [
     "RateLimitedError",
     "RequestRejectedError",
     "Retry",
+    "SearchOptions",
     "SearchResults",
     "ServerError",
     "TimeoutError",

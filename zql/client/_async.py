@@ -12,18 +12,88 @@ from typing import Any, TypeVar, cast
 import anyio
 import httpx
 
-from zql.client._core import DEFAULT_TIMEOUT, Call, ClientCore, Item, Plan, env_settings
+from zql.client._core import (
+    DEFAULT_TIMEOUT,
+    ClientCore,
+    Item,
+    Plan,
+    Steps,
+    default_headers,
+    env_settings,
+)
 from zql.client._errors import ConfigurationError, ZephyrError
 from zql.client._results import AsyncSearchResults, prepare
-from zql.client._retry import Retry, RetryState
-from zql.client._sync import default_headers
+from zql.client._retry import Retry
+from zql.client._transfer import (
+    DEFAULT_MAX_RESPONSE,
+    Attempt,
+    BodyReader,
+    Sleep,
+    deadline_error,
+)
 from zql.schema import Schema
+from zql.search_options import UNSET, SearchOptions, Unset
 
-__all__ = ["AsyncZephyrClient"]
+__all__ = ["AsyncDriver", "AsyncZephyrClient"]
 
 logger = logging.getLogger("zql.client")
 T = TypeVar("T")
-_LOGOUT_TIMEOUT = 5.0
+
+
+class AsyncDriver:
+    """Performs the core's steps with an ``httpx.AsyncClient`` (see
+    :class:`~zql.client._sync.SyncDriver`); each attempt also runs under an anyio deadline."""
+
+    def __init__(self, core: ClientCore, http: httpx.AsyncClient,
+                 sleep: Callable[[float], Awaitable[None]] = anyio.sleep) -> None:
+        self._core = core
+        self.http = http
+        self.sleep = sleep
+
+    @property
+    def core(self) -> ClientCore:
+        """The client's sans-I/O core."""
+        return self._core
+
+    async def run(self, plan: Plan[T]) -> T:
+        """Make every call of an operation (with retries) and return its result."""
+        return await self.perform(self._core.steps(plan))
+
+    async def perform(self, steps: Steps[T]) -> T:
+        """Carry out the steps (see :meth:`SyncDriver.perform`)."""
+        value: Any = None
+        error: BaseException | None = None
+        while True:
+            try:
+                step = steps.throw(error) if error is not None else steps.send(value)
+            except StopIteration as stop:
+                return cast(T, stop.value)
+            value, error = None, None
+            if isinstance(step, Sleep):
+                await self.sleep(step.seconds)
+                continue
+            try:
+                value = await self._attempt(step)
+            except (httpx.HTTPError, httpx.InvalidURL, ZephyrError) as exc:
+                error = exc
+
+    async def _attempt(self, step: Attempt) -> httpx.Response:
+        call = step.call
+        request = self.http.build_request(call.method, call.url, params=call.params,
+                                          json=call.json, headers=call.headers,
+                                          timeout=step.timeout)
+        with anyio.move_on_after(step.remaining()) as scope:
+            response = await self.http.send(
+                request, stream=True, auth=None if call.anonymous else httpx.USE_CLIENT_DEFAULT)
+            try:
+                reader = BodyReader(step, request)
+                async for chunk in response.aiter_bytes():
+                    reader.feed(chunk)
+                return reader.response(response)
+            finally:
+                await response.aclose()
+        assert scope.cancelled_caught
+        raise deadline_error(request)
 
 
 class AsyncZephyrClient:
@@ -53,14 +123,15 @@ class AsyncZephyrClient:
                  verify: bool | ssl.SSLContext = True,
                  retries: int | Retry | None = 4, transport: httpx.AsyncBaseTransport | None = None,
                  schema: str | os.PathLike[str] | Schema | None = None,
-                 sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
-                 headers: Mapping[str, str] | None = None) -> None:
+                 headers: Mapping[str, str] | None = None,
+                 max_response_size: int = DEFAULT_MAX_RESPONSE) -> None:
         self._core = ClientCore(base_url, token=token, username=username, password=password,
-                                auth=auth, retries=retries, schema=schema)
-        self._sleep = sleep
-        self._http = httpx.AsyncClient(auth=self._core.http_auth, timeout=timeout, verify=verify,
-                                       transport=transport, headers=default_headers(headers),
-                                       follow_redirects=False)
+                                auth=auth, retries=retries, schema=schema, timeout=timeout,
+                                max_response_size=max_response_size)
+        http = httpx.AsyncClient(auth=self._core.http_auth, timeout=self._core.timeout,
+                                 verify=verify, transport=transport,
+                                 headers=default_headers(headers), follow_redirects=False)
+        self._driver = AsyncDriver(self._core, http)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None,
@@ -106,7 +177,7 @@ class AsyncZephyrClient:
         try:
             await self.logout()
         finally:
-            await self._http.aclose()
+            await self._driver.http.aclose()
 
     async def logout(self) -> None:
         """End the session of cookie auth; errors are only logged (see
@@ -115,56 +186,16 @@ class AsyncZephyrClient:
         >>> import asyncio
         >>> asyncio.run(AsyncZephyrClient("https://z.example.com", token="t").logout())
         """
-        call = self._core.logout_call()
-        if call is not None:
-            try:
-                await self._send(call, timeout=_LOGOUT_TIMEOUT)
-            except httpx.HTTPError as exc:
-                logger.debug("logout failed: %s", type(exc).__name__)
-
-    async def _send(self, call: Call, **extra: Any) -> httpx.Response:
-        return await self._http.request(
-            call.method, call.url, params=call.params, json=call.json, headers=call.headers,
-            auth=None if call.anonymous else httpx.USE_CLIENT_DEFAULT, **extra)
-
-    async def _request(self, call: Call) -> Any:
-        """Make one call, retrying as the policy allows (see :meth:`ZephyrClient._request`)."""
-        state = RetryState(self._core.retry, idempotent=call.idempotent)
-        while True:
-            try:
-                response = await self._send(call)
-            except (httpx.HTTPError, httpx.InvalidURL) as exc:
-                error = self._core.failure(exc, call)
-                error.__cause__ = exc
-            else:
-                try:
-                    return self._core.decode(response, call)
-                except ZephyrError as exc:
-                    error = exc
-            wait = state.next_delay(error)
-            logger.info("retry %d in %.2fs after: %s", state.attempt, wait, error)
-            await self._sleep(wait)
-
-    async def _run(self, plan: Plan[T]) -> T:
-        """Drive an operation of the core (see :meth:`ZephyrClient._run`)."""
-        value: Any = None
-        error: ZephyrError | None = None
-        while True:
-            try:
-                call = plan.throw(error) if error is not None else plan.send(value)
-            except StopIteration as stop:
-                return cast(T, stop.value)
-            try:
-                value, error = await self._request(call), None
-            except ZephyrError as exc:
-                value, error = None, exc
+        await self._driver.perform(self._core.logout_steps())
 
     # ---- search
 
-    def search(self, query: Any, *, entity: str = "testcase", release: int | str | None = None,
-               project: int | str | None = None, order_by: str | None = None,
-               ascending: bool = True, page_size: int = 100, limit: int | None = None,
-               validate: bool = True) -> AsyncSearchResults:
+    def search(self, query: Any, options: SearchOptions | None = None, *,
+               entity: str | Unset = UNSET, release: int | str | Unset | None = UNSET,
+               project: int | str | Unset | None = UNSET,
+               order_by: str | Unset | None = UNSET, ascending: bool | Unset = UNSET,
+               page_size: int | Unset = UNSET, limit: int | Unset | None = UNSET,
+               quick: bool | Unset = UNSET, validate: bool | Unset = UNSET) -> AsyncSearchResults:
         """Search with ZQL; validated now, fetched lazily with ``async for`` (see
         :meth:`ZephyrClient.search`).
 
@@ -172,24 +203,25 @@ class AsyncZephyrClient:
         >>> client.search('tag = "smoke" and not automated = true')
         <AsyncSearchResults testcase 'tag = "smoke" and automated != true' total=?>
         """
-        spec = prepare(self._core, query, entity=entity, validate=validate, order_by=order_by,
-                       ascending=ascending, page_size=page_size, limit=limit, release=release,
-                       project=project)
-        return AsyncSearchResults(self, spec)
+        opts = SearchOptions.of(options, entity=entity, release=release, project=project,
+                                order_by=order_by, ascending=ascending, page_size=page_size,
+                                limit=limit, quick=quick, validate=validate)
+        return AsyncSearchResults(self._driver, prepare(self._core, query, opts))
 
-    def quick_search(self, text: str, *, entity: str = "testcase",
-                     release: int | str | None = None, project: int | str | None = None,
-                     order_by: str | None = None, ascending: bool = True, page_size: int = 100,
-                     limit: int | None = None) -> AsyncSearchResults:
+    def quick_search(self, text: str, options: SearchOptions | None = None, *,
+                     entity: str | Unset = UNSET, release: int | str | Unset | None = UNSET,
+                     project: int | str | Unset | None = UNSET,
+                     order_by: str | Unset | None = UNSET, ascending: bool | Unset = UNSET,
+                     page_size: int | Unset = UNSET,
+                     limit: int | Unset | None = UNSET) -> AsyncSearchResults:
         """Free-text search (``zql=false``), paged like :meth:`search`.
 
         >>> AsyncZephyrClient("https://z.example.com", token="t").quick_search("banner").query
         'banner'
         """
-        spec = prepare(self._core, text, entity=entity, zql=False, order_by=order_by,
-                       ascending=ascending, page_size=page_size, limit=limit, release=release,
-                       project=project)
-        return AsyncSearchResults(self, spec)
+        return self.search(text, options, entity=entity, release=release, project=project,
+                           order_by=order_by, ascending=ascending, page_size=page_size,
+                           limit=limit, quick=True)
 
     # ---- schema and lookups
 
@@ -206,7 +238,7 @@ class AsyncZephyrClient:
         >>> asyncio.run(main())
         'ze7'
         """
-        return await self._run(self._core.schema_plan(refresh=refresh))
+        return await self._driver.run(self._core.schema_plan(refresh=refresh))
 
     async def suggest(self, field: str, prefix: str = "", *, entity: str = "testcase",
                       release: int | str | None = None, limit: int = 25) -> list[str]:
@@ -221,7 +253,7 @@ class AsyncZephyrClient:
         ...     asyncio.run(main(sb))
         ['Fail']
         """
-        return await self._run(self._core.suggest_plan(field, prefix, entity=entity,
+        return await self._driver.run(self._core.suggest_plan(field, prefix, entity=entity,
                                                        release=release, limit=limit))
 
     async def projects(self) -> list[Item]:
@@ -235,7 +267,7 @@ class AsyncZephyrClient:
         >>> asyncio.run(main())
         [{'id': 1}]
         """
-        return await self._run(self._core.projects_plan())
+        return await self._driver.run(self._core.projects_plan())
 
     async def releases(self, project: int | str | None = None) -> list[Item]:
         """Releases, of one project (id or name) when given, cached.
@@ -248,7 +280,7 @@ class AsyncZephyrClient:
         >>> asyncio.run(main())
         [{'id': 4}]
         """
-        return await self._run(self._core.releases_plan(project))
+        return await self._driver.run(self._core.releases_plan(project))
 
     async def users(self) -> list[Item]:
         """The server's users (``GET /user``), cached.
@@ -261,7 +293,7 @@ class AsyncZephyrClient:
         >>> asyncio.run(main())
         [{'id': 2}]
         """
-        return await self._run(self._core.lookup("users", "user"))
+        return await self._driver.run(self._core.lookup("users", "user"))
 
     async def cycles(self, release: int | str) -> list[Item]:
         """The test cycles of a release (id or name), cached.
@@ -274,7 +306,7 @@ class AsyncZephyrClient:
         >>> asyncio.run(main())
         [{'id': 9}]
         """
-        return await self._run(self._core.cycles_plan(release))
+        return await self._driver.run(self._core.cycles_plan(release))
 
     async def current_user(self) -> Item:
         """Who the credentials belong to (``GET /user/current``).
@@ -287,4 +319,5 @@ class AsyncZephyrClient:
         >>> asyncio.run(main())
         {'username': 'a'}
         """
-        return cast(Item, await self._request(self._core.call("GET", "user/current")))
+        return cast(Item, await self._driver.run(self._core.fetch(
+            self._core.call("GET", "user/current"))))

@@ -12,12 +12,14 @@ import difflib
 import json
 import logging
 import os
+import time
 from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeAlias, TypeVar
+from typing import Any, Literal, TypeAlias, TypeVar, cast
 
 import httpx
 
+from zql import __version__
 from zql.client._auth import COOKIE_NAME, BasicAuth, BearerAuth, CookieAuth
 from zql.client._errors import (
     ConfigurationError,
@@ -29,25 +31,45 @@ from zql.client._errors import (
     decode_response,
     transport_error,
 )
-from zql.client._retry import Retry
+from zql.client._retry import Retry, RetryState
+from zql.client._transfer import (
+    DEFAULT_MAX_RESPONSE,
+    Attempt,
+    Sleep,
+    attempt_timeout,
+    total_time,
+)
 from zql.client._url import BaseURL, normalize_base_url
 from zql.schema import Schema, SchemaError, load_schema
 
-__all__ = ["DEFAULT_TIMEOUT", "AuthKind", "Call", "ClientCore", "Plan", "env_settings"]
+__all__ = ["DEFAULT_TIMEOUT", "AuthKind", "Call", "ClientCore", "Plan", "Steps",
+           "default_headers", "env_settings"]
 
 logger = logging.getLogger("zql.client")
 
 T = TypeVar("T")
 #: An operation: yields the calls it needs, receives their decoded JSON, returns its result.
 Plan: TypeAlias = Generator["Call", Any, T]
+#: What a driver performs: attempts (send, get the read response back) and sleeps.
+Steps: TypeAlias = Generator[Attempt | Sleep, Any, T]
 AuthKind: TypeAlias = Literal["bearer", "basic", "cookie"]
 Item: TypeAlias = dict[str, Any]
 
 #: Connect quickly or fail; give a slow search a while.
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 _AUTH_KINDS = ("bearer", "basic", "cookie")
-_DONE = httpx.ByteStream(b"")
 _SUGGESTIONS = 25
+_LOGOUT_TIME = 5.0
+
+
+def default_headers(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Headers every request carries (JSON in, JSON out, who we are).
+
+    >>> default_headers()["Accept"]
+    'application/json'
+    """
+    return {"Accept": "application/json", "User-Agent": f"zephyr-zql/{__version__}",
+            **(extra or {})}
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,8 +161,15 @@ class ClientCore:
     auth: str | httpx.Auth | None = field(default=None, repr=False)
     retries: int | Retry | None = field(default=4, repr=False)
     schema: str | os.PathLike[str] | Schema | None = field(default=None, repr=False)
+    timeout: float | httpx.Timeout | None = field(default_factory=lambda: DEFAULT_TIMEOUT,
+                                                  repr=False)
+    max_response_size: int = field(default=DEFAULT_MAX_RESPONSE, repr=False)
 
     def __post_init__(self) -> None:
+        self.timeout = _coerce_timeout(self.timeout)
+        size = self.max_response_size
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise ConfigurationError(f"max_response_size must be a positive int, not {size!r}")
         self.base: BaseURL = normalize_base_url(self.base_url)
         if self.base.note:
             logger.warning("Zephyr URL: %s", self.base.note)
@@ -165,6 +194,71 @@ class ClientCore:
         user = f" user={self.username!r}" if self.username and self.auth_kind != "bearer" else ""
         return f"<{cls} {self.base.api} auth={self.auth_kind}{user}>"
 
+    # ---- the steps a driver performs
+
+    def attempt(self, call: Call, *, until: float | None = None) -> Attempt:
+        """One attempt at ``call``: its deadline is the timeout's budget from now, and never
+        later than ``until`` (the end of the retries' ``max_time``)."""
+        assert isinstance(self.timeout, httpx.Timeout)
+        now = time.monotonic()
+        budget = total_time(self.timeout)
+        end = now + budget if budget is not None else until
+        if until is not None and end is not None:
+            end = min(end, until)
+        left = max(0.001, (end if end is not None else now + self.retry.max_time) - now)
+        return Attempt(call, now + left, attempt_timeout(self.timeout, left),
+                       self.max_response_size)
+
+    def request_steps(self, call: Call) -> Steps[Any]:
+        """One call, retried as the policy allows: the attempts and sleeps for a driver;
+        returns the decoded JSON or raises the :class:`ZephyrError`.
+
+        Every attempt and every wait fits inside ``Retry.max_time`` from the first attempt.
+        """
+        state = RetryState(self.retry, idempotent=call.idempotent)
+        until = state.start + self.retry.max_time
+        while True:
+            try:
+                response = yield self.attempt(call, until=until)
+            except ZephyrError as exc:
+                error = exc
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                error = self.failure(exc, call)
+                error.__cause__ = exc
+            else:
+                try:
+                    return self.decode(response, call)
+                except ZephyrError as exc:
+                    error = exc
+            wait = state.next_delay(error)
+            logger.info("retry %d in %.2fs after: %s", state.attempt, wait, error)
+            yield Sleep(wait)
+
+    def steps(self, plan: Plan[T]) -> Steps[T]:
+        """An operation as driver steps: each call it yields is made (with retries) and its
+        answer, or its error, sent back into it."""
+        value: Any = None
+        error: ZephyrError | None = None
+        while True:
+            try:
+                call = plan.throw(error) if error is not None else plan.send(value)
+            except StopIteration as stop:
+                return cast(T, stop.value)
+            try:
+                value, error = (yield from self.request_steps(call)), None
+            except ZephyrError as exc:
+                value, error = None, exc
+
+    def logout_steps(self) -> Steps[None]:
+        """End a cookie session: one short attempt, no retries; a failure is only logged."""
+        call = self.logout_call()
+        if call is None:
+            return
+        try:
+            yield self.attempt(call, until=time.monotonic() + _LOGOUT_TIME)
+        except (ZephyrError, httpx.HTTPError, httpx.InvalidURL) as exc:
+            logger.debug("logout failed: %s", type(exc).__name__)
+
     # ---- requests and answers
 
     def call(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
@@ -184,10 +278,6 @@ class ClientCore:
         body = decode_response(response, secrets=self.secrets)
         if call.page:
             parse_page(body, response)  # a bad shape is an error of this response
-        # httpx binds a response and its stream in a reference cycle, so a read page would wait
-        # for a full garbage collection; a long export then holds many pages. Cut the cycle:
-        # the page's bytes are freed as soon as the caller lets go of the response.
-        response.stream = _DONE
         return body
 
     def failure(self, exc: httpx.HTTPError | httpx.InvalidURL, call: Call) -> ZephyrError:
@@ -206,6 +296,10 @@ class ClientCore:
         return Call("DELETE", self.base.url("user/logout"),
                     headers={"Cookie": f"{COOKIE_NAME}={cookie}"}, anonymous=True)
 
+    def fetch(self, call: Call) -> Plan[Any]:
+        """The plan of a single call: its decoded JSON."""
+        return (yield call)
+
     # ---- schema
 
     @property
@@ -213,6 +307,15 @@ class ClientCore:
         """The schema queries are validated against: one given, or one fetched from the server
         (never the bundled fallback, which would reject a server's custom fields)."""
         return self._given_schema or self._server_schema
+
+    @property
+    def url_limit(self) -> int:
+        """Encoded query length above which a search goes by POST (the schema's value facts).
+
+        >>> ClientCore("http://h", token="t").url_limit
+        4000
+        """
+        return (self.known_schema or load_schema()).values.url_limit
 
     def schema_plan(self, *, refresh: bool = False) -> Plan[Schema]:
         """Fetch ``/v3/zql/metadata``; fall back to the given or bundled profile, logging why."""
@@ -304,6 +407,24 @@ class ClientCore:
             names = {int(p["id"]): str(p.get("name")) for p in (yield from self.projects_plan())
                      if "id" in p}
         return pick("release", value, releases, projects=names, source=self.base.url(path))
+
+
+def _coerce_timeout(value: float | httpx.Timeout | None) -> httpx.Timeout:
+    """An ``httpx.Timeout`` from seconds or a Timeout; refuses negative, NaN and zero.
+
+    >>> _coerce_timeout(5)
+    Timeout(timeout=5)
+    >>> _coerce_timeout(float("nan"))
+    Traceback (most recent call last):
+      ...
+    zql.client.ConfigurationError: timeout must be a positive number of seconds, not nan
+    """
+    timeout = value if isinstance(value, httpx.Timeout) else httpx.Timeout(value)
+    for phase in (timeout.connect, timeout.read, timeout.write, timeout.pool):
+        if phase is not None and (isinstance(phase, bool) or not phase > 0 or phase != phase):
+            raise ConfigurationError(
+                f"timeout must be a positive number of seconds, not {phase!r}")
+    return timeout
 
 
 def _param(value: Any) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, TypeVar
 
 import httpx
 
@@ -21,37 +21,57 @@ from zql.errors import Severity
 from zql.format import format as format_query
 from zql.parser import parse
 from zql.schema import Schema
+from zql.search_options import SearchOptions
 from zql.validate import validate as validate_query
 
-if TYPE_CHECKING:
-    from zql.client._async import AsyncZephyrClient
-    from zql.client._sync import ZephyrClient
+__all__ = ["AsyncDriver", "AsyncSearchResults", "Driver", "Page", "Pager", "SearchResults",
+           "SearchSpec", "prepare"]
 
-__all__ = ["AsyncSearchResults", "Page", "Pager", "SearchResults", "SearchSpec", "prepare"]
+T = TypeVar("T")
 
-#: Queries whose encoded text is longer than this go by ``POST /advancesearch`` (URL limits).
-MAX_GET_QUERY = 4000
+
+class Driver(Protocol):
+    """What sync results need from their client: its core, and a way to run a plan."""
+
+    @property
+    def core(self) -> ClientCore:
+        """The client's sans-I/O core."""
+
+    def run(self, plan: Plan[T]) -> T:
+        """Make the calls of ``plan`` and return its result."""
+
+
+class AsyncDriver(Protocol):
+    """What async results need from their client (see :class:`Driver`)."""
+
+    @property
+    def core(self) -> ClientCore:
+        """The client's sans-I/O core."""
+
+    async def run(self, plan: Plan[T]) -> T:
+        """Make the calls of ``plan`` and return its result."""
 
 
 @dataclass(frozen=True, slots=True)
 class SearchSpec:
-    """A validated search, ready to page: the exact text sent and every request parameter.
+    """A validated search, ready to page: the exact text sent, its options, and what the
+    server needs besides (canonical order field, custom-field flag, GET or POST).
 
-    >>> prepare(ClientCore("http://h", token="t"), 'status="Fail"', entity="execution").text
+    >>> prepare(ClientCore("http://h", token="t"), 'status="Fail"',
+    ...         SearchOptions(entity="execution")).text
     'status = "Fail"'
     """
 
     text: str
-    entity: str
-    zql: bool = True
+    options: SearchOptions
     order_by: str | None = None
-    ascending: bool = True
     is_cfield: bool = False
-    page_size: int = 100
-    limit: int | None = None
-    release: int | str | None = None
-    project: int | str | None = None
     post: bool = False
+
+    @property
+    def entity(self) -> str:
+        """The entity searched."""
+        return self.options.entity
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,15 +107,12 @@ def query_node(query: Any) -> Node:
     raise TypeError(f"a query is ZQL text or a builder expression, not {type(query).__name__}")
 
 
-def prepare(core: ClientCore, query: Any, *, entity: str = "testcase", zql: bool = True,
-            validate: bool = True, order_by: str | None = None, ascending: bool = True,
-            page_size: int = 100, limit: int | None = None, release: int | str | None = None,
-            project: int | str | None = None) -> SearchSpec:
+def prepare(core: ClientCore, query: Any, options: SearchOptions | None = None) -> SearchSpec:
     """Check everything that can be checked without the server and build the :class:`SearchSpec`.
 
-    With ``validate`` the text is parsed (a :class:`~zql.ZQLSyntaxError` before any request)
-    and checked against the client's known schema (:class:`ZQLValidationError`); the canonical
-    portable text is what gets sent.
+    With ``options.validate`` the text is parsed (a :class:`~zql.ZQLSyntaxError` before any
+    request) and checked against the client's known schema (:class:`ZQLValidationError`); the
+    canonical portable text is what gets sent. ``options.quick`` sends plain text instead.
 
     >>> core = ClientCore("http://h", token="t", schema="ze7")
     >>> prepare(core, 'not priority in ("P1","P2")').text
@@ -105,17 +122,14 @@ def prepare(core: ClientCore, query: Any, *, entity: str = "testcase", zql: bool
       ...
     zql.client.ZQLValidationError: 1:1: error[ZQL201]: no field 'prority' in testcase...
     """
-    entity = Schema.entity_name(entity)
-    if not isinstance(page_size, int) or isinstance(page_size, bool) or page_size < 1:
-        raise ValueError(f"page_size must be a positive int, not {page_size!r}")
-    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
-        raise ValueError(f"limit must be None or a non-negative int, not {limit!r}")
+    options = options or SearchOptions()
+    entity = options.entity
     schema = core.known_schema
-    if not zql:
+    if options.quick:
         if not isinstance(query, str):
             raise TypeError("quick search takes plain text")
         text = query.strip()
-    elif validate:
+    elif options.validate:
         node = query_node(query)
         if schema is not None:
             _check(query, node, entity, schema)
@@ -123,14 +137,13 @@ def prepare(core: ClientCore, query: Any, *, entity: str = "testcase", zql: bool
     else:
         text = query.strip() if isinstance(query, str) else format_query(query_node(query),
                                                                          portable=True)
-    is_cfield = False
+    order_by, is_cfield = options.order_by, False
     if order_by is not None and schema is not None:
         spec = schema.field(entity, order_by)
         if spec is not None:
             order_by, is_cfield = spec.name, spec.custom is not None
-    post = len(str(httpx.QueryParams({"word": text}))) > MAX_GET_QUERY
-    return SearchSpec(text, entity, zql, order_by, ascending, is_cfield, page_size, limit,
-                      release, project, post)
+    post = len(str(httpx.QueryParams({"word": text}))) > core.url_limit
+    return SearchSpec(text, options, order_by, is_cfield, post)
 
 
 def _check(query: Any, node: Node, entity: str, schema: Schema) -> None:
@@ -145,10 +158,11 @@ def _check(query: Any, node: Node, entity: str, schema: Schema) -> None:
 def search_params(core: ClientCore, spec: SearchSpec) -> Plan[dict[str, int]]:
     """Resolve the release and project names of a search to ids (cached lookups)."""
     out: dict[str, int] = {}
-    if spec.project is not None:
-        out["projectid"] = yield from core.resolve_project(spec.project)
-    if spec.release is not None:
-        out["releaseid"] = yield from core.resolve_release(spec.release, spec.project)
+    release, project = spec.options.release, spec.options.project
+    if project is not None:
+        out["projectid"] = yield from core.resolve_project(project)
+    if release is not None:
+        out["releaseid"] = yield from core.resolve_release(release, project)
     return out
 
 
@@ -157,22 +171,23 @@ def search_call(core: ClientCore, spec: SearchSpec, ids: dict[str, int], first: 
     """The request for one page: ``GET /advancesearch``, or ``POST`` for very long queries.
 
     >>> core = ClientCore("http://h", token="t")
-    >>> spec = prepare(core, 'name ~ "login"', order_by="name")
+    >>> spec = prepare(core, 'name ~ "login"', SearchOptions(order_by="name"))
     >>> dict(search_call(core, spec, {"releaseid": 3}, 200, 100).params)
     {'word': 'name ~ "login"', 'entitytype': 'testcase', 'zql': 'true', 'firstresult': '200',
      'maxresults': '100', 'isascorder': 'true', 'order': 'name', 'releaseid': '3'}
     """
+    zql, ascending = not spec.options.quick, spec.options.ascending
     if spec.post:
-        body = {"word": spec.text, "entityType": spec.entity, "zql": spec.zql,
-                "firstResult": first, "maxResults": size, "isAscOrder": spec.ascending,
+        body = {"word": spec.text, "entityType": spec.entity, "zql": zql,
+                "firstResult": first, "maxResults": size, "isAscOrder": ascending,
                 "releaseId": ids.get("releaseid"), "projectId": ids.get("projectid")}
         if spec.order_by:
             body |= {"order": spec.order_by, "isCfield": spec.is_cfield}
         return core.call("POST", "advancesearch", page=True,
                          json={k: v for k, v in body.items() if v is not None})
     return core.call("GET", "advancesearch", page=True, params={
-        "word": spec.text, "entitytype": spec.entity, "zql": spec.zql, "firstresult": first,
-        "maxresults": size, "isascorder": spec.ascending, "order": spec.order_by,
+        "word": spec.text, "entitytype": spec.entity, "zql": zql, "firstresult": first,
+        "maxresults": size, "isascorder": ascending, "order": spec.order_by,
         "is_cfield": True if spec.is_cfield else None, **ids})
 
 
@@ -229,11 +244,30 @@ class _Results:
         self.total: int | None = None
         self._ids: dict[str, int] | None = None
 
-    def _counted(self, body: Any) -> int:
-        total, rows = parse_page(body)
+    def _ids_plan(self, core: ClientCore) -> Plan[dict[str, int]]:
+        if self._ids is None:
+            self._ids = yield from search_params(core, self.spec)
+        return self._ids
+
+    def _page_plan(self, core: ClientCore, pager: Pager) -> Plan[Page | None]:
+        """The next page of a pass, or None when the pass is over."""
+        window = pager.window()
+        if window is None:
+            return None
+        ids = yield from self._ids_plan(core)
+        page = pager.accept((yield search_call(core, self.spec, ids, *window)))
+        self.total = page.total
+        return page
+
+    def _count_plan(self, core: ClientCore) -> Plan[int]:
+        ids = yield from self._ids_plan(core)
+        total, rows = parse_page((yield search_call(core, self.spec, ids, 0, 1)))
         self.total = total if total is not None else len(rows)
-        limit = self.spec.limit
+        limit = self.spec.options.limit
         return self.total if limit is None else min(limit, self.total)
+
+    def _pager(self) -> Pager:
+        return Pager(self.spec.options.page_size, self.spec.options.limit)
 
     @property
     def query(self) -> str:
@@ -262,20 +296,14 @@ class SearchResults(_Results):
     3 True
     """
 
-    def __init__(self, client: ZephyrClient, spec: SearchSpec) -> None:
+    def __init__(self, driver: Driver, spec: SearchSpec) -> None:
         super().__init__(spec)
-        self._client = client
+        self._driver = driver
 
     def pages(self) -> Iterator[Page]:
         """The pages of one pass, fetched one after the other as you iterate."""
-        client = self._client
-        if self._ids is None:
-            self._ids = client._run(search_params(client._core, self.spec))
-        pager = Pager(self.spec.page_size, self.spec.limit)
-        while (window := pager.window()) is not None:
-            call = search_call(client._core, self.spec, self._ids, *window)
-            page = pager.accept(client._request(call))
-            self.total = page.total
+        pager, driver = self._pager(), self._driver
+        while (page := driver.run(self._page_plan(driver.core, pager))) is not None:
             yield page
 
     def __iter__(self) -> Iterator[Item]:
@@ -293,11 +321,7 @@ class SearchResults(_Results):
         ...     client.search('status = "Fail"', entity="execution", limit=10).count()
         10
         """
-        client = self._client
-        if self._ids is None:
-            self._ids = client._run(search_params(client._core, self.spec))
-        call = search_call(client._core, self.spec, self._ids, 0, 1)
-        return self._counted(client._request(call))
+        return self._driver.run(self._count_plan(self._driver.core))
 
 
 class AsyncSearchResults(_Results):
@@ -314,20 +338,14 @@ class AsyncSearchResults(_Results):
     3
     """
 
-    def __init__(self, client: AsyncZephyrClient, spec: SearchSpec) -> None:
+    def __init__(self, driver: AsyncDriver, spec: SearchSpec) -> None:
         super().__init__(spec)
-        self._client = client
+        self._driver = driver
 
     async def pages(self) -> AsyncIterator[Page]:
         """The pages of one pass, fetched one after the other as you iterate."""
-        client = self._client
-        if self._ids is None:
-            self._ids = await client._run(search_params(client._core, self.spec))
-        pager = Pager(self.spec.page_size, self.spec.limit)
-        while (window := pager.window()) is not None:
-            call = search_call(client._core, self.spec, self._ids, *window)
-            page = pager.accept(await client._request(call))
-            self.total = page.total
+        pager, driver = self._pager(), self._driver
+        while (page := await driver.run(self._page_plan(driver.core, pager))) is not None:
             yield page
 
     async def __aiter__(self) -> AsyncIterator[Item]:
@@ -348,8 +366,4 @@ class AsyncSearchResults(_Results):
         ...     asyncio.run(main(sb)) > 10
         True
         """
-        client = self._client
-        if self._ids is None:
-            self._ids = await client._run(search_params(client._core, self.spec))
-        call = search_call(client._core, self.spec, self._ids, 0, 1)
-        return self._counted(await client._request(call))
+        return await self._driver.run(self._count_plan(self._driver.core))

@@ -12,28 +12,81 @@ from typing import Any, TypeVar, cast
 
 import httpx
 
-from zql import __version__
-from zql.client._core import DEFAULT_TIMEOUT, Call, ClientCore, Item, Plan, env_settings
+from zql.client._core import (
+    DEFAULT_TIMEOUT,
+    ClientCore,
+    Item,
+    Plan,
+    Steps,
+    default_headers,
+    env_settings,
+)
 from zql.client._errors import ConfigurationError, ZephyrError
 from zql.client._results import SearchResults, prepare
-from zql.client._retry import Retry, RetryState
+from zql.client._retry import Retry
+from zql.client._transfer import DEFAULT_MAX_RESPONSE, Attempt, BodyReader, Sleep
 from zql.schema import Schema
+from zql.search_options import UNSET, SearchOptions, Unset
 
-__all__ = ["ZephyrClient"]
+__all__ = ["SyncDriver", "ZephyrClient"]
 
 logger = logging.getLogger("zql.client")
 T = TypeVar("T")
-_LOGOUT_TIMEOUT = 5.0
 
 
-def default_headers(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Headers every request carries (JSON in, JSON out, who we are).
+class SyncDriver:
+    """Performs the core's steps with an ``httpx.Client``: sends attempts, sleeps.
 
-    >>> default_headers()["Accept"]
-    'application/json'
+    ``sleep`` is the private seam the tests use to record waits instead of sleeping.
     """
-    return {"Accept": "application/json", "User-Agent": f"zephyr-zql/{__version__}",
-            **(extra or {})}
+
+    def __init__(self, core: ClientCore, http: httpx.Client,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self._core = core
+        self.http = http
+        self.sleep = sleep
+
+    @property
+    def core(self) -> ClientCore:
+        """The client's sans-I/O core."""
+        return self._core
+
+    def run(self, plan: Plan[T]) -> T:
+        """Make every call of an operation (with retries) and return its result."""
+        return self.perform(self._core.steps(plan))
+
+    def perform(self, steps: Steps[T]) -> T:
+        """Carry out the steps: send each attempt, sleep each wait, send back the outcome."""
+        value: Any = None
+        error: BaseException | None = None
+        while True:
+            try:
+                step = steps.throw(error) if error is not None else steps.send(value)
+            except StopIteration as stop:
+                return cast(T, stop.value)
+            value, error = None, None
+            if isinstance(step, Sleep):
+                self.sleep(step.seconds)
+                continue
+            try:
+                value = self._attempt(step)
+            except (httpx.HTTPError, httpx.InvalidURL, ZephyrError) as exc:
+                error = exc
+
+    def _attempt(self, step: Attempt) -> httpx.Response:
+        call = step.call
+        request = self.http.build_request(call.method, call.url, params=call.params,
+                                          json=call.json, headers=call.headers,
+                                          timeout=step.timeout)
+        response = self.http.send(request, stream=True,
+                                  auth=None if call.anonymous else httpx.USE_CLIENT_DEFAULT)
+        try:
+            reader = BodyReader(step, request)
+            for chunk in response.iter_bytes():
+                reader.feed(chunk)
+            return reader.response(response)
+        finally:
+            response.close()
 
 
 class ZephyrClient:
@@ -42,9 +95,10 @@ class ZephyrClient:
     ``base_url`` may be the server address, the REST root or a pasted web-UI address. A
     ``token`` means Bearer auth; a ``username``/``password`` means a session cookie (``auth=``
     ``"basic"`` sends Basic on every request instead). ``retries`` is a count or a
-    :class:`~zql.client.Retry`; ``sleep`` is how retries wait (tests pass a recorder);
-    ``schema`` (a profile name, file or :class:`~zql.Schema`) makes queries be validated against
-    it before sending, as does a successful :meth:`schema` call.
+    :class:`~zql.client.Retry`; ``timeout`` bounds each whole request (connect, send, and
+    reading the full answer) and ``max_response_size`` the bytes of any answer; ``schema`` (a
+    profile name, file or :class:`~zql.Schema`) makes queries be validated against it before
+    sending, as does a successful :meth:`schema` call.
 
     >>> from zql.client import flatten
     >>> from zql.sandbox import Sandbox
@@ -61,14 +115,15 @@ class ZephyrClient:
                  verify: bool | ssl.SSLContext = True,
                  retries: int | Retry | None = 4, transport: httpx.BaseTransport | None = None,
                  schema: str | os.PathLike[str] | Schema | None = None,
-                 sleep: Callable[[float], None] = time.sleep,
-                 headers: Mapping[str, str] | None = None) -> None:
+                 headers: Mapping[str, str] | None = None,
+                 max_response_size: int = DEFAULT_MAX_RESPONSE) -> None:
         self._core = ClientCore(base_url, token=token, username=username, password=password,
-                                auth=auth, retries=retries, schema=schema)
-        self._sleep = sleep
-        self._http = httpx.Client(auth=self._core.http_auth, timeout=timeout, verify=verify,
-                                  transport=transport, headers=default_headers(headers),
-                                  follow_redirects=False)
+                                auth=auth, retries=retries, schema=schema, timeout=timeout,
+                                max_response_size=max_response_size)
+        http = httpx.Client(auth=self._core.http_auth, timeout=self._core.timeout,
+                            verify=verify, transport=transport,
+                            headers=default_headers(headers), follow_redirects=False)
+        self._driver = SyncDriver(self._core, http)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **kwargs: Any) -> ZephyrClient:
@@ -120,7 +175,7 @@ class ZephyrClient:
         try:
             self.logout()
         finally:
-            self._http.close()
+            self._driver.http.close()
 
     def logout(self) -> None:
         """End the session of cookie auth (``DELETE /user/logout``); errors are only logged.
@@ -129,60 +184,21 @@ class ZephyrClient:
 
         >>> ZephyrClient("https://zephyr.example.com", token="t").logout()  # no session: no-op
         """
-        call = self._core.logout_call()
-        if call is not None:
-            try:
-                self._send(call, timeout=_LOGOUT_TIMEOUT)
-            except httpx.HTTPError as exc:
-                logger.debug("logout failed: %s", type(exc).__name__)
-
-    def _send(self, call: Call, **extra: Any) -> httpx.Response:
-        return self._http.request(call.method, call.url, params=call.params, json=call.json,
-                                  headers=call.headers,
-                                  auth=None if call.anonymous else httpx.USE_CLIENT_DEFAULT,
-                                  **extra)
-
-    def _request(self, call: Call) -> Any:
-        """Make one call, retrying as the policy allows; its decoded JSON or a ZephyrError."""
-        state = RetryState(self._core.retry, idempotent=call.idempotent)
-        while True:
-            try:
-                response = self._send(call)
-            except (httpx.HTTPError, httpx.InvalidURL) as exc:
-                error = self._core.failure(exc, call)
-                error.__cause__ = exc
-            else:
-                try:
-                    return self._core.decode(response, call)
-                except ZephyrError as exc:
-                    error = exc
-            wait = state.next_delay(error)
-            logger.info("retry %d in %.2fs after: %s", state.attempt, wait, error)
-            self._sleep(wait)
-
-    def _run(self, plan: Plan[T]) -> T:
-        """Drive an operation of the core: make each call it yields, send back the answer."""
-        value: Any = None
-        error: ZephyrError | None = None
-        while True:
-            try:
-                call = plan.throw(error) if error is not None else plan.send(value)
-            except StopIteration as stop:
-                return cast(T, stop.value)
-            try:
-                value, error = self._request(call), None
-            except ZephyrError as exc:
-                value, error = None, exc
+        self._driver.perform(self._core.logout_steps())
 
     # ---- search
 
-    def search(self, query: Any, *, entity: str = "testcase", release: int | str | None = None,
-               project: int | str | None = None, order_by: str | None = None,
-               ascending: bool = True, page_size: int = 100, limit: int | None = None,
-               validate: bool = True) -> SearchResults:
+    def search(self, query: Any, options: SearchOptions | None = None, *,
+               entity: str | Unset = UNSET, release: int | str | Unset | None = UNSET,
+               project: int | str | Unset | None = UNSET,
+               order_by: str | Unset | None = UNSET, ascending: bool | Unset = UNSET,
+               page_size: int | Unset = UNSET, limit: int | Unset | None = UNSET,
+               quick: bool | Unset = UNSET, validate: bool | Unset = UNSET) -> SearchResults:
         """Search with ZQL (text or a builder expression); lazy, re-iterable, paged results.
 
-        With ``validate`` a syntax error raises :class:`~zql.ZQLSyntaxError` here, before any
+        ``options`` is a :class:`~zql.client.SearchOptions`; keyword arguments change single
+        fields of it (defaults: test cases, pages of 100, no limit, validated). With
+        ``validate`` a syntax error raises :class:`~zql.ZQLSyntaxError` here, before any
         request, and a schema error raises :class:`~zql.client.ZQLValidationError` when a
         schema is known. ``release``/``project`` take an id or a name.
 
@@ -194,29 +210,30 @@ class ZephyrClient:
           status = Fail
                    ^^^^
           hint: values are quoted in ZE: "Fail"
-        >>> client.search('not status = "Pass"', entity="execution")   # nothing sent yet
+        >>> client.search('not status = "Pass"', SearchOptions(entity="execution"))
         <SearchResults execution 'status != "Pass"' total=?>
         >>> client.close()
         """
-        spec = prepare(self._core, query, entity=entity, validate=validate, order_by=order_by,
-                       ascending=ascending, page_size=page_size, limit=limit, release=release,
-                       project=project)
-        return SearchResults(self, spec)
+        opts = SearchOptions.of(options, entity=entity, release=release, project=project,
+                                order_by=order_by, ascending=ascending, page_size=page_size,
+                                limit=limit, quick=quick, validate=validate)
+        return SearchResults(self._driver, prepare(self._core, query, opts))
 
-    def quick_search(self, text: str, *, entity: str = "testcase",
-                     release: int | str | None = None, project: int | str | None = None,
-                     order_by: str | None = None, ascending: bool = True, page_size: int = 100,
-                     limit: int | None = None) -> SearchResults:
+    def quick_search(self, text: str, options: SearchOptions | None = None, *,
+                     entity: str | Unset = UNSET, release: int | str | Unset | None = UNSET,
+                     project: int | str | Unset | None = UNSET,
+                     order_by: str | Unset | None = UNSET, ascending: bool | Unset = UNSET,
+                     page_size: int | Unset = UNSET,
+                     limit: int | Unset | None = UNSET) -> SearchResults:
         """Free-text search (``zql=false``), paged like :meth:`search`.
 
         >>> with ZephyrClient("https://zephyr.example.com", token="t") as client:
         ...     client.quick_search("login timeout").query
         'login timeout'
         """
-        spec = prepare(self._core, text, entity=entity, zql=False, order_by=order_by,
-                       ascending=ascending, page_size=page_size, limit=limit, release=release,
-                       project=project)
-        return SearchResults(self, spec)
+        return self.search(text, options, entity=entity, release=release, project=project,
+                           order_by=order_by, ascending=ascending, page_size=page_size,
+                           limit=limit, quick=True)
 
     # ---- schema and lookups
 
@@ -229,7 +246,7 @@ class ZephyrClient:
         ...     client.schema().field("testcase", "customtext").custom
         'text'
         """
-        return self._run(self._core.schema_plan(refresh=refresh))
+        return self._driver.run(self._core.schema_plan(refresh=refresh))
 
     def suggest(self, field: str, prefix: str = "", *, entity: str = "testcase",
                 release: int | str | None = None, limit: int = 25) -> list[str]:
@@ -240,8 +257,8 @@ class ZephyrClient:
         ...     client.suggest("priority", "c")
         ['Critical']
         """
-        return self._run(self._core.suggest_plan(field, prefix, entity=entity, release=release,
-                                                 limit=limit))
+        return self._driver.run(self._core.suggest_plan(field, prefix, entity=entity,
+                                                        release=release, limit=limit))
 
     def projects(self) -> list[Item]:
         """All projects the user can see (``GET /project/lite``), cached.
@@ -251,7 +268,7 @@ class ZephyrClient:
         ...     [p["name"] for p in client.projects()]
         ['Project Ironclad', 'Atlas Mobile', 'Nimbus Cloud Console']
         """
-        return self._run(self._core.projects_plan())
+        return self._driver.run(self._core.projects_plan())
 
     def releases(self, project: int | str | None = None) -> list[Item]:
         """Releases, of one project (id or name) when given, cached.
@@ -264,7 +281,7 @@ class ZephyrClient:
         ...     [r["name"] for r in c.releases(project=1)]
         ['4.0']
         """
-        return self._run(self._core.releases_plan(project))
+        return self._driver.run(self._core.releases_plan(project))
 
     def users(self) -> list[Item]:
         """The server's users (``GET /user``), cached.
@@ -275,7 +292,7 @@ class ZephyrClient:
         ...     c.users()
         [{'id': 2}]
         """
-        return self._run(self._core.lookup("users", "user"))
+        return self._driver.run(self._core.lookup("users", "user"))
 
     def cycles(self, release: int | str) -> list[Item]:
         """The test cycles of a release (id or name), cached.
@@ -286,7 +303,7 @@ class ZephyrClient:
         ...     {c["releaseId"] for c in cycles}
         {1}
         """
-        return self._run(self._core.cycles_plan(release))
+        return self._driver.run(self._core.cycles_plan(release))
 
     def current_user(self) -> Item:
         """Who the credentials belong to (``GET /user/current``); a cheap credentials check.
@@ -297,6 +314,7 @@ class ZephyrClient:
         ...     c.current_user()["username"]
         'a'
         """
-        return cast(Item, self._request(self._core.call("GET", "user/current")))
+        return cast(Item, self._driver.run(self._core.fetch(self._core.call("GET",
+                                                                            "user/current"))))
 
 

@@ -165,6 +165,7 @@ class Sandbox:
 
     def stop(self) -> None:
         """Stop serving and close everything (idempotent)."""
+        self.control.release_gates()
         if self._thread is not None:
             self._server.should_exit = True
             self._thread.join()

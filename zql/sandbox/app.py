@@ -35,7 +35,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from zql.sandbox.control import Control
+from zql.sandbox.control import Control, gate_routes
 from zql.sandbox.model import CUSTOM_FIELDS, lookup_key, sandbox_schema
 from zql.sandbox.sql import QueryError, Where, compile_query, order_by, quick_search
 from zql.sandbox.store import Store
@@ -346,7 +346,8 @@ class _Quirk(Exception):
 
 
 class _Gate:
-    """ASGI middleware: record the request, add latency, inject faults."""
+    """ASGI middleware: record the request, add latency, inject faults, then hold it at a
+    test's gate (see :meth:`Control.gate`)."""
 
     def __init__(self, app: ASGIApp, control: Control) -> None:
         self.app = app
@@ -368,6 +369,9 @@ class _Gate:
                 "injected fault" if status != 503 else "service unavailable (injected fault)"
             await ApiError(status, message, headers=headers).response()(scope, receive, send)
             return
+        gate = self.control.gate_for(scope["method"], path)  # after faults: a held request
+        if gate is not None:                                  # has taken none, nor will
+            await gate.hold()
         await self.app(scope, receive, send)
 
 
@@ -414,6 +418,7 @@ def create_app(store: Store, control: Control, creds: Credentials) -> Starlette:
         ("POST", "/advancesearch", api.search_post),
         ("GET", "/zql/metadata", api.zql_metadata),
         ("GET", "/zql/val/{key}", api.zql_values),
+        *gate_routes(control),  # tests hold responses of a sandbox run as a process
     ]
     routes = [Route(path, _endpoint(api, fn), methods=[method]) for method, path, fn in table]
     app = Starlette(routes=[Mount(prefix, routes=routes) for prefix in API_PREFIXES],
