@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
 from types import FrameType
 from typing import Any
+
+from zql.cli._sandbox_env import export_line
 
 __all__ = ["register"]
 
@@ -45,6 +48,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--quirks", action="store_true",
                         help="answer like odd real servers: bare page objects, HTTP 200 with "
                         "a JSON string for bad credentials")
+    parser.add_argument("--env", action="store_true",
+                        help="start in the background and print only an 'export ZEPHYR_URL=… "
+                        "ZEPHYR_TOKEN=… ZQL_SANDBOX_PID=…' line, for eval \"$(zql sandbox "
+                        "--env)\" (the token never appears on a command line or in history); "
+                        "stop it with kill $ZQL_SANDBOX_PID")
+    parser.add_argument("--detached", action="store_true", help=argparse.SUPPRESS)
     parser.set_defaults(run=run)
 
 
@@ -52,10 +61,18 @@ def run(args: argparse.Namespace) -> int:
     """Start the sandbox, print where and how to connect, wait for a stop signal."""
     from zql.sandbox import Sandbox, SandboxError
 
+    if args.env:
+        from zql.cli._sandbox_env import spawn
+
+        return spawn(args)
+    token, user = args.token, args.user
+    if args.detached:  # started by --env: secrets come through the environment, not argv
+        token = os.environ.pop("ZQL_SANDBOX_TOKEN", None) or token
+        user = os.environ.pop("ZQL_SANDBOX_USER", None) or user
     try:
         sandbox = Sandbox(
             args.size, args.seed, host=args.host, port=args.port, db=args.db,
-            token=args.token, user=args.user, page_cap=args.page_cap,
+            token=token, user=user, page_cap=args.page_cap,
             cookie_ttl=args.cookie_ttl, latency_ms=args.latency_ms, fail_rate=args.fail_rate,
             quirks=args.quirks)
         if args.size == "large" and not args.db:
@@ -78,7 +95,12 @@ def run(args: argparse.Namespace) -> int:
 
     previous = signal.signal(signal.SIGTERM, on_term)
     try:
-        _announce(sandbox)
+        if args.detached:
+            from zql.cli._sandbox_env import detach
+
+            detach(sandbox)
+        else:
+            _announce(sandbox)
         while not stop.wait(1.0):  # a timed wait also runs signal handlers while blocked
             pass
     except KeyboardInterrupt:
@@ -102,6 +124,9 @@ def _announce(sandbox: Any) -> None:
         "  try:       curl -G -H 'Authorization: Bearer " + sandbox.token + "' "
         f"'{sandbox.api_url}/advancesearch' -d entitytype=testcase -d zql=true "
         f"--data-urlencode 'word={word}'",
+        "Paste into another shell to point zql at it (the leading space keeps the line "
+        "out of bash/zsh history; or use eval \"$(zql sandbox --env)\"):",
+        " " + export_line(sandbox),
         "Press Ctrl-C to stop.",
     ]
     print("\n".join(lines), flush=True)
