@@ -236,7 +236,8 @@ def test_an_empty_result_says_so_with_the_warnings_and_a_hint(
     _, _, err = run(capsys, 'status = "Fail" and priority = "Nope"', "--entity", "execution",
                     "--release", "Ironclad 3.0", "--format", "jsonl", "--project",
                     "Project Ironclad", "--no-validate")
-    assert "hint: only release 'Ironclad 3.0' and project 'Project Ironclad' was searched" in err
+    assert ("hint: only release 'Ironclad 3.0' and project 'Project Ironclad' was searched; "
+            "leaving out --release/--project searches everywhere") in err
 
 
 @pytest.mark.parametrize(("mode", "coloured"), [("always", True), ("never", False),

@@ -49,6 +49,7 @@ __all__ = [
     "cell_text",
     "default_columns",
     "display_width",
+    "empty_result_hint",
     "format_for_path",
     "make_renderer",
     "neutralise",
@@ -117,6 +118,27 @@ def seconds(elapsed: float) -> str:
     ('12 ms', '2.50 s')
     """
     return f"{elapsed * 1000:.0f} ms" if elapsed < 1 else f"{elapsed:.2f} s"
+
+
+def empty_result_hint(*, warned: bool, release: object = None, project: object = None,
+                      quick: bool = False, widen: str = "--release/--project") -> str:
+    """The likeliest reason a search found nothing, as one hint (``zql search`` and the shell).
+
+    >>> empty_result_hint(warned=True)
+    'a value or field above is not what the server knows; fix it and search again'
+    >>> empty_result_hint(warned=False, release="Atlas 4.0", widen="\\\\release -")
+    "only release 'Atlas 4.0' was searched; \\\\release - searches everywhere"
+    """
+    if warned:
+        return "a value or field above is not what the server knows; fix it and search again"
+    where = [f"{name} {value!r}" for name, value in (("release", release), ("project", project))
+             if value]
+    if where:
+        return f"only {' and '.join(where)} was searched; {widen} searches everywhere"
+    if quick:
+        return "no item holds all these words; try fewer"
+    return ("no item matches every condition; loosen one (~ matches words, = whole values); "
+            "\\explain in the shell shows how the query is read")
 
 
 def display_width(text: str) -> int:

@@ -21,7 +21,7 @@ from prompt_toolkit import PromptSession
 from prompt_toolkit.application import run_in_terminal
 from prompt_toolkit.completion import DynamicCompleter, ThreadedCompleter
 from prompt_toolkit.enums import DEFAULT_BUFFER, EditingMode
-from prompt_toolkit.filters import has_focus
+from prompt_toolkit.filters import emacs_mode, has_focus, vi_navigation_mode
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from prompt_toolkit.input import DummyInput, Input
@@ -32,6 +32,7 @@ from prompt_toolkit.styles import BaseStyle, Style, merge_styles, style_from_pyg
 from zql.complete import History as CompletionHistory
 from zql.errors import Severity, render
 from zql.lint import lint
+from zql.rows import empty_result_hint
 from zql.schema import FieldSpec, Schema
 from zql.search_options import SearchOptions
 from zql_repl import commands
@@ -136,6 +137,8 @@ class Shell:
         self._noted = False
         #: text put in the next prompt (``\e`` uses it)
         self.next_text: str | None = None
+        #: the text Enter last refused, while it stays in the prompt unchanged
+        self.refused: str | None = None
         self.complete_while_typing = complete_while_typing
         self.linter = Linter(self._context)
         self.ranking = CompletionHistory()
@@ -236,6 +239,7 @@ class Shell:
                 return
             buf.validate_and_handle()
             if buf.validation_error is not None:
+                self.refused = text
                 errors = self.linter.errors(text)
                 shown = "\n".join(render(text, d) for d in errors[:3])
                 run_in_terminal(lambda: self.print(shown))
@@ -243,6 +247,23 @@ class Shell:
         @kb.add("escape", "enter", filter=focused)
         def _newline(event: KeyPressEvent) -> None:
             event.current_buffer.insert_text("\n")
+
+        @kb.add("\\", filter=focused)
+        def _backslash(event: KeyPressEvent) -> None:
+            # A command typed at the start of a refused query starts clean, rather than
+            # gluing the query onto the command (``\format verticalname ~ …``).
+            buf = event.current_buffer
+            if buf.cursor_position == 0 and buf.text and buf.text == self.refused:
+                buf.reset()
+            self.refused = None
+            buf.insert_text("\\")
+
+        def _edit_for_review(event: KeyPressEvent) -> None:
+            # The editor's text comes back into the prompt to be reviewed, not run at once.
+            event.current_buffer.open_in_editor(validate_and_handle=False)
+
+        kb.add("c-x", "c-e", filter=focused & emacs_mode)(_edit_for_review)
+        kb.add("v", filter=focused & vi_navigation_mode)(_edit_for_review)
 
         @kb.add("f4")
         def _toggle_vi(event: KeyPressEvent) -> None:
@@ -327,13 +348,15 @@ class Shell:
         self.print("zql shell: type a query, Tab completes, \\? for help, Ctrl-D quits.")
         while not self.done:
             self._show_notes()
+            # Text handed back for review (\e) fills this prompt only: Ctrl-C discards it.
+            default, self.next_text = self.next_text or "", None
+            self.refused = None
             try:
-                text = self.session.prompt(default=self.next_text or "")
+                text = self.session.prompt(default=default)
             except KeyboardInterrupt:
                 continue
             except EOFError:
                 break
-            self.next_text = None
             self.handle(text)
         return 0
 
@@ -386,15 +409,27 @@ class Shell:
         size = self.session.output.get_size()
         target, self.state.output_file = self.state.output_file, None
         outcome = self.runner.run(request, fmt=self.state.format, pager=self.state.pager,
-                                  output_file=target, width=size.columns, height=size.rows)
+                                  output_file=target, width=size.columns, height=size.rows,
+                                  columns=self.state.columns)
         if outcome.error is not None:
             self.print(outcome.error)
             return
         if outcome.rows == 0 and not outcome.cancelled and target is None:
             self.print("(no matches" + (f", {seconds(outcome.elapsed)})" if self.state.timing
                                         else ")"))
+            self._explain_empty(text, entity, quick)
             return
         self.print(outcome.summary(entity, timing=self.state.timing, limit=self.state.limit))
+
+    def _explain_empty(self, text: str, entity: str, quick: bool) -> None:
+        # No silent empty result: the query's warnings again, and the likeliest cause.
+        warnings = [] if quick else [d for d in lint(text, entity=entity, schema=self.schema)
+                                     if d.severity is not Severity.ERROR]
+        if warnings:
+            self.print("\n".join(render(text, d) for d in warnings))
+        self.print("hint: " + empty_result_hint(
+            warned=bool(warnings), release=self.state.release, project=self.state.project,
+            quick=quick, widen="\\release - / \\project -"))
 
     def wait_values(self, spec: FieldSpec) -> Sequence[str] | None:
         """Server values of a field, waiting a little for them (``\\schema FIELD``).

@@ -40,7 +40,11 @@ class ShellState:
     limit: int = 500
     page_size: int = 100
     order_by: str | None = None
+    #: the column the user asked to sort by (``order_by`` is the server's field for it)
+    order_column: str | None = None
     ascending: bool = True
+    #: the columns shown (``\\columns``); None: the format's default
+    columns: tuple[str, ...] | None = None
     timing: bool = True
     pager: bool = True
     #: the next results go to this file instead of the screen (``\o FILE``), once

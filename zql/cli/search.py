@@ -430,14 +430,7 @@ def _summary(args: argparse.Namespace, job: _Job, export: Export, warnings: list
 
 
 def _hint(job: _Job, warnings: list[str]) -> str:
-    if warnings:
-        return "a value or field above is not what the server knows; fix it and search again"
-    where = [f"{name} {value!r}" for name, value in (("release", job.release),
-                                                    ("project", job.project)) if value]
-    if where:
-        return (f"only {' and '.join(where)} was searched; leave out --release/--project to "
-                "search everywhere")
-    if job.quick:
-        return "no item holds all these words; try fewer"
-    return ("no item matches every condition; loosen one (~ matches words, = whole values); "
-            "the shell's \\explain shows how the query is read")
+    from zql.rows import empty_result_hint
+
+    return empty_result_hint(warned=bool(warnings), release=job.release, project=job.project,
+                             quick=job.quick, widen="leaving out --release/--project")
