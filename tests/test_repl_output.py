@@ -10,11 +10,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
-from tests.repl_support import CTRL_C, ENTER, running_shell, wait_until
-from tests.test_cli_search import searches
-from zql.sandbox import Sandbox
 from zql_repl import commands
+
+from tests.client_support import searches
+from tests.repl_support import CTRL_C, ENTER, running_shell, wait_until
+from zql.sandbox import Sandbox
 
 HOME = "\x1b[H"  # the Home key
 CTRL_X_CTRL_E = "\x18\x05"
