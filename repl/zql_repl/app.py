@@ -13,7 +13,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -71,7 +71,9 @@ _SETTLE = 2.0  # seconds a cancelled search may take to finish its last request 
 
 
 class SafeHistory(FileHistory):
-    """A history file that refuses any line containing one of the session's secrets.
+    """A history file that refuses any line containing one of the session's secrets, and that
+    falls back to memory (with one warning) when the file cannot be read or written: a
+    root-owned file after ``sudo zql shell``, or ``history_file`` naming a directory.
 
     >>> import tempfile, pathlib
     >>> h = SafeHistory(str(pathlib.Path(tempfile.mkdtemp()) / "h"), secrets=("t0k3n",))
@@ -83,6 +85,48 @@ class SafeHistory(FileHistory):
     def __init__(self, filename: str, *, secrets: Sequence[str] = ()) -> None:
         super().__init__(filename)
         self.secrets = tuple(s for s in secrets if s)
+        #: why the file is not used (None while it is)
+        self.failed: str | None = None
+        #: where the one warning goes (the shell sets it to its own printer)
+        self.warn: Callable[[str], None] | None = None
+
+    def _fail(self, err: OSError) -> None:
+        if self.failed is None:
+            self.failed = (f"zql shell: cannot use the history file {self.filename}: "
+                           f"{err.strerror or err}; history is kept in memory this session")
+            if self.warn is not None:
+                self.warn(self.failed)
+
+    def probe(self) -> str | None:
+        """Check the file can be read and appended to now; the warning when it cannot.
+
+        >>> import tempfile
+        >>> SafeHistory(tempfile.mkdtemp()).probe()  # doctest: +ELLIPSIS
+        'zql shell: cannot use the history file ...: Is a directory; history is kept in ...'
+        """
+        try:
+            with open(self.filename, "ab"):
+                pass
+            with open(self.filename, "rb") as handle:
+                handle.read(1)
+        except OSError as err:
+            self._fail(err)
+        return self.failed
+
+    def load_history_strings(self) -> Iterable[str]:
+        """The file's entries, newest first; none (and the warning) if it cannot be read.
+
+        >>> import tempfile
+        >>> list(SafeHistory(tempfile.mkdtemp()).load_history_strings())
+        []
+        """
+        if self.failed is not None:
+            return []
+        try:
+            return list(super().load_history_strings())
+        except OSError as err:
+            self._fail(err)
+            return []
 
     def store_string(self, string: str) -> None:
         """Append ``string`` unless it contains a secret.
@@ -92,9 +136,12 @@ class SafeHistory(FileHistory):
         >>> h.store_string("a = 1"); h.store_string('b ~ "pw"'); list(h.load_history_strings())
         ['a = 1']
         """
-        if any(secret in string for secret in self.secrets):
+        if any(secret in string for secret in self.secrets) or self.failed is not None:
             return
-        super().store_string(string)
+        try:
+            super().store_string(string)
+        except OSError as err:
+            self._fail(err)
 
 
 class Shell:
@@ -148,6 +195,8 @@ class Shell:
             version=lambda: self.metadata.version, on_stale=self._metadata_changed)
         self._reopening = False
         self.history = history or InMemoryHistory()
+        if isinstance(self.history, SafeHistory):
+            self.history.warn = self.print
         self.session: PromptSession[str] = PromptSession(
             message=self._message,
             multiline=True,

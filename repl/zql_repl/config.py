@@ -11,6 +11,7 @@ stored in it: a profile names an environment variable or asks the system keyring
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from collections.abc import Mapping
@@ -198,6 +199,17 @@ def _check_choice(where: str, key: str, value: str, choices: tuple[str, ...]) ->
         raise ConfigError(f"{where}: {key} must be one of {', '.join(choices)}, got {value!r}")
 
 
+def _check_style(name: str) -> None:
+    from pygments.styles import get_all_styles  # type: ignore[import-untyped]
+
+    styles = sorted(get_all_styles())
+    if name not in styles:
+        close = difflib.get_close_matches(name, styles, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ConfigError(f"[defaults]: style {name!r} is not a pygments style ({hint}"
+                          "pygmentize -L styles lists them)")
+
+
 def parse_config(text: str, path: Path | None = None) -> Config:
     """Parse config text; every problem is a one-line :class:`ConfigError`.
 
@@ -224,6 +236,7 @@ csv, excel-csv, got 'xml'
         defaults: Defaults = _table("[defaults]", data.get("defaults", {}), Defaults, {})
         _check_choice("[defaults]", "format", defaults.format, FORMATS)
         _check_choice("[defaults]", "key_bindings", defaults.key_bindings, _KEY_BINDINGS)
+        _check_style(defaults.style)
         if defaults.limit < 0 or defaults.page_size < 1:
             raise ConfigError("[defaults]: limit must be >= 0 and page_size >= 1")
         raw_profiles = data.get("profiles", {})
