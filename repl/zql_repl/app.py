@@ -9,6 +9,7 @@ Ctrl-D leaves. Everything the shell prints goes to ``out`` (the terminal, or a b
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import tempfile
 import threading
@@ -92,7 +93,7 @@ class SafeHistory(FileHistory):
 
     def _fail(self, err: OSError) -> None:
         if self.failed is None:
-            self.failed = (f"zql shell: cannot use the history file {self.filename}: "
+            self.failed = (f"zql shell: cannot use the history file {os.fsdecode(self.filename)}: "
                            f"{err.strerror or err}; history is kept in memory this session")
             if self.warn is not None:
                 self.warn(self.failed)
