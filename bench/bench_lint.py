@@ -2,7 +2,7 @@
 
 Run: ``python bench/bench_lint.py`` (``--quick`` for a smoke run). For queries of growing size it
 prints the median microseconds of ``parse`` (the baseline), ``validate``, ``lint``, and of
-``parse`` plus ``_grammar.lex_like_parser`` — the second pass that lint avoids by taking keyword
+``parse`` plus ``_lexer.tokenize`` — the second pass that lint avoids by taking keyword
 positions from the tree — with the ratios to ``parse``. Then the wall time of linting a
 200-query file query by query, as the language server does.
 """
@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from timing import median_us  # bench/timing.py, beside this script
 
-from zql import _grammar
+from zql import _lexer
 from zql.lint import lint
 from zql.parser import parse
 from zql.validate import validate
@@ -52,7 +52,7 @@ def run(sizes: list[int], repeat: int, file_queries: int) -> list[dict[str, floa
         base = median_us(lambda t=text: parse(t), repeat)
         val = median_us(lambda t=text: validate(t), repeat)
         lin = median_us(lambda t=text: lint(t), repeat)
-        lex = median_us(lambda t=text: (parse(t), _grammar.lex_like_parser(t)), repeat)
+        lex = median_us(lambda t=text: (parse(t), _lexer.tokenize(t)), repeat)
         row = {"clauses": n, "parse": base, "validate": val, "lint": lin, "parse+lex": lex}
         rows.append(row)
         print(f"{n:>7} {base:>9.1f} {val:>9.1f} {lin:>9.1f} {lex:>10.1f} {val / base:>9.2f} "

@@ -1,9 +1,10 @@
 """Parse + validate speed against luqum (Lucene) and sqlglot (SQL WHERE), and cold CLI start.
 
 Run: ``python bench/bench_parse.py`` (``--quick`` for a smoke run). Prints medians in
-microseconds and the ratios ours/luqum and ours/sqlglot per query size, then the cold-start
-ratio of ``zql lint -q …`` to ``python -c "import lark"``. Targets (issue 2): ours/luqum <= 0.8,
-ours/sqlglot <= 0.7, cold lint <= 1.6x import lark.
+microseconds and the ratios ours/luqum and ours/sqlglot per query size, then the parse time of
+one long ``or`` chain (10k, 40k, 100k clauses: linear means a flat time per clause), then the
+cold-start ratio of ``zql lint -q …`` to ``python -c "import lark"``. Targets (issue 10):
+ours/luqum <= 0.5 and ours/sqlglot <= 0.3 at every size; (issue 2) cold lint <= 1.6x import lark.
 """
 
 from __future__ import annotations
@@ -74,6 +75,19 @@ def bench_parsers(sizes: list[int], repeat: int) -> list[dict[str, float]]:
     return rows
 
 
+def bench_chains(sizes: list[int]) -> list[tuple[int, float]]:
+    """Seconds to parse one flat ``or`` chain of n clauses (issue 11 #17: was quadratic)."""
+    import zql
+
+    rows = []
+    for n in sizes:
+        text = " or ".join(f'f{i} = "{i}"' for i in range(n))
+        start = time.perf_counter()
+        zql.parse(text)
+        rows.append((n, time.perf_counter() - start))
+    return rows
+
+
 def wall(cmd: list[str], repeat: int) -> float:
     """Median wall time of a fresh process, in milliseconds."""
     samples = []
@@ -96,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{row['clauses']:>8} {row['ours']:>10.1f} {row['luqum']:>10.1f} "
               f"{row['sqlglot']:>11.1f} {row['ours'] / row['luqum']:>11.2f} "
               f"{row['ours'] / row['sqlglot']:>13.2f}")
+    print(f"\n{'chain':>8} {'parse s':>10} {'µs/clause':>10}")
+    for n, seconds in bench_chains([1000, 2000] if args.quick else [10_000, 40_000, 100_000]):
+        print(f"{n:>8} {seconds:>10.3f} {seconds / n * 1e6:>10.2f}")
     runs = 3 if args.quick else 15
     zql_bin = str(Path(sys.executable).with_name("zql"))
     # Warm the OS file cache and Lark's grammar cache first: "cold" means a new process.

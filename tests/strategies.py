@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
-from zql._grammar import vocabulary
+from zql._vocabulary import vocabulary
 from zql.ast import And, Boolean, Clause, Empty, Node, Not, Number, Op, Or, String, ValueList
 
 _KEYWORDS = set(vocabulary().keyword_by_text)

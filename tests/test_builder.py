@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import zql
 from tests.strategies import field_names, trees
-from zql._grammar import vocabulary
+from zql._vocabulary import vocabulary
 from zql.ast import And, Boolean, Clause, Empty, Node, Not, Number, Op, Or, String, ValueList, walk
 from zql.builder import Expr, OperatorNotAllowedError, UnknownFieldError
 from zql.format import lower_negations

@@ -110,7 +110,7 @@ def test_describes_401(body: Any, expected: bool) -> None:
 
 
 @pytest.mark.parametrize(("value", "seconds"), [
-    ("3", 3.0), ("0", 0.0), ("-5", 0.0), ("2.5", 2.5), ("soon", None), ("", None),
+    ("3", 3.0), ("0", 0.0), ("-5", None), ("nan", None), ("2.5", 2.5), ("soon", None), ("", None),
     ("Wed, 21 Oct 2015 07:28:00 GMT", 10.0),
 ])
 def test_retry_after_header(value: str, seconds: float | None) -> None:

@@ -136,8 +136,8 @@ def test_pager_never_loops_or_loses(pages: list[tuple[int | None, int]], page_si
         made += 1
         total, count = next(answers)
         start = window[0]
-        body = [{"resultSize": total, "results": list(range(start, start + count))}]
-        delivered += pager.accept(body).items
+        body = [{"resultSize": total, "results": [{"id": n} for n in range(start, start + count)]}]
+        delivered += [item["id"] for item in pager.accept(body).items]
     assert made == requests
     assert delivered == list(range(expected))
 

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from lark.exceptions import LarkError
 
 from tests.corpus import all_queries, valid_queries
-from zql import _grammar
+from zql import _grammar, _lexer
 from zql._complete_context import decode_partial
-from zql._complete_rank import History, match, word_starts
+from zql._complete_rank import UsageCounts, match, word_starts
 from zql.complete import KINDS, Completion, complete, expected_at
 from zql.schema import FieldSpec, SchemaError, load_schema
 
@@ -223,7 +223,7 @@ def test_value_source_gets_entity_spec_and_decoded_prefix() -> None:
 
 
 def test_history_breaks_ties_but_not_match_quality() -> None:
-    history = History()
+    history = UsageCounts()
     for _ in range(3):
         history.record('contents ~ "x" and creator = "bob"')
     assert _texts("", history=history)[:2] == ["creator", "contents"]
@@ -304,7 +304,7 @@ def test_random_text_never_raises(text: str, data: st.DataObject | None) -> None
 
 
 def _lark_accepts(text: str) -> set[str] | None:
-    interactive = _grammar.lark_parser(transformer=False).parse_interactive(text)
+    interactive = _grammar.lark_parser().parse_interactive(text)
     try:
         interactive.exhaust_lexer()
     except LarkError:
@@ -334,7 +334,7 @@ def test_expected_at_agrees_with_lark_on_random_text(text: str) -> None:
 
 @pytest.mark.parametrize("query", valid_queries())
 def test_next_token_of_valid_queries_is_offered(query: str) -> None:
-    toks = [t for t in _grammar.lex_like_parser(query) if t.kind not in ("whitespace", "comment")]
+    toks = [t for t in _lexer.tokenize(query) if t.kind not in ("whitespace", "comment")]
     schema = load_schema()
     for tok in toks:
         prefix = query[: tok.start]
@@ -382,13 +382,13 @@ def test_decode_partial(raw: str, value: str) -> None:
 
 
 def test_history_records_json_and_limit() -> None:
-    history = History(limit=3)
+    history = UsageCounts(limit=3)
     assert history.record('status in ("Fail", "WIP") or automated = true or n = 1.50')
     assert not history.record("status = ")
     assert len(history) == 3
-    again = History.from_json(json.loads(json.dumps(history.to_json())))
+    again = UsageCounts.from_json(json.loads(json.dumps(history.to_json())))
     assert again.counts == history.counts
-    full = History()
+    full = UsageCounts()
     full.record('status in ("Fail", "WIP") or automated = true or n = 1.50 or n is empty')
     assert full.uses("value", "true", field="AUTOMATED") == 1
     assert full.uses("value", "1.50", field="n") == 1
@@ -403,7 +403,7 @@ def test_history_records_json_and_limit() -> None:
 ])
 def test_history_rejects_bad_json(data: object) -> None:
     with pytest.raises(ValueError, match=r"^not a zql history"):
-        History.from_json(data)
+        UsageCounts.from_json(data)
 
 
 def test_completion_is_frozen() -> None:

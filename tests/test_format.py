@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import zql
 from tests.corpus import valid_queries
@@ -101,3 +102,47 @@ def test_quote(value: str, text: str) -> None:
 def test_quote_rejects_non_strings() -> None:
     with pytest.raises(TypeError):
         quote(1)  # type: ignore[arg-type]
+
+
+def test_zql_format_is_one_object_however_it_is_imported() -> None:
+    """`import zql.format as f` no longer rebinds the facade function (docs/design.md, Names)."""
+    import subprocess
+    import sys
+
+    code = ("import zql; before = zql.format('a=1');"
+            "import zql.format as f; from zql.format import quote, format_node;"
+            "import zql.formatting as impl;"
+            "assert f is zql.format and callable(f) and quote is impl.quote, f;"
+            "assert f('a=1') == before == impl.format('a=1') == 'a = 1';"
+            "assert zql.quote is quote and f.format_node is format_node is impl.format_node;"
+            "print('ok')")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "ok", done.stderr
+
+
+_INVISIBLES = ["\u202e", "\u202a", "\u202b", "\u202c", "\u202d", "\u2066", "\u2067", "\u2068",
+               "\u2069", "\u200e", "\u200f", "\u200b", "\ufeff", "\u061c", "\u2060"]
+
+
+@pytest.mark.parametrize("ch", _INVISIBLES)
+def test_bidi_and_zero_width_characters_are_escaped_in_canonical_text(ch: str) -> None:
+    """Issue 11 #19 (Trojan Source): the formatter and the builder never emit them raw."""
+    value = f"admin{ch}x"
+    quoted = quote(value)
+    assert ch not in quoted and f"\\u{ord(ch):04x}" in quoted
+    raw_query = f'name = "{value}"'  # the raw character inside a string literal parses
+    canonical = zql.format(raw_query)
+    assert ch not in canonical and zql.parse(canonical) == zql.parse(raw_query)
+    built = zql.field("name").eq(value)
+    assert ch not in str(built) and ch not in zql.format(built.node)
+    assert zql.parse(str(built)) == zql.parse(raw_query)
+
+
+@given(st.text(max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_quote_never_emits_an_invisible_character(value: str) -> None:
+    from zql._quote import INVISIBLE
+
+    quoted = quote(value)
+    assert not any(ord(ch) in INVISIBLE for ch in quoted)
+    assert zql.parse(f"a = {quoted}").value.value == value  # type: ignore[union-attr]

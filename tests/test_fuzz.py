@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from lark import Lark, Token
+from lark.exceptions import LarkError, UnexpectedInput
 
 import zql
 from tests.corpus import all_queries
+from zql._grammar import lark_parser
+from zql._lexer import tokenize
+from zql._tokens import ParseStop
+from zql.parser import AstBuilder, run
 
 _ALPHABET = st.sampled_from(list('abcdeINOTRSnotrs =!~()",\\\'#<>&|-.0123456789\n\tü😀\x00'))
 zqlish = st.text(_ALPHABET, max_size=60)
@@ -58,26 +68,42 @@ def _error_key(err: Exception) -> tuple[object, ...]:
     return ("error", type(err).__name__, getattr(err, "pos_in_stream", None))
 
 
+class _LarkTokensAsTuples:
+    """Lark's embedded transformer: the parser's AstBuilder, fed Lark tokens as raw tuples."""
+
+    def __init__(self) -> None:
+        self._builder = AstBuilder()
+
+    def __getattr__(self, name: str) -> Callable[[list[Any]], Any]:
+        method = getattr(self._builder, name)
+
+        def call(children: list[Any]) -> Any:
+            return method([(c.type, str(c), c.start_pos, c.end_pos) if isinstance(c, Token)
+                           else c for c in children])
+
+        return call
+
+
+@functools.cache
+def _oracle() -> Lark:
+    """Lark's own parser of the grammar, building our AST (the test oracle; never run time)."""
+    return lark_parser(_LarkTokensAsTuples())
+
+
 def _lark_result(text: str) -> object:
-    from lark.exceptions import UnexpectedInput
-
-    from zql._grammar import lark_parser
-
     try:
-        return lark_parser().parse(text)
+        return _oracle().parse(text)
     except UnexpectedInput as err:
         return _error_key(err)
 
 
 def _fast_result(text: str) -> object:
-    from zql.parser import Unexpected, _lalr_parse
-
     try:
-        return _lalr_parse(text)
-    except Unexpected as err:
+        return run(text)
+    except ParseStop as err:
         if err.token is None:
             return ("error", "UnexpectedCharacters", err.pos)
-        if err.token.type == "$END":
+        if err.token[0] == "$END":
             return ("error", "$END")
         return ("error", "UnexpectedToken", err.pos)
 
@@ -91,3 +117,30 @@ def _fast_result(text: str) -> object:
 def test_fast_loop_agrees_with_lark(text: str) -> None:
     """The hand-driven LALR loop gives exactly what Lark's own parser gives."""
     assert _fast_result(text) == _lark_result(text)
+
+
+def _lark_tokens(text: str) -> list[tuple[str, str, int]]:
+    """The tokens Lark's contextual lexer gives the parser, up to the first syntax error."""
+    out: list[tuple[str, str, int]] = []
+    interactive: Any = lark_parser().parse_interactive(text)
+    try:
+        for token in interactive.iter_parse():
+            if isinstance(token, Token) and token.type != "$END":
+                out.append((token.type, str(token), token.start_pos))
+    except LarkError:
+        pass
+    return out
+
+
+@given(st.one_of(zqlish, st.sampled_from(all_queries())))
+@settings(max_examples=1500, deadline=None)
+@example('creator="Test.Lead"andname~"Test.Manager"')
+@example('a = 1 notes = 2 # c\n or b in (1,2)')
+@example('a = "x"and')
+def test_tokenizer_agrees_with_larks_lexer(text: str) -> None:
+    """The one tokenizer (highlighting, semantic tokens) reads text as Lark's lexer does."""
+    ours = [(t.type, t.text, t.start) for t in tokenize(text)
+            if t.type not in ("WS", "COMMENT")]
+    expected = _lark_tokens(text)
+    assert ours[: len(expected)] == expected
+    assert "".join(t.text for t in tokenize(text)) == text  # tokens cover the text exactly

@@ -25,7 +25,7 @@ from pygments.token import (
 )
 
 from tests.corpus import all_queries, invalid_cases, valid_queries
-from zql import _grammar
+from zql import _grammar, _lexer, _vocabulary
 from zql.highlight import PYGMENTS_TYPES, TOKEN_KINDS, ZQLLexer, token_kinds
 
 
@@ -46,8 +46,8 @@ def _covers(text: str) -> None:
 
 
 def test_every_terminal_has_a_kind_and_a_pygments_type() -> None:
-    vocab = _grammar.vocabulary()
-    for term in _grammar.lark_parser(transformer=False).terminals:
+    vocab = _vocabulary.vocabulary()
+    for term in _grammar.lark_parser().terminals:
         kind = vocab.terminal_kind[term.name]
         assert kind in TOKEN_KINDS, term.name
         assert kind in PYGMENTS_TYPES, term.name
@@ -55,7 +55,7 @@ def test_every_terminal_has_a_kind_and_a_pygments_type() -> None:
 
 def test_the_kind_mapping_is_total_and_covers_the_scanner() -> None:
     assert set(PYGMENTS_TYPES) == set(TOKEN_KINDS)
-    scanned = {t.type: t.kind for t in _grammar.scan('@ "open')}
+    scanned = {t.type: t.kind for t in _lexer.scan('@ "open')}
     assert scanned["UNTERMINATED"] == "string" and scanned["ERROR"] == "error"
     assert set(scanned.values()) <= set(TOKEN_KINDS)
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import zql
 from tests.corpus import all_queries, valid_queries
-from zql import _grammar
+from zql import _lexer, _tokens
 from zql.errors import Severity
 from zql.format import lower_negations
 from zql.lint import Rule, lint, rule, rules
@@ -284,8 +284,8 @@ def test_facade_exports_the_function_and_module_helpers_still_import() -> None:
 # ---------------------------------------------------------------- keyword positions
 
 def _keyword_spans(text: str) -> set[tuple[int, int]]:
-    return {(t.start, t.end) for t in _grammar.lex_like_parser(text)
-            if t.kind in (_grammar.KEYWORD, _grammar.CONSTANT)}
+    return {(t.start, t.end) for t in _lexer.tokenize(text)
+            if t.kind in (_tokens.KEYWORD, _tokens.CONSTANT)}
 
 
 @pytest.mark.parametrize("query", [

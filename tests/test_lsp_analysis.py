@@ -16,7 +16,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from lsprotocol import types as lsp
 
-from zql import _grammar
+from zql import _tokens, _vocabulary
 from zql.config import Settings
 from zql.errors import Span
 from zql.files import parse_file
@@ -157,12 +157,12 @@ def test_no_hover_on_values_comments_and_space(text: str, offset: int) -> None:
 
 
 def test_every_keyword_and_operator_is_explained() -> None:
-    vocab = _grammar.vocabulary()
+    vocab = _vocabulary.vocabulary()
     assert set(vocab.keywords) | set(vocab.symbols) == set(EXPLANATIONS)
 
 
 def test_every_token_kind_has_a_semantic_type_or_stays_plain() -> None:
-    plain = {_grammar.PUNCT, _grammar.WS, _grammar.ERROR}
+    plain = {_tokens.PUNCT, _tokens.WS, _tokens.ERROR}
     assert set(TOKEN_TYPES) == set(TOKEN_KINDS) - plain
 
 

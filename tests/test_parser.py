@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -228,3 +229,101 @@ def test_messages_never_name_terminals() -> None:
         text = str(info.value)
         for terminal in ("ESCAPED_STRING", "STRING", "NUMBER", "FIELD", "LPAR", "RPAR", "$END"):
             assert terminal not in text, (case.query, text)
+
+
+# --------------------------------------------------------------------------- linear reduction
+
+
+def _count_reductions(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Wrap every bound reducer to count calls and the children handed over (the work)."""
+    from zql import parser
+    from zql._tables import REDUCE
+
+    counts = {"reductions": 0, "children": 0}
+    original = parser._bound_actions()
+
+    def counted(reduce: Any) -> Any:
+        def call(children: list[Any]) -> Any:
+            counts["reductions"] += 1
+            counts["children"] += len(children)
+            first = children[0] if children else None
+            result = reduce(children)
+            if isinstance(result, list) and isinstance(first, list):
+                assert result is first, "a repetition must grow its list in place, not copy it"
+            return result
+        return call
+
+    wrapped = {state: {name: (code, (arg[0], counted(arg[1]), arg[2]) if code == REDUCE else arg)
+                       for name, (code, arg) in row.items()}
+               for state, row in original.items()}
+    monkeypatch.setattr(parser, "_bound_actions", lambda: wrapped)
+    return counts
+
+
+@pytest.mark.parametrize("joiner", [" or ", " and ", " not "])
+def test_a_long_chain_costs_linear_work(monkeypatch: pytest.MonkeyPatch, joiner: str) -> None:
+    """Issue 11 #17: no per-reduction copy of the chain so far (it was O(n²) in `kept.extend`).
+
+    The work is counted, not timed: reductions and children handed to reducers grow by the
+    same amount for every further 1,000 clauses, and repetition lists grow in place.
+    """
+    counts = _count_reductions(monkeypatch)
+    work = []
+    for n in (1000, 2000, 3000):
+        counts.update(reductions=0, children=0)
+        tree = zql.parse(joiner.join(f'f{i} = "{i}"' for i in range(n)))
+        assert len(tree.children) == n  # type: ignore[union-attr]
+        work.append((counts["reductions"], counts["children"]))
+    (r1, c1), (r2, c2), (r3, c3) = work
+    assert r3 - r2 == r2 - r1 and c3 - c2 == c2 - c1  # exactly linear
+    assert r2 - r1 <= 2 * 1000 and c2 - c1 <= 6 * 1000  # a few steps per clause
+
+
+def test_unit_reductions_are_collapsed_in_the_tables() -> None:
+    """`?unary: clause` -> `?and_expr` -> `?or_expr` is one table step, never a reducer call."""
+    from zql._tables import REDUCE, UNIT, tables
+
+    t = tables()
+    assert any(code == UNIT for row in t.actions.values() for code, _arg in row.values())
+    unit_rules = {i for i, (_o, _a, expand1, modes) in enumerate(t.rules)
+                  if expand1 and modes == (1,)}
+    reduced = {arg[1] for row in t.actions.values() for code, arg in row.values() if code == REDUCE}
+    assert not unit_rules & reduced
+
+
+# --------------------------------------------------------------------------- BOM, surrogates
+
+
+def test_a_leading_byte_order_mark_is_not_a_syntax_error() -> None:
+    """Issue 11 #11: U+FEFF at offset 0 is trivia; spans still count it."""
+    tree = zql.parse('\ufeffstatus = "Fail"')
+    assert tree == zql.parse('status = "Fail"')
+    assert tree.span.start == 1  # type: ignore[union-attr]
+    lint = zql.lint('\ufeff# a comment\nstatus = "Fail"')
+    assert not [d for d in lint if d.code.startswith("ZQL1")]
+    from zql._lexer import tokenize
+
+    assert [t.type for t in tokenize('\ufeffa = 1')][:2] == ["BOM", "FIELD"]
+
+
+def test_a_byte_order_mark_elsewhere_is_still_an_error() -> None:
+    with pytest.raises(zql.ZQLSyntaxError) as caught:
+        zql.parse('a = 1 \ufeff')
+    assert caught.value.diagnostics[0].code == "ZQL103"
+
+
+@pytest.mark.parametrize("literal", ['"\\ud800"', '"x\\uDFFF"', '"\\ud83d and more"',
+                                     '"\ud800"'])
+def test_a_lone_surrogate_in_a_string_is_flagged(literal: str) -> None:
+    """Issue 11 #11: the sandbox answers 400 and the builder refuses it; the parser says so."""
+    text = f"name ~ {literal} and tag = \"ok\""
+    with pytest.raises(zql.ZQLSyntaxError) as caught:
+        zql.parse(text)
+    diag = caught.value.diagnostics[0]
+    assert diag.code == "ZQL127" and "lone surrogate" in diag.message
+    assert diag.span.slice(text) == literal
+    assert [d.code for d in zql.lint(text)] == ["ZQL127"]
+
+
+def test_a_surrogate_pair_escape_is_a_character() -> None:
+    assert zql.parse('name ~ "\\ud83d\\ude00"').value == String("😀")  # type: ignore[union-attr]

@@ -64,8 +64,10 @@ def test_every_endpoint_under_both_prefixes(sandbox: Sandbox, http: httpx.Client
 
 def test_custom_field_definitions(http: httpx.Client) -> None:
     picklist = http.get("/field/entity/testcase").json()[1]
-    assert picklist["fieldType"] == "picklist" and picklist["searchable"] is True
-    assert [o["value"] for o in picklist["fieldTypeMetadata"]][:2] == ["Web", "iOS"]
+    assert picklist["kind"] == "picklist" and picklist["searchable"] is True
+    assert isinstance(picklist["fieldTypeMetadata"], int)
+    items = picklist["configs"][0]["options"]["items"]
+    assert [line.split(",", 1)[1] for line in items.splitlines()][:2] == ["Web", "iOS"]
 
 
 def test_metadata_round_trips_to_the_sandbox_schema(http: httpx.Client) -> None:
@@ -183,7 +185,8 @@ def test_paging_clamping_and_past_the_end(sandbox: Sandbox, http: httpx.Client) 
     assert len(clamped["results"]) == sandbox.control.page_cap
     assert clamped["resultSize"] == total
     past = _search(http, entitytype="execution", firstresult=total, maxresults=10)
-    assert past == {"firstResult": total, "resultSize": total, "results": []}
+    assert past == {"firstResult": total, "resultSize": total, "type": "testSchedule",
+                    "results": []}
     last = _search(http, entitytype="execution", firstresult=total - 3, maxresults=10)
     assert len(last["results"]) == 3
     assert _search(http, entitytype="execution", maxresults=0)["results"] == []

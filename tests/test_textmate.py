@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from zql import _grammar
+from zql import _vocabulary
 from zql.textmate import grammar, render
 
 COMMITTED = Path(__file__).resolve().parent.parent / "editors" / "zql.tmLanguage.json"
@@ -84,7 +84,7 @@ def test_scopes(line: str, expected: list[tuple[str, str]]) -> None:
 
 
 def test_every_keyword_and_operator_is_covered() -> None:
-    vocab = _grammar.vocabulary()
+    vocab = _vocabulary.vocabulary()
     for word in vocab.keywords.values():
         assert len(scopes(word)) == 1 and scopes(word)[0][1] != "variable.other.property", word
         assert scopes(word.upper())[0][1] == scopes(word)[0][1]

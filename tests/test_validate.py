@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import zql
-from zql._grammar import vocabulary
+from zql._vocabulary import vocabulary
 from zql.ast import Op
 from zql.errors import Severity
 from zql.format import quote

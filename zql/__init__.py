@@ -8,9 +8,14 @@
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from zql._quote import quote
 from zql.ast import And, Boolean, Clause, Empty, Node, Not, Number, Op, Or, String, ValueList
 from zql.errors import Diagnostic, Fix, Severity, Span, TextEdit, ZQLError, ZQLSyntaxError
-from zql.format import format, quote
+
+if TYPE_CHECKING:
+    from zql.formatting import format
+else:  # zql.format is the module that calls zql.formatting.format (docs/design.md, "Names")
+    from zql import format
 from zql.lint import Rule, lint
 from zql.parser import parse
 from zql.schema import FieldSpec, Schema, SchemaError, load_schema

@@ -2,8 +2,9 @@
 
 The completion engine asks one question of the grammar: *which terminals may start where the
 word under the cursor starts?* This module answers it by reading the text before the cursor
-exactly as the parser reads it (the contextual lexer's word splitting, so ``"x"andna`` is
-``and`` + ``na``) and running the parse tables of :func:`zql._grammar.tables` over those tokens.
+with the one tokenizer (:func:`zql._lexer.read_token`, so ``"x"andna`` is ``and`` + ``na``,
+as in the parser) and running the parse tables of :func:`zql._tables.tables` over those tokens
+(:class:`zql._lexer.Machine`).
 
 The tables are driven here instead of through Lark's interactive parser because a completion
 engine meets broken text on every keystroke: a hand-driven state stack reports "not accepted"
@@ -17,7 +18,9 @@ import json
 from dataclasses import dataclass
 from dataclasses import field as _field
 
-from zql import _grammar
+from zql import _lexer, _tables, _tokens, _vocabulary
+from zql._lexer import Machine
+from zql._tokens import Lexeme
 from zql.ast import Op
 
 __all__ = [
@@ -38,67 +41,6 @@ _BOUNDARIES = frozenset({"AND", "OR", "NOT", "LPAR"})
 #: Terminals that are values (the right-hand side of a comparison, the items of a list).
 VALUE_TERMINALS = frozenset({"STRING", "NUMBER", "TRUE", "FALSE"})
 _OPS = {op.value: op for op in Op if op is not Op.IS_NOT}
-
-
-class Machine:
-    """An LALR state stack over the grammar's tables; feeding never raises.
-
-    >>> m = Machine()
-    >>> m.feed("FIELD"), sorted(m.accepts())
-    (True, ['CONTAINS', 'EQ', 'IN', 'IS', 'NE', 'NOT_CONTAINS'])
-    >>> m.feed("RPAR")
-    False
-    """
-
-    __slots__ = ("stack",)
-
-    def __init__(self, stack: list[int] | None = None) -> None:
-        self.stack = stack if stack is not None else [_grammar.tables().start]
-
-    @property
-    def state(self) -> int:
-        """The current parser state (its keyword prefixes drive the contextual word split).
-
-        >>> Machine().state == _grammar.tables().start
-        True
-        """
-        return self.stack[-1]
-
-    def feed(self, terminal: str) -> bool:
-        """Shift ``terminal`` (reducing first as needed); False if it cannot come here.
-
-        After a False the stack may hold reductions made before the error was seen (LALR may
-        reduce once more than LR(1) would), so a caller stops feeding this machine.
-
-        >>> Machine().feed("NOT"), Machine().feed("EQ")
-        (True, False)
-        """
-        t = _grammar.tables()
-        states, stack = t.states, self.stack
-        while True:
-            step = states[stack[-1]].get(terminal)
-            if step is None:
-                return False
-            is_shift, arg = step
-            if is_shift:
-                stack.append(arg)
-                return True
-            count, _callback, origin = arg
-            if count:
-                del stack[-count:]
-            stack.append(states[stack[-1]][origin][1])
-            if terminal == "$END" and stack[-1] == t.end:
-                return True
-
-    def accepts(self) -> frozenset[str]:
-        """Terminals that may come next (``$END`` when the text may end here).
-
-        >>> sorted(Machine().accepts())
-        ['FIELD', 'LPAR', 'NOT']
-        """
-        actions = _grammar.tables().states[self.stack[-1]]
-        return frozenset(name for name in actions
-                         if name.isupper() and Machine(list(self.stack)).feed(name))
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +81,7 @@ class _Clause:
     op: Op | None = None
     listed: list[str] = _field(default_factory=list)
 
-    def read(self, tok: _grammar.Tok, last: str | None) -> None:
+    def read(self, tok: Lexeme, last: str | None) -> None:
         kind = tok.type
         if kind == "FIELD":
             self.field, self.op, self.listed = tok.text, None, []
@@ -182,42 +124,33 @@ def decode_partial(raw: str) -> str:
 
 def _is_symbol_prefix(text: str) -> bool:
     return any(s.startswith(text) and s != text
-               for s in _grammar.vocabulary().symbols.values())
+               for s in _vocabulary.vocabulary().symbols.values())
 
 
 def _read(text: str, cursor: int, pos: int) -> Context | int:
     """Read ``text[pos:cursor]`` like the parser; the Context, or where reading failed."""
-    t = _grammar.tables()
-    match, states, prefixes = t.pattern.match, t.states, t.keyword_prefixes
-    keyword_by_text = _grammar.vocabulary().keyword_by_text
+    trivia = _tables.tables().trivia.match
     machine, clause = Machine(), _Clause()
     last: str | None = None
+    if pos == 0 and text.startswith(_lexer.BOM):
+        pos = 1
     while pos < cursor:
-        m = match(text, pos)
-        if m is None:
+        skip = trivia(text, pos)
+        if skip is not None:
+            if text[pos] == "#" and skip.end() >= cursor:
+                return Context(frozenset(), cursor, cursor, in_comment=True)
+            pos = skip.end()
+            continue
+        raw = _lexer.read_token(text, pos, machine.state)
+        if raw is None:
             # Nothing the parser can read starts here: an unterminated string, a stray
             # character. The tolerant scanner says which, for the cursor checks below.
-            tok = next(_grammar.scan(text, pos))
+            tok = next(_lexer.scan(text, pos))
             group = tok.type
         else:
-            group, end, value = m.lastgroup or "", m.end(), m.group()
-            if group == "WS":
-                pos = end
-                continue
-            if group == "COMMENT":
-                if end >= cursor:
-                    return Context(frozenset(), cursor, cursor, in_comment=True)
-                pos = end
-                continue
-            kind = group
-            if group == "WORD":
-                kind = keyword_by_text.get(value.lower(), "FIELD")
-                if kind not in states[machine.state]:
-                    for kw_text, kw_name in prefixes[machine.state]:
-                        if value[: len(kw_text)].lower() == kw_text:
-                            kind, value, end = kw_name, value[: len(kw_text)], pos + len(kw_text)
-                            break
-            tok = _grammar.Tok(kind, "", value, pos, end)
+            kind, value, start, end = raw
+            group = "WORD" if value[:1].isalpha() else kind
+            tok = Lexeme(kind, "", value, start, end)
         if tok.end >= cursor:
             partial = _partial(group, tok, cursor)
             if partial:
@@ -230,7 +163,7 @@ def _read(text: str, cursor: int, pos: int) -> Context | int:
                    listed=tuple(clause.listed), last=last)
 
 
-def _partial(group: str, tok: _grammar.Tok, cursor: int) -> str:
+def _partial(group: str, tok: Lexeme, cursor: int) -> str:
     """How the token reaching the cursor is still being typed ("" when it is complete)."""
     if group in ("WORD", "NUMBER"):
         return "word" if group == "WORD" else "number"
@@ -243,7 +176,7 @@ def _partial(group: str, tok: _grammar.Tok, cursor: int) -> str:
     return ""
 
 
-def _at_partial(text: str, cursor: int, tok: _grammar.Tok, partial: str, machine: Machine,
+def _at_partial(text: str, cursor: int, tok: Lexeme, partial: str, machine: Machine,
                 clause: _Clause, last: str | None) -> Context:
     start, end = tok.start, tok.end
     if partial == "string":
@@ -265,8 +198,8 @@ def _restart_point(text: str, error: int, cursor: int) -> int | None:
     """Just after the last ``and``/``or``/``not``/``(`` between ``error`` and the cursor."""
     point: int | None = None
     previous: str | None = None
-    for tok in _grammar.scan(text, error, cursor):
-        if tok.kind in (_grammar.WS, _grammar.COMMENT):
+    for tok in _lexer.scan(text, error, cursor):
+        if tok.kind in (_tokens.WS, _tokens.COMMENT):
             continue
         # A word ending at the cursor is still being typed; "(" is complete once typed.
         complete = tok.end < cursor or tok.type == "LPAR"

@@ -3,7 +3,7 @@
 A candidate matches the typed prefix in one of three ways, best first: its text starts with the
 prefix (ignoring case); a word part of it does (``id`` in ``testcaseId``, ``iron`` in
 ``Project Ironclad``); or the prefix is a subsequence of it (``tcid`` in ``testcaseId``). Ties
-go to the candidate used most often (:class:`History`), then to schema order.
+go to the candidate used most often (:class:`UsageCounts`), then to schema order.
 """
 
 from __future__ import annotations
@@ -14,8 +14,10 @@ from typing import Any
 
 from zql.ast import Boolean, Clause, Number, String, ValueList, walk
 from zql.errors import ZQLError
+from zql.formatting import format_value
+from zql.parser import parse
 
-__all__ = ["MATCHES", "History", "match", "word_starts"]
+__all__ = ["MATCHES", "UsageCounts", "match", "word_starts"]
 
 #: How a candidate matches the typed prefix, best first.
 MATCHES = ("prefix", "word", "fuzzy")
@@ -57,7 +59,7 @@ def match(prefix: str, candidate: str) -> str | None:
     return MATCHES[2]
 
 
-class History:
+class UsageCounts:
     """Learned preference: how often each field, operator and value was used in run queries.
 
     Keys are ``(kind, field, text)`` with ``kind`` one of ``field``, ``operator``, ``value``
@@ -65,12 +67,12 @@ class History:
     :meth:`from_json` let a shell keep it between sessions; the least used entries are dropped
     beyond ``limit``.
 
-    >>> h = History()
+    >>> h = UsageCounts()
     >>> h.record('status = "Fail" and priority in ("P1", "P2")')
     True
     >>> h.uses("field", "STATUS"), h.uses("value", "P2", field="priority")
     (1, 1)
-    >>> History.from_json(h.to_json()).uses("value", "Fail", field="status")
+    >>> UsageCounts.from_json(h.to_json()).uses("value", "Fail", field="status")
     1
     """
 
@@ -83,17 +85,14 @@ class History:
         return len(self.counts)
 
     def __repr__(self) -> str:
-        return f"History({len(self.counts)} entries)"
+        return f"UsageCounts({len(self.counts)} entries)"
 
     def record(self, query: str) -> bool:
         """Count the fields, operators and values of a query; False (nothing counted) if invalid.
 
-        >>> History().record("status = ")
+        >>> UsageCounts().record("status = ")
         False
         """
-        from zql.format import format_value
-        from zql.parser import parse
-
         try:
             tree = parse(query)
         except ZQLError:
@@ -117,7 +116,7 @@ class History:
     def uses(self, kind: str, text: str, *, field: str | None = None) -> int:
         """How often ``text`` was used as a ``kind`` (of ``field``, for operators and values).
 
-        >>> History({("field", "", "name"): 3}).uses("field", "Name")
+        >>> UsageCounts({("field", "", "name"): 3}).uses("field", "Name")
         3
         """
         if kind == "field":
@@ -127,17 +126,17 @@ class History:
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (``{"format": "zql-history/1", "entries": [[kind, field, text, n]]}``).
 
-        >>> History({("field", "", "name"): 2}).to_json()["entries"]
+        >>> UsageCounts({("field", "", "name"): 2}).to_json()["entries"]
         [['field', '', 'name', 2]]
         """
         return {"format": _HISTORY_FORMAT,
                 "entries": [[k, f, t, n] for (k, f, t), n in self.counts.most_common()]}
 
     @classmethod
-    def from_json(cls, data: Any, *, limit: int = 5000) -> History:
+    def from_json(cls, data: Any, *, limit: int = 5000) -> UsageCounts:
         """Read what :meth:`to_json` wrote; raises ``ValueError`` with one line for anything else.
 
-        >>> History.from_json({"format": "zql-history/1", "entries": [["x"]]})
+        >>> UsageCounts.from_json({"format": "zql-history/1", "entries": [["x"]]})
         Traceback (most recent call last):
           ...
         ValueError: not a zql history: entry 0 is not [kind, field, text, count]

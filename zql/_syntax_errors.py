@@ -1,22 +1,92 @@
 """Why a query does not parse, in human words: the diagnostics behind ZQLSyntaxError.
 
-``parse()`` stops at the first token the grammar does not allow (or a character no terminal
-matches); :func:`explain` looks at the text around that point and names the offending text,
-what ZE accepts instead and, where one is clear, a fix. Messages never name grammar terminals.
+The parse loop stops at the first token the grammar does not allow (or a character no
+terminal matches) and says where in a :class:`~zql._tokens.ParseStop`; :func:`diagnose` looks
+at the text around that point and names the offending text, what ZE accepts instead and, where
+one is clear, a fix. :func:`recover` goes on after an error to find the next ones. Messages
+never name grammar terminals: :func:`describe` and :func:`expected_phrase` put terminals into
+English.
+
+This module does not import the parser (the parser imports it), so the core stays a DAG.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 
-from zql import _grammar
+from zql._lexer import scan
+from zql._quote import quote
+from zql._tokens import OPERATOR, Lexeme, ParseStop, RawToken
+from zql._vocabulary import PATTERN_TERMINALS, vocabulary
 from zql.errors import Diagnostic, Fix, Severity, Span, TextEdit
-from zql.format import quote
-from zql.parser import Token, Unexpected, _span
 
-__all__ = ["explain"]
+__all__ = ["describe", "diagnose", "expected_phrase", "recover"]
 
 _ERR = Severity.ERROR
+
+# Words for the terminals that are patterns rather than fixed spellings.
+_PATTERN_WORDS = {
+    "FIELD": "a field name",
+    "STRING": "a quoted string",
+    "NUMBER": "a number",
+    "COMMENT": "a comment",
+    "WS": "whitespace",
+}
+assert set(_PATTERN_WORDS) == set(PATTERN_TERMINALS)
+#: Most syntax diagnostics :func:`recover` reports for one query (the rest would be noise).
+MAX_SYNTAX_DIAGNOSTICS = 50
+
+
+def _short(text: str, limit: int = 40) -> str:
+    """Text quoted in a message, clipped: a message stays one readable line.
+
+    >>> _short("x" * 50)
+    'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…'
+    """
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def describe(terminal: str) -> str:
+    """Human words for a terminal, as used in "expected ..." messages.
+
+    >>> describe("LPAR"), describe("STRING"), describe("$END")
+    ("'('", 'a quoted string', 'the end of the query')
+    """
+    if terminal == "$END":
+        return "the end of the query"
+    if terminal in _PATTERN_WORDS:
+        return _PATTERN_WORDS[terminal]
+    vocab = vocabulary()
+    spelled = vocab.keywords.get(terminal) or vocab.symbols.get(terminal)
+    return f"'{spelled}'" if spelled is not None else terminal.lower()
+
+
+def expected_phrase(terminals: set[str] | frozenset[str]) -> str:
+    """A readable list of what may come, grouped the way people think of it.
+
+    >>> expected_phrase({"STRING", "NUMBER", "TRUE", "FALSE"})
+    'a value: a quoted string, a number, true or false'
+    """
+    vocab = vocabulary()
+    names = set(terminals)
+    parts: list[str] = []
+    value_terms = {"STRING", "NUMBER", "TRUE", "FALSE"}
+    if value_terms <= names:
+        names -= value_terms
+        parts.append("a value: a quoted string, a number, "
+                     f"{vocab.keywords['TRUE']} or {vocab.keywords['FALSE']}")
+    ops = {t for t in names if vocab.terminal_kind.get(t) == OPERATOR}
+    if len(ops) > 1:
+        names -= ops
+        order = list(vocab.symbols)
+        ordered = sorted(ops, key=lambda t: order.index(t) if t in order else len(order))
+        parts.append("an operator (" + ", ".join(describe(t) for t in ordered) + ")")
+    for t in sorted(names, key=lambda t: (t not in _PATTERN_WORDS, t)):
+        parts.append(describe(t))
+    if len(parts) == 1:
+        return parts[0]
+    return "{} or {}".format(", ".join(parts[:-1]), parts[-1])  # English "or", not the keyword
 
 def _diag(code: str, message: str, span: Span, hint: str | None = None,
           *fixes: Fix) -> Diagnostic:
@@ -27,27 +97,26 @@ def _fix(title: str, *edits: tuple[int, int, str], safe: bool = True) -> Fix:
     return Fix(title, tuple(TextEdit(Span(a, b), t) for a, b, t in edits), safe)
 
 
-def explain(text: str, err: Unexpected) -> Diagnostic:
+def diagnose(text: str, stop: ParseStop) -> Diagnostic:
     """Turn where the parse stopped into one precise, human diagnostic.
 
-    >>> from zql.parser import Unexpected
-    >>> explain("a = @", Unexpected(4)).code
+    >>> diagnose("a = @", ParseStop(4)).code
     'ZQL103'
     """
-    toks = [t for t in _grammar.scan(text) if t.kind not in ("whitespace", "comment")]
-    foreign = _foreign_construct(text, toks, err.pos)
+    toks = [t for t in scan(text) if t.kind not in ("whitespace", "comment")]
+    foreign = _foreign_construct(text, toks, stop.pos)
     if foreign is not None:
         return foreign
-    if err.token is None:
-        return _bad_character(text, err.pos)
-    if err.token.type == "$END":
-        return _unexpected_end(text, toks, set(err.expected))
-    return _unexpected_token(text, toks, err.token, set(err.expected))
+    if stop.token is None:
+        return _bad_character(text, stop.pos)
+    if stop.token[0] == "$END":
+        return _unexpected_end(text, toks, set(stop.expected))
+    return _unexpected_token(text, toks, stop.token, set(stop.expected))
 
 
-def _foreign_construct(text: str, toks: list[_grammar.Tok], pos: int) -> Diagnostic | None:
+def _foreign_construct(text: str, toks: list[Lexeme], pos: int) -> Diagnostic | None:
     """Constructs of SQL or Zephyr Squad's ZQL that ZE does not have, at or before the error."""
-    vocab = _grammar.vocabulary()
+    vocab = vocabulary()
     for i, tok in enumerate(toks):
         if tok.start > pos:
             break
@@ -75,7 +144,7 @@ def _foreign_construct(text: str, toks: list[_grammar.Tok], pos: int) -> Diagnos
             return _diag(
                 "ZQL112", "ZE has no 'not in'",
                 Span(tok.start, nxt.end),
-                f"use not ({field.text} in (…)), or {field.text} != … for each value",
+                f"use not ({(name := _short(field.text))} in (…)), or {name} != … for each value",
                 *fixes,
             )
         if tok.type == "EQ" and nxt and nxt.type == "EQ" and nxt.start == tok.end:
@@ -85,7 +154,7 @@ def _foreign_construct(text: str, toks: list[_grammar.Tok], pos: int) -> Diagnos
     return None
 
 
-def _matching_paren(toks: list[_grammar.Tok], index: int) -> _grammar.Tok | None:
+def _matching_paren(toks: list[Lexeme], index: int) -> Lexeme | None:
     if index >= len(toks) or toks[index].type != "LPAR":
         return None
     depth = 0
@@ -115,13 +184,13 @@ def _bad_character(text: str, pos: int) -> Diagnostic:
         width = 2 if text[pos + 1 : pos + 2] == "=" else 1
         op = text[pos : pos + width]
         return _diag(
-            "ZQL109", f"ZE has no '{op}' comparison", Span(pos, pos + width),
+            "ZQL109", f"ZE has no '{_short(op)}' comparison", Span(pos, pos + width),
             "ZQL compares with =, !=, ~, !~, in (…) and is [not] empty; "
             "list the values you want with in (…)",
         )
     if ch in "&|":
         width = 2 if text[pos + 1 : pos + 2] == ch else 1
-        word = _grammar.vocabulary().keywords["AND" if ch == "&" else "OR"]
+        word = vocabulary().keywords["AND" if ch == "&" else "OR"]
         left = "" if pos == 0 or text[pos - 1].isspace() else " "
         right = "" if text[pos + width : pos + width + 1].isspace() else " "
         return _diag(
@@ -173,12 +242,12 @@ def _bad_string(text: str, pos: int) -> Diagnostic:
                  _fix("close the string", (end, end, '"'), safe=False))
 
 
-def _is_value(tok: _grammar.Tok) -> bool:
+def _is_value(tok: Lexeme) -> bool:
     return tok.type in ("STRING", "NUMBER", "TRUE", "FALSE", "EMPTY", "NULL", "RPAR")
 
 
-def _unmatched_open(toks: list[_grammar.Tok]) -> _grammar.Tok | None:
-    stack: list[_grammar.Tok] = []
+def _unmatched_open(toks: list[Lexeme]) -> Lexeme | None:
+    stack: list[Lexeme] = []
     for tok in toks:
         if tok.type == "LPAR":
             stack.append(tok)
@@ -187,8 +256,8 @@ def _unmatched_open(toks: list[_grammar.Tok]) -> _grammar.Tok | None:
     return stack[-1] if stack else None
 
 
-def _unexpected_end(text: str, toks: list[_grammar.Tok], expected: set[str]) -> Diagnostic:
-    vocab = _grammar.vocabulary()
+def _unexpected_end(text: str, toks: list[Lexeme], expected: set[str]) -> Diagnostic:
+    vocab = vocabulary()
     end = Span(len(text), len(text))
     if not toks:
         return _diag("ZQL100", "empty query", end,
@@ -196,17 +265,19 @@ def _unexpected_end(text: str, toks: list[_grammar.Tok], expected: set[str]) -> 
     last = toks[-1]
     last_span = Span(last.start, last.end)
     if last.type in ("AND", "OR", "NOT"):
-        return _diag("ZQL114", f"query ends after '{last.text}'", last_span,
+        return _diag("ZQL114", f"query ends after '{_short(last.text)}'", last_span,
                      "add a clause after it, or remove it",
-                     _fix(f"remove '{last.text}'", (_prev_end(toks, -1), last.end, ""), safe=False))
+                     _fix(f"remove '{_short(last.text)}'", (_prev_end(toks, -1), last.end, ""),
+                          safe=False))
     if "STRING" in expected or "NUMBER" in expected:
-        return _diag("ZQL104", f"missing value after '{last.text}'", last_span,
-                     f"expected {vocab.expected(expected)}")
+        return _diag("ZQL104", f"missing value after '{_short(last.text)}'", last_span,
+                     f"expected {expected_phrase(expected)}")
     if last.type == "IN" or expected == {"LPAR"}:
-        return _diag("ZQL118", f"'{last.text}' needs a list in parentheses", last_span,
+        return _diag("ZQL118", f"'{_short(last.text)}' needs a list in parentheses", last_span,
                      'write in ("a", "b")')
     if last.type in ("IS", "NOT") or expected & {"EMPTY", "NULL"}:
-        return _diag("ZQL120", f"missing {vocab.keywords['EMPTY']} after '{last.text}'", last_span,
+        return _diag("ZQL120", f"missing {vocab.keywords['EMPTY']} after '{_short(last.text)}'",
+                     last_span,
                      f"write is {vocab.keywords['EMPTY']} or is not {vocab.keywords['EMPTY']}")
     if "RPAR" in expected:
         opened = _unmatched_open(toks)
@@ -215,25 +286,23 @@ def _unexpected_end(text: str, toks: list[_grammar.Tok], expected: set[str]) -> 
                          "add the missing ')'",
                          _fix("close it", (len(text), len(text), ")"), safe=False))
     if "EQ" in expected or "CONTAINS" in expected:
-        return _diag("ZQL105", f"missing operator after field '{last.text}'", last_span,
-                     f"expected {vocab.expected(expected)}")
+        return _diag("ZQL105", f"missing operator after field '{_short(last.text)}'", last_span,
+                     f"expected {expected_phrase(expected)}")
     return _diag("ZQL199", "the query ends too early", last_span,
-                 f"expected {vocab.expected(expected)}")
+                 f"expected {expected_phrase(expected)}")
 
 
-def _prev_end(toks: list[_grammar.Tok], index: int) -> int:
+def _prev_end(toks: list[Lexeme], index: int) -> int:
     i = index % len(toks)
     return toks[i - 1].end if i > 0 else toks[i].start
 
 
 def _unexpected_token(
-    text: str, toks: list[_grammar.Tok], tok: Token, expected: set[str]
+    text: str, toks: list[Lexeme], tok: RawToken, expected: set[str]
 ) -> Diagnostic:
-    vocab = _grammar.vocabulary()
-    start = tok.start_pos or 0
-    span = _span(tok)
-    found = str(tok)
-    kind = tok.type
+    vocab = vocabulary()
+    kind, found, start, _end = tok
+    span = Span(start, _end)
     before = [t for t in toks if t.end <= start]
     prev = before[-1] if before else None
     value_expected = "STRING" in expected or "NUMBER" in expected
@@ -248,31 +317,33 @@ def _unexpected_token(
         op = prev.text if prev else "the operator"
         if kind == "FIELD":
             quoted = quote(found)
-            return _diag("ZQL107", f"bare word '{found}' is not a value", span,
-                         f"values are quoted in ZE: {quoted}",
+            return _diag("ZQL107", f"bare word '{_short(found)}' is not a value", span,
+                         f"values are quoted in ZE: {_short(quoted)}",
                          _fix("quote it", (span.start, span.end, quoted)))
         if kind == "LPAR":
             in_kw = vocab.keywords["IN"]
             fixes = [] if prev is None else [_fix(f"use {in_kw}", (prev.start, prev.end, in_kw))]
-            return _diag("ZQL119", f"a list needs '{in_kw}', not '{op}'", span,
+            return _diag("ZQL119", f"a list needs '{in_kw}', not '{_short(op)}'", span,
                          f"write field {in_kw} (…)", *fixes)
         if kind == "NUMBER" and "NUMBER" not in expected:
             quoted = quote(found)
-            return _diag("ZQL124", f"'{op}' compares text; the value must be a quoted string",
-                         span, f"write {quoted}", _fix("quote it", (span.start, span.end, quoted)))
+            return _diag("ZQL124", f"'{_short(op)}' compares text; the value must be a quoted "
+                         "string", span, f"write {_short(quoted)}",
+                         _fix("quote it", (span.start, span.end, quoted)))
         if kind in ("TRUE", "FALSE") and "TRUE" not in expected:
-            return _diag("ZQL124", f"'{op}' compares text; the value must be a quoted string",
+            return _diag("ZQL124", f"'{_short(op)}' compares text; the value must be a quoted "
+                         "string",
                          span, f'write "{found}"')
         if kind in ("EMPTY", "NULL"):
             return _diag("ZQL120", f"'{found}' goes with 'is': field is {found.lower()}", span,
                          f"write is {vocab.keywords['EMPTY']} / is not {vocab.keywords['EMPTY']}")
-        return _diag("ZQL104", f"missing value after '{op}'",
+        return _diag("ZQL104", f"missing value after '{_short(op)}'",
                      Span(prev.start, prev.end) if prev else span,
-                     f"expected {vocab.expected(expected)}, found {_found(tok)}")
+                     f"expected {expected_phrase(expected)}, found {_found(tok)}")
     if expected == {"LPAR"}:
         keyword = prev.text if prev else vocab.keywords["IN"]
-        return _diag("ZQL118", f"'{keyword}' needs a list in parentheses",
-                     span, f"write {vocab.keywords['IN']} ({found})",
+        return _diag("ZQL118", f"'{_short(keyword)}' needs a list in parentheses",
+                     span, f"write {vocab.keywords['IN']} ({_short(found)})",
                      _fix("wrap in parentheses", (span.start, span.start, "("),
                           (span.end, span.end, ")")))
     if expected & {"EMPTY", "NULL"}:
@@ -287,39 +358,40 @@ def _unexpected_token(
                      *([_fix("add a comma", (prev.end, prev.end, ","))] if prev else []))
     if "EQ" in expected or "CONTAINS" in expected:
         name = prev.text if prev else "field"
-        return _diag("ZQL105", f"missing operator after field '{name}'", span,
-                     f"expected {vocab.expected(expected)}, found {_found(tok)}")
+        return _diag("ZQL105", f"missing operator after field '{_short(name)}'", span,
+                     f"expected {expected_phrase(expected)}, found {_found(tok)}")
     if "FIELD" in expected:
         if prev is not None and prev.kind in ("keyword", "constant") and kind in vocab.symbols:
-            return _diag("ZQL122", f"'{prev.text}' is a reserved word, not a field name",
+            return _diag("ZQL122", f"'{_short(prev.text)}' is a reserved word, not a field name",
                          Span(prev.start, prev.end),
                          _reserved_hint())
         if kind in ("AND", "OR") or (kind == "NOT" and prev is not None and prev.type == "NOT"):
             if prev is None:
-                return _diag("ZQL115", f"query cannot start with '{found}'", span,
+                return _diag("ZQL115", f"query cannot start with '{_short(found)}'", span,
                              "start with a clause such as name ~ \"login\"",
                              _fix(f"remove '{found}'", (span.start, span.end, ""), safe=False))
             return _diag("ZQL115", f"'{found}' follows '{prev.text}' with no clause between",
                          span, "remove one of them or add a clause between",
-                         _fix(f"remove '{found}'", (prev.end, span.end, ""), safe=False))
+                         _fix(f"remove '{_short(found)}'", (prev.end, span.end, ""), safe=False))
         if kind in vocab.keywords:
-            return _diag("ZQL122", f"'{found}' is a reserved word, not a field name", span,
+            return _diag("ZQL122", f"'{_short(found)}' is a reserved word, not a field name", span,
                          _reserved_hint())
         if kind == "STRING":
             return _diag("ZQL122", "field names are not quoted", span,
-                         f"write {json.loads(found) if _is_json(found) else found} without quotes")
+                         f"write {_short(json.loads(found) if _is_json(found) else found)} "
+                         "without quotes")
         return _diag("ZQL199", f"expected a clause, found {_found(tok)}", span,
-                     f"expected {vocab.expected(expected)}")
+                     f"expected {expected_phrase(expected)}")
     if prev is not None and _is_value(prev) and kind in ("FIELD", "LPAR", "NOT", "STRING"):
         and_kw = vocab.keywords["AND"]
         return _diag("ZQL121", f"missing '{and_kw}' or '{vocab.keywords['OR']}' before "
                      f"{_found(tok)}", span, "join clauses with and / or",
                      _fix(f"insert {and_kw}", (span.start, span.start, f"{and_kw} "), safe=False))
     return _diag("ZQL199", f"unexpected {_found(tok)}", span,
-                 f"expected {vocab.expected(expected)}")
+                 f"expected {expected_phrase(expected)}")
 
 
-def _inside_list(toks: list[_grammar.Tok]) -> bool:
+def _inside_list(toks: list[Lexeme]) -> bool:
     opened = _unmatched_open(toks)
     if opened is None:
         return False
@@ -328,7 +400,7 @@ def _inside_list(toks: list[_grammar.Tok]) -> bool:
 
 
 def _reserved_hint() -> str:
-    words = ", ".join(_grammar.vocabulary().keywords.values())
+    words = ", ".join(vocabulary().keywords.values())
     return f"reserved words ({words}) cannot be field names"
 
 
@@ -340,7 +412,7 @@ def _is_json(s: str) -> bool:
     return True
 
 
-def _depth(toks: list[_grammar.Tok]) -> int:
+def _depth(toks: list[Lexeme]) -> int:
     depth = 0
     for tok in toks:
         depth += tok.type == "LPAR"
@@ -348,8 +420,78 @@ def _depth(toks: list[_grammar.Tok]) -> int:
     return depth
 
 
-def _found(tok: Token) -> str:
-    vocab = _grammar.vocabulary()
-    if tok.type in vocab.keywords or tok.type in vocab.symbols:
-        return f"'{tok}'"
-    return f"{vocab.describe(tok.type)} {str(tok)!r}"
+def _found(tok: RawToken) -> str:
+    vocab = vocabulary()
+    if tok[0] in vocab.keywords or tok[0] in vocab.symbols:
+        return f"'{tok[1]}'"
+    return f"{describe(tok[0])} {_short(tok[1])!r}"
+
+
+# --------------------------------------------------------------------------- error recovery
+
+_CONNECTIVES = frozenset({"AND", "OR", "NOT"})
+
+
+def recover(text: str, first: Diagnostic,
+            stop_at: Callable[[str], ParseStop | None]) -> list[Diagnostic]:
+    """Every syntax error of ``text``: ``first`` (the parser's), then one per later broken term.
+
+    After each error, reading resynchronises just after the next ``and``, ``or`` or ``not``
+    (a ``not`` that follows ``is`` belongs to its clause) or ``)`` that follows it: the text
+    before that point is blanked out (unmatched ``(`` kept, so offsets and nesting stay) and
+    ``stop_at`` — the parse loop — runs again. Bounded: at most
+    :data:`MAX_SYNTAX_DIAGNOSTICS`, and each round starts further right.
+
+    >>> from zql.parser import parse_all
+    >>> [d.span.start for d in parse_all('a = = 1 and (b = 2 c = 3) or d ~').diagnostics]
+    [2, 19, 31]
+    """
+    found = [first]
+    masked = text
+    stop = stop_at(text)
+    while stop is not None and len(found) < MAX_SYNTAX_DIAGNOSTICS:
+        resync = _resync_point(masked, stop.pos)
+        if resync is None:
+            break
+        masked = _blank_before(masked, resync)
+        stop = stop_at(masked)
+        if stop is None or stop.pos < resync:
+            break
+        found.append(diagnose(masked, stop))
+    return found
+
+
+def _significant(text: str, start: int, end: int | None = None) -> Iterator[Lexeme]:
+    return (t for t in scan(text, start, end) if t.kind not in ("whitespace", "comment"))
+
+
+def _resync_point(text: str, pos: int) -> int | None:
+    """Just after the first connective or ``)`` at or after ``pos``, and any ``and``/``or``
+    right after it (a term cannot start with those); None if there is none."""
+    previous: str | None = None
+    point: int | None = None
+    for tok in _significant(text, pos):
+        if point is not None:
+            if tok.type not in ("AND", "OR"):
+                return point
+            point = tok.end
+            continue
+        if (tok.type in _CONNECTIVES and not (tok.type == "NOT" and previous == "IS")) \
+                or tok.type == "RPAR":
+            point = tok.end
+        previous = tok.type
+    return point
+
+
+def _blank_before(text: str, point: int) -> str:
+    """``text`` with everything before ``point`` blanked, except unmatched ``(`` and newlines."""
+    opened: list[int] = []
+    for tok in _significant(text, 0, point):
+        if tok.type == "LPAR":
+            opened.append(tok.start)
+        elif tok.type == "RPAR" and opened:
+            opened.pop()
+    keep = set(opened)
+    head = "".join("(" if i in keep else ("\n" if ch == "\n" else " ")
+                   for i, ch in enumerate(text[:point]))
+    return head + text[point:]

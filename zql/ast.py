@@ -20,6 +20,7 @@ from dataclasses import field as _meta
 from decimal import Decimal
 from typing import TypeAlias
 
+from zql._vocabulary import vocabulary
 from zql.errors import Span
 
 __all__ = [
@@ -62,9 +63,7 @@ class Op(enum.Enum):
     @property
     def text(self) -> str:
         """Canonical spelling, derived from the grammar's terminals."""
-        from zql._grammar import vocabulary
-
-        return vocabulary().op_text[self]
+        return vocabulary().op_text[self.value]
 
     @classmethod
     def from_text(cls, text: str) -> Op:
@@ -73,12 +72,10 @@ class Op(enum.Enum):
         >>> Op.from_text("~") is Op.CONTAINS
         True
         """
-        from zql._grammar import vocabulary
-
         key = " ".join(text.lower().split())
-        for op, spelled in vocabulary().op_text.items():
+        for name, spelled in vocabulary().op_text.items():
             if spelled == key:
-                return op
+                return cls(name)
         raise ValueError(f"unknown operator {text!r}")
 
     @property

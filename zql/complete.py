@@ -6,7 +6,7 @@ terminals the parse tables accept where the word under the cursor starts
 operator terminals the operators the field just typed allows, value terminals the values of
 that field (booleans, the schema's known values, and a :data:`ValueSource` such as the shell's
 server lookups, quoted with :func:`zql.format.quote`), and keywords and punctuation where they
-fit. Candidates are ranked by :func:`zql._complete_rank.match` and :class:`History`.
+fit. Candidates are ranked by :func:`zql._complete_rank.match` and :class:`UsageCounts`.
 
 Pure and synchronous: no terminal, no network (the value source is the caller's), so the shell,
 the language server and tests share it. See ``docs/engines.md`` for adapters.
@@ -24,14 +24,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from zql import _grammar
+from zql import _lexer, _vocabulary
 from zql._complete_context import VALUE_TERMINALS, Context, context_at
-from zql._complete_rank import MATCHES, History, match
+from zql._complete_rank import MATCHES, UsageCounts, match
 from zql.ast import Op
 from zql.format import quote
 from zql.schema import FieldSpec, Schema, load_schema
 
-__all__ = ["KINDS", "Completion", "History", "ValueSource", "complete", "expected_at"]
+__all__ = ["KINDS", "Completion", "UsageCounts", "ValueSource", "complete", "expected_at"]
 
 #: The kinds of completion, for menus and LSP item kinds.
 KINDS = ("field", "operator", "keyword", "value", "punctuation")
@@ -104,7 +104,7 @@ class _Collector:
     """Gathers the candidates that match the typed prefix, in schema order."""
 
     def __init__(self, ctx: Context, field_key: str,
-                 history: History | Mapping[str, int] | None) -> None:
+                 history: UsageCounts | Mapping[str, int] | None) -> None:
         self.prefix, self.field_key, self.history = ctx.prefix, field_key, history
         self.allowed = _KINDS_FOR_PARTIAL[ctx.partial]
         self.items: list[_Candidate] = []
@@ -122,7 +122,7 @@ class _Collector:
     def _uses(self, kind: str, text: str) -> int:
         if self.history is None:
             return 0
-        if isinstance(self.history, History):
+        if isinstance(self.history, UsageCounts):
             return self.history.uses(kind, text, field=self.field_key)
         return int(self.history.get(text, 0))
 
@@ -154,12 +154,12 @@ def complete(
     schema: str | Schema = "ze7",
     entity: str = "testcase",
     values: ValueSource | None = None,
-    history: History | Mapping[str, int] | None = None,
+    history: UsageCounts | Mapping[str, int] | None = None,
 ) -> list[Completion]:
     """Ranked completions at ``cursor`` (default: the end of ``text``); never raises on text.
 
     ``schema`` is a bundled profile name or a :class:`~zql.schema.Schema` (custom fields
-    included); ``history`` a :class:`History` or a mapping of candidate text to uses.
+    included); ``history`` a :class:`UsageCounts` or a mapping of candidate text to uses.
     Unknown entities and schema names raise :class:`~zql.schema.SchemaError`, a cursor outside
     the text ``ValueError``.
 
@@ -208,9 +208,9 @@ def _needs_space(text: str, start: int) -> bool:
 
 
 def _candidates(ctx: Context, schema: Schema, entity: str, values: ValueSource | None,
-                history: History | Mapping[str, int] | None) -> tuple[_Collector, bool]:
+                history: UsageCounts | Mapping[str, int] | None) -> tuple[_Collector, bool]:
     """Candidates for the accepted terminals; and whether the value source is still loading."""
-    vocab = _grammar.vocabulary()
+    vocab = _vocabulary.vocabulary()
     accepts = ctx.accepts
     spec = schema.field(entity, ctx.field) if ctx.field else None
     out = _Collector(ctx, spec.name if spec else (ctx.field or ""), history)
@@ -245,7 +245,7 @@ def _candidates(ctx: Context, schema: Schema, entity: str, values: ValueSource |
 def _values(ctx: Context, spec: FieldSpec, entity: str, values: ValueSource | None,
             out: _Collector) -> bool:
     """Add the value candidates of ``spec``; True if the value source is still loading."""
-    vocab = _grammar.vocabulary()
+    vocab = _vocabulary.vocabulary()
     accepts = ctx.accepts
     if spec.type == "boolean" and ctx.partial != "string":
         listed = {item.lower() for item in ctx.listed}
@@ -271,7 +271,7 @@ def _values(ctx: Context, spec: FieldSpec, entity: str, values: ValueSource | No
 
 
 def _is_number(text: str) -> bool:
-    toks = list(_grammar.scan(text))
+    toks = list(_lexer.scan(text))
     return len(toks) == 1 and toks[0].type == "NUMBER"
 
 

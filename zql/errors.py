@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 __all__ = [
+    "EXCERPT_WIDTH",
     "Diagnostic",
     "Fix",
     "Severity",
@@ -197,6 +198,13 @@ def line_col(text: str, offset: int) -> tuple[int, int]:
     return line, offset - start + 1
 
 
+#: Widest source excerpt :func:`render` prints; a longer line is clipped to a window around the
+#: span, with ``…`` where text was left out (carets never run past the window).
+EXCERPT_WIDTH = 100
+# Characters of context kept before the span when a line is clipped.
+_BEFORE = 30
+
+
 def render(text: str, diagnostic: Diagnostic, *, path: str | None = None) -> str:
     """Render a diagnostic with its source line, a caret under the span and the hint.
 
@@ -206,23 +214,48 @@ def render(text: str, diagnostic: Diagnostic, *, path: str | None = None) -> str
       status = Fail
                ^^^^
       hint: quote it: "Fail"
+
+    A line longer than :data:`EXCERPT_WIDTH` is clipped around the span:
+
+    >>> long = "a = 1 and " * 20 + "b = Fail" + " and c = 2" * 20
+    >>> shown, carets = render(long, Diagnostic("ZQL107", Severity.ERROR, "bare word",
+    ...                                        Span(204, 208))).splitlines()[1:]
+    >>> len(shown) <= EXCERPT_WIDTH + 4, shown[:24], shown.endswith("…")
+    (True, '  …1 and a = 1 and a = 1', True)
+    >>> shown[carets.index("^"):][:4], carets.count("^")
+    ('Fail', 4)
     """
     line, col = line_col(text, diagnostic.span.start)
     line_start = text.rfind("\n", 0, diagnostic.span.start) + 1
     line_end = text.find("\n", line_start)
     if line_end == -1:
         line_end = len(text)
-    source = text[line_start:line_end]
-    width = max(1, min(diagnostic.span.end, line_end) - diagnostic.span.start)
+    start = diagnostic.span.start - line_start
+    end = min(diagnostic.span.end, line_end) - line_start
+    shown, caret_at, width = _excerpt(text[line_start:line_end], start, end)
     where = f"{path}:{line}:{col}" if path else f"{line}:{col}"
     out = [
         f"{where}: {diagnostic.severity}[{diagnostic.code}]: {diagnostic.message}",
-        f"  {_printable(source)}",
-        "  " + " " * (col - 1) + "^" * width,
+        f"  {shown}",
+        "  " + " " * caret_at + "^" * width,
     ]
     if diagnostic.hint:
         out.append(f"  hint: {diagnostic.hint}")
     return "\n".join(out)
+
+
+def _excerpt(source: str, start: int, end: int) -> tuple[str, int, int]:
+    """The printable part of ``source`` to show, where the carets start in it, how many."""
+    width = max(1, end - start)
+    if len(source) <= EXCERPT_WIDTH:
+        return _printable(source), start, width
+    left = max(0, start - _BEFORE)
+    right = min(len(source), left + EXCERPT_WIDTH)
+    left = max(0, min(left, right - EXCERPT_WIDTH))
+    head = "…" if left > 0 else ""
+    tail = "…" if right < len(source) else ""
+    shown = head + _printable(source[left:right]) + tail
+    return shown, len(head) + start - left, max(1, min(width, right - start))
 
 
 def _printable(source: str) -> str:

@@ -15,7 +15,7 @@ import re
 import shlex
 from dataclasses import dataclass, field
 
-from zql import _grammar
+from zql import _lexer
 
 __all__ = [
     "HEADER",
@@ -126,7 +126,7 @@ def parse_file(text: str) -> ZqlFile:
         first = last = -1
         inner = saw_comment_after_body = False
 
-    for tok in _grammar.scan(text):
+    for tok in _lexer.scan(text):
         if tok.type == "ERROR" and tok.text == _SEPARATOR:
             close(tok.start)
             seg_start = tok.end

@@ -1,7 +1,7 @@
 """Syntax highlighting: a pygments lexer generated from the grammar's terminals.
 
-There is no keyword list here. :func:`zql._grammar.lex_like_parser` reads the text exactly as
-the parser's contextual lexer does (so ``"x"andname`` shows ``and`` as a keyword), then scans
+There is no keyword list here. :func:`zql._lexer.tokenize` (the parser's own tokenizer) reads
+the text exactly as the parser does (so ``"x"andname`` shows ``and`` as a keyword), then scans
 whatever follows a syntax error tolerantly, so half-typed input (an open string, a stray ``@``)
 still colours. Each token's kind comes from its terminal (:attr:`Vocabulary.terminal_kind`) and
 :data:`PYGMENTS_TYPES` maps kinds to pygments token types. :func:`token_kinds` gives the same
@@ -34,29 +34,26 @@ from pygments.token import (  # type: ignore[import-untyped]
     _TokenType,
 )
 
-from zql import _grammar
+from zql import _lexer, _tokens
 
 __all__ = ["PYGMENTS_TYPES", "TOKEN_KINDS", "ZQLLexer", "token_kinds"]
 
-#: Every token kind the scanner and the grammar produce (see :mod:`zql._grammar`).
-TOKEN_KINDS: tuple[str, ...] = (
-    _grammar.KEYWORD, _grammar.OPERATOR, _grammar.PUNCT, _grammar.FIELD, _grammar.STRING,
-    _grammar.NUMBER, _grammar.CONSTANT, _grammar.COMMENT, _grammar.WS, _grammar.ERROR,
-)
+#: Every token kind the tokenizer produces (see :mod:`zql._tokens`).
+TOKEN_KINDS: tuple[str, ...] = _tokens.TOKEN_KINDS
 
 #: Token kind -> pygments token type (total over :data:`TOKEN_KINDS`; an open string is a
 #: string).
 PYGMENTS_TYPES: dict[str, _TokenType] = {
-    _grammar.KEYWORD: Keyword,
-    _grammar.OPERATOR: Operator,
-    _grammar.PUNCT: Punctuation,
-    _grammar.FIELD: Name.Attribute,
-    _grammar.STRING: String.Double,
-    _grammar.NUMBER: Number,
-    _grammar.CONSTANT: Keyword.Constant,
-    _grammar.COMMENT: Comment.Single,
-    _grammar.WS: Whitespace,
-    _grammar.ERROR: Error,
+    _tokens.KEYWORD: Keyword,
+    _tokens.OPERATOR: Operator,
+    _tokens.PUNCT: Punctuation,
+    _tokens.FIELD: Name.Attribute,
+    _tokens.STRING: String.Double,
+    _tokens.NUMBER: Number,
+    _tokens.CONSTANT: Keyword.Constant,
+    _tokens.COMMENT: Comment.Single,
+    _tokens.WS: Whitespace,
+    _tokens.ERROR: Error,
 }
 
 
@@ -70,8 +67,8 @@ def token_kinds(text: str) -> list[tuple[int, int, str]]:
     [(0, 1, 'field'), (1, 2, 'operator'), (2, 5, 'string'), (5, 8, 'keyword'), \
 (9, 10, 'field'), (11, 12, 'operator'), (13, 35, 'string')]
     """
-    return [(t.start, t.end, t.kind) for t in _grammar.lex_like_parser(text)
-            if t.kind != _grammar.WS]
+    return [(start, end, kind) for _type, kind, _text, start, end in _lexer.classified(text)
+            if kind != _tokens.WS]
 
 
 class ZQLLexer(Lexer):  # type: ignore[misc]
@@ -95,5 +92,5 @@ class ZQLLexer(Lexer):  # type: ignore[misc]
         >>> list(ZQLLexer().get_tokens_unprocessed("# hi"))
         [(0, Token.Comment.Single, '# hi')]
         """
-        for tok in _grammar.lex_like_parser(text):
-            yield tok.start, PYGMENTS_TYPES[tok.kind], tok.text
+        for _type, kind, value, start, _end in _lexer.classified(text):
+            yield start, PYGMENTS_TYPES[kind], value

@@ -9,7 +9,7 @@ registry helpers with ``from zql.lint import rules, rule`` (or from :mod:`zql.ru
 
 Cost: one parse per call and no second lexing pass. Keyword positions come from the tree (spans
 of operators, values and ``not``) plus a scan of only the gaps between siblings, where ``and`` /
-``or`` sit; ``_grammar.lex_like_parser`` would re-run the whole LALR parser for the same answer.
+``or`` sit; ``_lexer.tokenize`` would re-run the whole LALR parser for the same answer.
 
 >>> [(d.code, d.span.start) for d in lint('a = 1 AND')]
 [('ZQL114', 6)]
@@ -24,7 +24,7 @@ import urllib.parse
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from zql import _grammar
+from zql import _lexer, _tokens, _vocabulary
 from zql.ast import And, Boolean, Clause, Empty, Node, Not, Op, Or, Scalar, String, ValueList
 from zql.errors import Diagnostic, Fix, Span, TextEdit, ZQLSyntaxError
 from zql.format import format_node, lower_negations
@@ -135,13 +135,13 @@ class _Style:
         self.text = text
         self.schema = schema
         self.entity = entity
-        self.vocab = _grammar.vocabulary()
+        self.vocab = _vocabulary.vocabulary()
         self.out: list[Diagnostic] = []
         self.keywords: list[Span] = []
 
     def run(self, root: Node) -> list[Diagnostic]:
         # (node, parent, inside a prefix `not`, the connective token before it)
-        stack: list[tuple[Node, Node | None, bool, _grammar.Tok | None]] = [
+        stack: list[tuple[Node, Node | None, bool, _tokens.Lexeme | None]] = [
             (root, None, False, None)]
         while stack:
             node, parent, negated, joined_by = stack.pop()
@@ -169,11 +169,11 @@ class _Style:
 
     # ---- keywords
 
-    def _connectives(self, node: And | Or) -> list[_grammar.Tok | None]:
+    def _connectives(self, node: And | Or) -> list[_tokens.Lexeme | None]:
         """The ``and`` / ``or`` before each child, scanning only the gaps between siblings."""
-        joins: list[_grammar.Tok | None] = [None]
+        joins: list[_tokens.Lexeme | None] = [None]
         for left, right in zip(node.children, node.children[1:], strict=False):
-            tok = next((t for t in _grammar.scan(self.text, left.span.end, right.span.start)
+            tok = next((t for t in _lexer.scan(self.text, left.span.end, right.span.start)
                         if t.type in ("AND", "OR")), None)
             if tok is not None:
                 self.keywords.append(Span(tok.start, tok.end))
@@ -193,9 +193,9 @@ class _Style:
     def _clause(self, clause: Clause) -> None:
         if self.text[clause.op_span.start: clause.op_span.start + 1].isalpha():
             self.keywords.extend(Span(t.start, t.end)
-                                 for t in _grammar.scan(self.text, clause.op_span.start,
+                                 for t in _lexer.scan(self.text, clause.op_span.start,
                                                         clause.op_span.end)
-                                 if t.kind == _grammar.KEYWORD)
+                                 if t.kind == _tokens.KEYWORD)
         spec = self.schema.field(self.entity, clause.field)
         value = clause.value
         if isinstance(value, Empty):
@@ -247,7 +247,7 @@ class _Style:
 
     # ---- negation
 
-    def _prefix_not(self, node: Not, parent: Node | None, joined_by: _grammar.Tok | None) -> None:
+    def _prefix_not(self, node: Not, parent: Node | None, joined_by: _tokens.Lexeme | None) -> None:
         lowered = lower_negations(node)
         new = format_node(lowered)
         grouped = self.text[node.span.start: node.span.start + 1] == "("
@@ -293,7 +293,7 @@ class _Style:
                 continue
             before = node.children[i - 1]
             fixes: list[Fix] = []
-            gap = list(_grammar.scan(self.text, before.span.end, child.span.start))
+            gap = list(_lexer.scan(self.text, before.span.end, child.span.start))
             # Children of flattened groups can have a parenthesis in the gap; never unbalance it.
             if not any(t.type == "LPAR" for t in gap):
                 start = max([before.span.end] + [t.end for t in gap if t.type == "RPAR"])

@@ -36,7 +36,7 @@ from typing import Any
 
 from wcwidth import wcswidth
 
-from zql import _grammar
+from zql import _vocabulary
 from zql.columns import choose_columns, path_value
 
 __all__ = [
@@ -176,7 +176,7 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         # Booleans read as ZQL writes them, so a cell can be pasted into a query.
-        keywords = _grammar.vocabulary().keywords
+        keywords = _vocabulary.vocabulary().keywords
         return keywords["TRUE"] if value else keywords["FALSE"]
     if isinstance(value, list | tuple):
         return ", ".join(_text(v) for v in value)

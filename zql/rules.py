@@ -67,7 +67,7 @@ _E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
 def _all() -> tuple[Rule, ...]:
     # Built on first use: examples take keyword spellings and limits from the grammar and the
     # parser, and importing the registry stays cheap.
-    from zql._grammar import vocabulary
+    from zql._vocabulary import vocabulary
     from zql.parser import MAX_DEPTH
 
     not_kw = vocabulary().keywords["NOT"]
@@ -162,6 +162,10 @@ def _all() -> tuple[Rule, ...]:
         Rule("ZQL126", "list-separator", _E, "list items not separated by commas",
              "List items are separated by commas: (\"a\", \"b\").",
              'priority in ("P1" "P2")', 'priority in ("P1", "P2")'),
+        Rule("ZQL127", "lone-surrogate", _E, "a string escape that is half of a surrogate pair",
+             "\\uD800-\\uDFFF alone is no character: servers refuse it. A character beyond "
+             "U+FFFF is written as itself or as a pair of escapes, high then low.",
+             'name ~ "\\ud83d"', 'name ~ "\\ud83d\\ude00"'),
         Rule("ZQL199", "syntax-error", _E, "any other syntax error",
              "The message says what was found and what may come there instead.",
              'priority = "P1" , tag = "smoke"', 'priority = "P1" and tag = "smoke"'),

@@ -2,7 +2,7 @@
 
 Editors that colour with TextMate grammars (VS Code, Sublime Text, TextMate, GitHub's
 Linguist, Helix/Zed through their importers) read ``editors/zql.tmLanguage.json``. Nothing in
-it is typed by hand: keyword and operator spellings come from :func:`zql._grammar.vocabulary`,
+it is typed by hand: keyword and operator spellings come from :func:`zql._vocabulary.vocabulary`,
 the field, string, number and comment patterns from the Lark terminals. A test fails when the
 committed file differs from what this module generates; regenerate it with::
 
@@ -21,7 +21,7 @@ import json
 import re
 from typing import Any
 
-from zql import _grammar
+from zql import _grammar_cache, _tokens, _vocabulary
 
 __all__ = ["SCOPE", "grammar", "main", "render"]
 
@@ -35,7 +35,7 @@ def _portable(regex: str) -> str:
 
 
 def _terminal(name: str) -> str:
-    return _portable(_grammar.terminal_regexp(name))
+    return _portable(_grammar_cache.terminal_regexp(name))
 
 
 def _escape(text: str) -> str:
@@ -56,7 +56,7 @@ def grammar() -> dict[str, Any]:
     >>> sorted(grammar()["repository"])[:3]
     ['clause-keyword', 'comma', 'comment']
     """
-    vocab = _grammar.vocabulary()
+    vocab = _vocabulary.vocabulary()
     field = _terminal("FIELD")
     parts = re.fullmatch(r"(\[[^\]]+\])(\[[^\]]+\])\*", field)
     if parts is None:
@@ -64,14 +64,14 @@ def grammar() -> dict[str, Any]:
     boundary = parts.group(2)
     op_words = {text for text in vocab.op_text.values() if text in vocab.keyword_by_text}
     constants = [w for n, w in vocab.keywords.items()
-                 if vocab.terminal_kind[n] == _grammar.CONSTANT]
+                 if vocab.terminal_kind[n] == _tokens.CONSTANT]
     clause_words = [w for n, w in vocab.keywords.items()
-                    if vocab.terminal_kind[n] == _grammar.KEYWORD and w in op_words]
+                    if vocab.terminal_kind[n] == _tokens.KEYWORD and w in op_words]
     connectives = [w for n, w in vocab.keywords.items()
-                   if vocab.terminal_kind[n] == _grammar.KEYWORD and w not in op_words]
+                   if vocab.terminal_kind[n] == _tokens.KEYWORD and w not in op_words]
     operators = [t for n, t in vocab.symbols.items()
-                 if vocab.terminal_kind[n] == _grammar.OPERATOR]
-    punct = {n: t for n, t in vocab.symbols.items() if vocab.terminal_kind[n] == _grammar.PUNCT}
+                 if vocab.terminal_kind[n] == _tokens.OPERATOR]
+    punct = {n: t for n, t in vocab.symbols.items() if vocab.terminal_kind[n] == _tokens.PUNCT}
     string = _terminal("STRING")
     repository: dict[str, Any] = {
         "comment": {"name": "comment.line.number-sign.zql", "match": _terminal("COMMENT")},

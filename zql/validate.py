@@ -16,7 +16,7 @@ import functools
 import os
 import re
 
-from zql import _grammar
+from zql import _lexer, _vocabulary
 from zql.ast import (
     And,
     Boolean,
@@ -196,7 +196,7 @@ def _type_problem(value: Scalar, spec: FieldSpec) -> Diagnostic | None:
 
 
 def _boolean_problem(value: String | Number, spec: FieldSpec) -> Diagnostic:
-    keywords = _grammar.vocabulary().keywords
+    keywords = _vocabulary.vocabulary().keywords
     true, false = keywords["TRUE"], keywords["FALSE"]
     guess: str | None = None
     if isinstance(value, String) and value.value.strip().lower() in (true, false):
@@ -237,7 +237,7 @@ def _value_diag(value: Scalar, spec: FieldSpec, wanted: str, replacement: str | 
 
 def _is_number(text: str, *, whole: bool) -> bool:
     # Ask the grammar's own NUMBER terminal rather than keeping a second copy of its pattern.
-    tokens = list(_grammar.scan(text))
+    tokens = list(_lexer.scan(text))
     return len(tokens) == 1 and tokens[0].type == "NUMBER" and not (whole and "." in text)
 
 

@@ -30,7 +30,7 @@ from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.output import DummyOutput, Output
 from prompt_toolkit.styles import BaseStyle, Style, merge_styles, style_from_pygments_cls
 
-from zql.complete import History as CompletionHistory
+from zql.complete import UsageCounts
 from zql.errors import Severity, render
 from zql.lint import lint
 from zql.rows import empty_result_hint
@@ -189,7 +189,7 @@ class Shell:
         self.refused: str | None = None
         self.complete_while_typing = complete_while_typing
         self.linter = Linter(self._context)
-        self.ranking = CompletionHistory()
+        self.ranking = UsageCounts()
         self.completer = ZQLCompleter(
             self._context, values=self.metadata.values, history=self.ranking,
             commands=lambda before: commands.complete_line(self, before),

@@ -21,7 +21,7 @@ from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 
 from zql.complete import Completion as Suggestion
-from zql.complete import History, ValueSource, complete
+from zql.complete import UsageCounts, ValueSource, complete
 from zql.schema import Schema
 
 __all__ = ["LOADING_STYLE", "ZQLCompleter", "to_prompt_toolkit"]
@@ -73,7 +73,7 @@ class ZQLCompleter(Completer):
         context: Callable[[], tuple[Schema, str]],
         *,
         values: ValueSource | None = None,
-        history: History | None = None,
+        history: UsageCounts | None = None,
         commands: CommandCompleter | None = None,
         version: Callable[[], int] | None = None,
         on_stale: Callable[[], None] | None = None,

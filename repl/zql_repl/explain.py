@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from zql import _grammar
+from zql import _vocabulary
 from zql.ast import And, Clause, Node, Not, Or, walk
 from zql.errors import ZQLSyntaxError, render
 from zql.format import format, format_node
@@ -44,7 +44,7 @@ def tree_lines(node: Node, depth: int = 1) -> list[str]:
     pad = "  " * depth
     span = getattr(node, "span", None)
     where = f"  [{span.start}:{span.end}]" if span is not None else ""
-    vocab = _grammar.vocabulary()
+    vocab = _vocabulary.vocabulary()
     if isinstance(node, Clause):
         return [f"{pad}{format_node(node)}{where}"]
     if isinstance(node, Not):

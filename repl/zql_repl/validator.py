@@ -20,7 +20,7 @@ from collections.abc import Callable
 from prompt_toolkit.document import Document
 from prompt_toolkit.validation import ValidationError, Validator
 
-from zql import _grammar
+from zql import _lexer
 from zql.errors import Diagnostic, Severity, line_col
 from zql.lint import lint
 from zql.schema import Schema
@@ -48,7 +48,7 @@ def needs_more(text: str) -> bool:
     (True, False, False)
     """
     depth = 0
-    for tok in _grammar.scan(text):
+    for tok in _lexer.scan(text):
         if tok.type == "LPAR":
             depth += 1
         elif tok.type == "RPAR":

@@ -18,7 +18,7 @@ import sys
 from decimal import Decimal
 from typing import TypeAlias
 
-from zql import _grammar
+from zql import _grammar_cache, _vocabulary
 from zql.ast import (
     And,
     Boolean,
@@ -124,7 +124,7 @@ def scalar(value: object, spec: FieldSpec | None, where: str) -> Scalar:
 
 @functools.cache
 def _field_pattern() -> re.Pattern[str]:
-    return re.compile(_grammar.terminal_regexp("FIELD"))
+    return re.compile(_grammar_cache.terminal_regexp("FIELD"))
 
 
 def check_field_name(name: object) -> str:
@@ -136,7 +136,7 @@ def check_field_name(name: object) -> str:
     if not (name.isascii() and _field_pattern().fullmatch(name)):
         raise ValueError(f"invalid field name {name!r}: a field name is an ASCII letter, then "
                          "letters, digits, '_' or '-'")
-    if name.lower() in _grammar.vocabulary().keyword_by_text:
+    if name.lower() in _vocabulary.vocabulary().keyword_by_text:
         raise ValueError(f"{name!r} is a reserved word of ZQL, not a field name")
     return name
 

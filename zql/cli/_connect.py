@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import getpass
+import math
 import os
 import sys
 from collections.abc import Iterator, Mapping
@@ -21,7 +22,69 @@ from zql.cli._profiles import load_profile, profile_credentials
 if TYPE_CHECKING:
     from zql.client import ZephyrClient
 
-__all__ = ["add_connection_arguments", "connect"]
+__all__ = ["add_connection_arguments", "connect", "count", "positive", "seconds"]
+
+#: ``--timeout`` above this is a typo, not a wish (a day).
+_MAX_SECONDS = 86400.0
+
+
+def seconds(text: str) -> float:
+    """An ``argparse`` type: a finite number of seconds above 0 (at most a day).
+
+    >>> seconds("2.5")
+    2.5
+    >>> for bad in ("-1", "nan", "inf", "0", "soon"):
+    ...     try:
+    ...         seconds(bad)
+    ...     except argparse.ArgumentTypeError as err:
+    ...         print(err)
+    must be a number of seconds above 0, not -1
+    must be a number of seconds above 0, not nan
+    must be a number of seconds above 0, not inf
+    must be a number of seconds above 0, not 0
+    must be a number of seconds above 0, not soon
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (0 < value <= _MAX_SECONDS):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0, not {text}")
+    return value
+
+
+def _integer(text: str, low: int) -> int:
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= {low}, not {text}") from None
+    if value < low:
+        raise argparse.ArgumentTypeError(f"must be >= {low}, not {value}")
+    return value
+
+
+def count(text: str) -> int:
+    """An ``argparse`` type: a whole number >= 0 (limits, retries).
+
+    >>> count("0"), count(" 7 ")
+    (0, 7)
+    >>> count("1e3")
+    Traceback (most recent call last):
+      ...
+    argparse.ArgumentTypeError: must be a whole number >= 0, not 1e3
+    """
+    return _integer(text, 0)
+
+
+def positive(text: str) -> int:
+    """An ``argparse`` type: a whole number >= 1 (page sizes).
+
+    >>> positive("0")
+    Traceback (most recent call last):
+      ...
+    argparse.ArgumentTypeError: must be >= 1, not 0
+    """
+    return _integer(text, 1)
 
 
 def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,10 +110,15 @@ def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--password-env", metavar="VAR", default="ZEPHYR_PASSWORD",
                        help="environment variable holding the password (default "
                        "ZEPHYR_PASSWORD; prompted for when unset and a terminal is attached)")
-    group.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
-                       help="per-request timeout (default 60)")
+    group.add_argument("--timeout", type=seconds, default=60.0, metavar="SECONDS",
+                       help="time allowed for each whole request (default 60)")
+    group.add_argument("--retries", type=count, default=4, metavar="N",
+                       help="retries of a failed request (default 4; 0 for none)")
+    group.add_argument("--ca-cert", metavar="FILE", dest="ca_cert",
+                       help="trust the CA certificates in FILE (PEM), e.g. a company CA; "
+                       "SSL_CERT_FILE works too")
     group.add_argument("--insecure", action="store_true",
-                       help="do not verify the server's TLS certificate")
+                       help="do not verify the server's TLS certificate (warns on every run)")
     group.add_argument("--sandbox", action="store_true",
                        help="start the bundled sandbox server and use it (for trying things)")
 
@@ -71,7 +139,8 @@ def connect(args: argparse.Namespace,
       ...
     zql.cli._inputs.UsageError: no server: pass --url or set ZEPHYR_URL (or try --sandbox)
     """
-    from zql.client import ZephyrClient
+    from zql.client import ConfigurationError, ZephyrClient
+    from zql.client._tls import verify_context
 
     if args.sandbox:
         from zql.sandbox import Sandbox, SandboxError
@@ -81,8 +150,8 @@ def connect(args: argparse.Namespace,
         except SandboxError as err:
             raise UsageError(f"cannot start the sandbox: {err}") from None
         try:
-            with ZephyrClient(sandbox.url or "", token=sandbox.token,
-                              timeout=args.timeout) as client:
+            with ZephyrClient(sandbox.url or "", token=sandbox.token, timeout=args.timeout,
+                              retries=getattr(args, "retries", 4)) as client:
                 yield client
         finally:
             sandbox.stop()
@@ -108,8 +177,19 @@ def connect(args: argparse.Namespace,
     if not token and not username:
         raise UsageError(f"no credentials: set {args.token_env} (API token) or give --username "
                          f"and set {args.password_env}")
-    with ZephyrClient(url, token=token, username=username, password=password, auth=auth,
-                      timeout=args.timeout, verify=not args.insecure) as client:
+    insecure = bool(getattr(args, "insecure", False))
+    if insecure:
+        print("zql: warning: TLS certificate verification is off (--insecure): anyone on the "
+              "network path can read and change this traffic; use --ca-cert FILE instead",
+              file=sys.stderr)
+    try:
+        verify = verify_context(getattr(args, "ca_cert", None), insecure=insecure, environ=env)
+        client = ZephyrClient(url, token=token, username=username, password=password,
+                              auth=auth, timeout=args.timeout, verify=verify,
+                              retries=getattr(args, "retries", 4))
+    except ConfigurationError as err:
+        raise UsageError(str(err)) from None
+    with client:
         yield client
 
 

@@ -24,7 +24,7 @@ _START_TIMEOUT = 300.0  # seconds: the large data set takes tens of seconds to b
 #: Options passed on to the background sandbox as they were given (secrets excluded).
 _PASSED = (("host", "--host"), ("port", "--port"), ("size", "--size"), ("seed", "--seed"),
            ("db", "--db"), ("page_cap", "--page-cap"), ("cookie_ttl", "--cookie-ttl"),
-           ("latency_ms", "--latency-ms"), ("fail_rate", "--fail-rate"))
+           ("latency_ms", "--latency-ms"), ("fail_rate", "--fail-rate"), ("server", "--server"))
 
 
 def export_line(sandbox: Any, pid: int | None = None) -> str:
@@ -55,11 +55,12 @@ def spawn(args: argparse.Namespace) -> int:
         value = getattr(args, name)
         if value is not None:
             argv += [flag, str(value)]
-    if args.quirks:
-        argv.append("--quirks")
+    argv += [flag for name, flag in (("quirks", "--quirks"), ("public", "--public"))
+             if getattr(args, name, False)]
     env = dict(os.environ)
-    for name, var in (("token", "ZQL_SANDBOX_TOKEN"), ("user", "ZQL_SANDBOX_USER")):
-        if getattr(args, name):
+    for name, var in (("token", "ZQL_SANDBOX_TOKEN"), ("user", "ZQL_SANDBOX_USER"),
+                      ("readonly_user", "ZQL_SANDBOX_READONLY_USER")):
+        if getattr(args, name, None):
             env[var] = getattr(args, name)
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from zql.cli._color import add_color_argument, bold, paint_diagnostics, use_color
-from zql.cli._connect import add_connection_arguments, connect
+from zql.cli._connect import add_connection_arguments, connect, count, positive
 from zql.cli._export import Export, Target
 from zql.cli._inputs import UsageError
 from zql.cli._profiles import add_profile_arguments, load_profile
@@ -76,9 +76,9 @@ def register(subparsers: Any) -> None:
     rows.add_argument("--order", metavar="COLUMN",
                       help="sort by a column (executedOn, priority, modified, …) or field")
     rows.add_argument("--desc", action="store_true", help="sort descending")
-    rows.add_argument("--limit", type=_count, metavar="N",
+    rows.add_argument("--limit", type=count, metavar="N",
                       help="stop after N rows (0: no limit, the default)")
-    rows.add_argument("--page-size", type=_positive, default=100, metavar="N",
+    rows.add_argument("--page-size", type=positive, default=100, metavar="N",
                       help="rows asked for per request (default 100; servers may cap it)")
     out = parser.add_argument_group("output")
     out.add_argument("--format", choices=FORMATS,
@@ -103,23 +103,6 @@ def register(subparsers: Any) -> None:
     add_profile_arguments(parser)
     add_connection_arguments(parser)
     parser.set_defaults(run=run)
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"a whole number >= 0, not {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, not {value}")
-    return value
-
-
-def _positive(text: str) -> int:
-    value = _count(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, not {value}")
-    return value
 
 
 def _complete_columns(prefix: str, parsed_args: argparse.Namespace, **_: Any) -> list[str]:

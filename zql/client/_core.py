@@ -29,8 +29,10 @@ from zql.client._errors import (
     UnexpectedResponseError,
     ZephyrError,
     decode_response,
+    secret_forms,
     transport_error,
 )
+from zql.client._logs import register as register_secrets
 from zql.client._retry import Retry, RetryState
 from zql.client._transfer import (
     DEFAULT_MAX_RESPONSE,
@@ -177,6 +179,9 @@ class ClientCore:
             self.auth, token=self.token, username=self.username, password=self.password,
             login_url=self.base.url("user/current"))
         self.retry = Retry.coerce(self.retries)
+        self._forms_key: tuple[str | None, ...] = ()
+        self._forms: tuple[str, ...] = ()
+        _ = self.secrets  # registers them with the log filter at once
         self._cache: dict[str, list[Item]] = {}
         self._given_schema = load_schema(self.schema) if self.schema is not None else None
         self._server_schema: Schema | None = None
@@ -184,10 +189,21 @@ class ClientCore:
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        """What must never be shown: the token, the password and the session cookie."""
+        """What must never be shown, in every form it can come back in: the token, the
+        password (and the ``Basic`` header's base64 of ``user:password``), the session cookie.
+
+        >>> core = ClientCore("http://h", username="ann", password="pw-secret", auth="basic")
+        >>> "YW5uOnB3LXNlY3JldA==" in core.secrets and "pw-secret" in core.secrets
+        True
+        """
         auth = self.http_auth
         cookie = auth.session if isinstance(auth, CookieAuth) else None
-        return tuple(s for s in (self.token, self.password, cookie) if s)
+        key = (self.token, self.password, cookie)
+        if self._forms_key != key:
+            self._forms_key = key
+            self._forms = secret_forms(key, username=self.username, password=self.password)
+            register_secrets(self._forms)
+        return self._forms
 
     def describe(self, cls: str) -> str:
         """The client's ``repr``: URL, auth kind and user, never a secret."""
@@ -275,14 +291,20 @@ class ClientCore:
 
     def decode(self, response: httpx.Response, call: Call) -> Any:
         """The JSON of an answer, or the mapped :class:`ZephyrError` (secrets scrubbed)."""
-        body = decode_response(response, secrets=self.secrets)
+        try:
+            body = decode_response(response, secrets=self.secrets)
+        except ZephyrError as err:
+            err.scrub(self.secrets)  # e.g. a redirect's target
+            raise
         if call.page:
             parse_page(body, response)  # a bad shape is an error of this response
         return body
 
     def failure(self, exc: httpx.HTTPError | httpx.InvalidURL, call: Call) -> ZephyrError:
         """The client error for an httpx exception raised while making ``call``."""
-        return transport_error(exc, httpx.Request(call.method, call.url, params=call.params))
+        error = transport_error(exc, httpx.Request(call.method, call.url, params=call.params))
+        error.scrub(self.secrets)
+        return error
 
     def logout_call(self) -> Call | None:
         """The ``DELETE /user/logout`` ending a cookie session, or None when there is none.

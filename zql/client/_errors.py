@@ -12,6 +12,7 @@ import builtins
 import contextlib
 import email.utils
 import json
+import math
 import re
 import time
 from collections.abc import Iterable, Sequence
@@ -40,6 +41,8 @@ __all__ = [
     "decode_response",
     "describes_401",
     "redact_url",
+    "scrub",
+    "secret_forms",
     "transport_error",
 ]
 
@@ -48,6 +51,11 @@ _UNAUTHORIZED = re.compile(
     r"\b401\b|unauthori[sz]ed|not authenticated|authentication (?:failed|required)",
     re.IGNORECASE)
 _MAX_URL = 160
+#: What to do when a server's certificate is not trusted (the error says it; so does doctor).
+TLS_HINT = ("if the certificate comes from your company's CA, trust that CA: --ca-cert FILE "
+            "(or ca_cert in a profile), SSL_CERT_FILE=FILE, or install zephyr-zql[truststore] "
+            "to use the operating system's trust store; --insecure turns verification off "
+            "(not advised)")
 _MAX_SERVER_TEXT = 300
 _MIN_SECRET = 4
 
@@ -79,6 +87,11 @@ class ZephyrError(Exception):
         self.url: str | None = redact_url(request.url) if request is not None else None
         self.status_code: int | None = response.status_code if response is not None else None
         super().__init__(message)
+
+    def scrub(self, secrets: Iterable[str]) -> None:
+        """Remove every given secret from the message (and the exception's ``args``)."""
+        self.message = scrub(self.message, secrets)
+        self.args = (self.message, *self.args[1:])
 
     def __str__(self) -> str:
         if self.method is None:
@@ -225,11 +238,42 @@ def _short(text: str) -> str:
     return text if len(text) <= _MAX_URL else text[: _MAX_URL - 1] + "…"
 
 
+def secret_forms(secrets: Iterable[str | None], *, username: str | None = None,
+                 password: str | None = None) -> tuple[str, ...]:
+    """Every form in which a secret can come back in a server's text, longest first: the raw
+    value, URL-encoded (``%xx`` and ``+``), JSON-escaped, base64, and the base64 of
+    ``user:password`` that a ``Basic`` header carries (with and without its padding).
+
+    >>> forms = secret_forms(["p@ss word"], username="ann", password="p@ss word")
+    >>> [f for f in ("p%40ss%20word", "p%40ss+word", "YW5uOnBAc3Mgd29yZA==") if f in forms]
+    ['p%40ss%20word', 'p%40ss+word', 'YW5uOnBAc3Mgd29yZA==']
+    """
+    import base64
+    from urllib.parse import quote, quote_plus
+
+    forms: set[str] = set()
+
+    def add(text: str) -> None:
+        for form in (text, quote(text, safe=""), quote_plus(text), json.dumps(text)[1:-1]):
+            if len(form) >= _MIN_SECRET:
+                forms.add(form)
+
+    raw = [s for s in secrets if s]
+    if username and password:
+        pair = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+        raw += [pair, pair.rstrip("=")]
+    for secret in raw:
+        add(secret)
+        add(base64.b64encode(secret.encode()).decode("ascii"))
+    return tuple(sorted(forms, key=len, reverse=True))
+
+
 def scrub(text: str, secrets: Iterable[str]) -> str:
     """Replace every known secret in ``text`` (server messages may echo what they were sent).
 
-    Secrets shorter than four characters are left alone: replacing every "t" of a message
-    would garble it and hide nothing worth hiding.
+    Give it :func:`secret_forms`, so encoded echoes go too. Secrets shorter than four
+    characters are left alone: replacing every "t" of a message would garble it and hide
+    nothing worth hiding.
 
     >>> scrub("bad token abc123", ["abc123", "t"])
     'bad token ***'
@@ -268,21 +312,28 @@ def is_unauthorized(response: httpx.Response) -> bool:
 def retry_after(response: httpx.Response, *, now: float | None = None) -> float | None:
     """Seconds from a ``Retry-After`` header (delta seconds or an HTTP date), or None.
 
+    None too for a value that cannot be a wait — negative, NaN, infinite, a date in the past —
+    so the backoff schedule applies instead of retrying at once.
+
     >>> retry_after(httpx.Response(429, headers={"Retry-After": "3"}))
     3.0
+    >>> [retry_after(httpx.Response(429, headers={"Retry-After": v}))
+    ...  for v in ("-1", "nan", "inf", "Wed, 21 Oct 2015 07:28:00 GMT")]
+    [None, None, None, None]
     """
     value = response.headers.get("retry-after", "").strip()
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        seconds = when.timestamp() - (time.time() if now is None else now)
+        return seconds if seconds > 0 else None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
 def _first_byte(content: bytes) -> bytes:
@@ -296,17 +347,35 @@ def _looks_html(response: httpx.Response) -> bool:
 
 
 def _server_text(response: httpx.Response, secrets: Iterable[str]) -> tuple[str | None, str | None]:
-    """``errorMsg`` and ``errorCode`` of an error body, scrubbed and shortened."""
+    """``errorMsg`` and ``errorCode`` of an error body, scrubbed and shortened.
+
+    Also reads ``{"message": …}``, where some servers nest a JSON string with its own
+    ``message`` (or ``errorMsg``) inside.
+
+    >>> body = {"message": '{"status": 401, "message": "Invalid credentials"}'}
+    >>> _server_text(httpx.Response(401, json=body), ())
+    ('Invalid credentials', None)
+    """
     try:
         body = response.json()
     except ValueError:
         return None, None
-    if isinstance(body, dict):
-        msg, code = body.get("errorMsg"), body.get("errorCode")
-    elif isinstance(body, str):
-        msg, code = body, None
-    else:
-        return None, None
+    msg: Any = None
+    code: Any = None
+    for _ in range(3):  # a nested JSON string, at most a few levels deep
+        if isinstance(body, dict):
+            msg = body.get("errorMsg", body.get("message"))
+            code = body.get("errorCode", code)
+        elif isinstance(body, str):
+            msg = body
+        else:
+            return None, None
+        if not (isinstance(msg, str) and msg.lstrip()[:1] in ("{", '"')):
+            break
+        try:
+            body = json.loads(msg)
+        except ValueError:
+            break
     text = scrub(str(msg), secrets)[:_MAX_SERVER_TEXT] if msg is not None else None
     return text, (scrub(str(code), secrets) if code is not None else None)
 
@@ -410,6 +479,13 @@ def transport_error(exc: httpx.HTTPError | httpx.InvalidURL,
         error = TimeoutError(f"timed out {phase.get(type(exc), 'talking to the server')}",
                              request=request)
         error.request_sent = not isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout)
+        return error
+    if isinstance(exc, httpx.ConnectError) and "CERTIFICATE_VERIFY_FAILED" in reason:
+        detail = reason.split("certificate verify failed:", 1)[-1].split("(_ssl")[0].strip(" ()")
+        error = TransportError(
+            f"the server's TLS certificate is not trusted ({detail}): {TLS_HINT}",
+            request=request)
+        error.request_sent = False
         return error
     if isinstance(exc, httpx.ConnectError):
         error = TransportError(f"cannot connect to the server: {reason}", request=request)

@@ -16,7 +16,7 @@ import httpx
 
 from zql.ast import And, Clause, Node, Not, Or
 from zql.client._core import Call, ClientCore, Item, Plan, parse_page
-from zql.client._errors import ZQLValidationError
+from zql.client._errors import UnexpectedResponseError, ZQLValidationError
 from zql.errors import Severity
 from zql.format import format as format_query
 from zql.parser import parse
@@ -194,15 +194,21 @@ def search_call(core: ClientCore, spec: SearchSpec, ids: dict[str, int], first: 
 class Pager:
     """Paging state of one pass over a search. Pure: it never sends anything.
 
+    A pass never yields the same id twice, and a page that brings no new id (a server that
+    ignores ``firstresult`` and answers the same page again) ends the pass with
+    :class:`~zql.client.UnexpectedResponseError` instead of looping.
+
     >>> pager = Pager(page_size=3, limit=5)
     >>> pager.window()
     (0, 3)
-    >>> pager.accept([{"resultSize": 9, "results": [1, 2]}]).items  # capped at 2 rows
+    >>> first = pager.accept([{"resultSize": 9, "results": [{"id": 1}, {"id": 2}]}])
+    >>> [item["id"] for item in first.items]
     [1, 2]
     >>> pager.window()
     (2, 3)
-    >>> pager.accept([{"resultSize": 9, "results": [3, 4, 5]}]).items, pager.window()
-    ([3, 4, 5], None)
+    >>> page = pager.accept([{"resultSize": 9, "results": [{"id": 3}, {"id": 4}, {"id": 5}]}])
+    >>> len(page.items), pager.window()
+    (3, None)
     """
 
     def __init__(self, page_size: int, limit: int | None = None) -> None:
@@ -212,6 +218,7 @@ class Pager:
         self.delivered = 0
         self.total: int | None = None
         self.done = limit == 0
+        self._seen: set[Any] = set()
 
     def window(self) -> tuple[int, int] | None:
         """``(firstresult, maxresults)`` of the next request, or None when finished."""
@@ -223,18 +230,47 @@ class Pager:
         return self.offset, size
 
     def accept(self, body: Any) -> Page:
-        """Digest one answer; the returned page holds the items to deliver (``limit`` applied)."""
+        """Digest one answer; the returned page holds the items to deliver (``limit`` applied).
+
+        >>> Pager(10).accept([{"resultSize": 2, "results": [{"id": 1}, None]}])
+        Traceback (most recent call last):
+          ...
+        zql.client.UnexpectedResponseError: the search answer's results[1] is null, not an ...
+        """
         total, rows = parse_page(body)
+        for index, row in enumerate(rows):
+            if not isinstance(row, dict):
+                kind = "null" if row is None else type(row).__name__
+                raise UnexpectedResponseError(
+                    f"the search answer's results[{index}] is {kind}, not an object (a row): "
+                    "the server sent something the client cannot read")
         start = self.offset
         self.total = total
         self.offset += len(rows)
-        empty = not rows
+        fresh = self._fresh(rows)
+        if rows and not fresh:
+            raise UnexpectedResponseError(
+                f"the page at firstresult={start} repeats rows already received (no new id): "
+                "the server does not advance through the results (does it ignore "
+                "firstresult?); stopped")
         if self.limit is not None:
-            rows = rows[: self.limit - self.delivered]
-        self.delivered += len(rows)
-        self.done = (empty or (total is not None and self.offset >= total)
+            fresh = fresh[: self.limit - self.delivered]
+        self.delivered += len(fresh)
+        self.done = (not rows or (total is not None and self.offset >= total)
                      or (self.limit is not None and self.delivered >= self.limit))
-        return Page(start, total, rows)
+        return Page(start, total, fresh)
+
+    def _fresh(self, rows: list[Item]) -> list[Item]:
+        """The rows not delivered before (rows without an id cannot be told apart: all kept)."""
+        out = []
+        for row in rows:
+            key = row.get("id")
+            if key is None or isinstance(key, dict | list):
+                out.append(row)
+            elif key not in self._seen:
+                self._seen.add(key)
+                out.append(row)
+        return out
 
 
 class _Results:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from zql import _grammar
+from zql import _grammar_cache, _lexer, _tokens, _vocabulary
 from zql.config import Settings
 from zql.errors import Diagnostic, Span, TextEdit
 from zql.schema import Schema
@@ -55,7 +55,7 @@ def _boundaries() -> re.Pattern[str]:
     # Where a separator search must look: at separators, and at the first character of the
     # tokens that may contain one (strings and comments). Every other token is free of all
     # three, so each of these characters outside a string or comment starts a token.
-    firsts = {_grammar.terminal_regexp(name)[0] for name in ("STRING", "COMMENT")}
+    firsts = {_grammar_cache.terminal_regexp(name)[0] for name in ("STRING", "COMMENT")}
     return re.compile("[" + re.escape("".join(sorted(firsts)) + _SEPARATOR) + "]")
 
 
@@ -75,7 +75,7 @@ def segments(text: str) -> Iterator[tuple[int, int]]:
         found = pattern.search(text, pos)
         if found is None:
             break
-        token = next(_grammar.scan(text, found.start()))
+        token = next(_lexer.scan(text, found.start()))
         if token.type == "ERROR" and token.text == _SEPARATOR:
             yield start, token.start
             start = token.end
@@ -332,11 +332,11 @@ class Analyzer:
         from zql.lsp.hover import describe
 
         start, end = segment_at(text, offset)
-        tokens = _grammar.lex_like_parser(text[start:end])
+        tokens = _lexer.tokenize(text[start:end])
         local = offset - start
         under = [t for t in tokens if t.start <= local < t.end]
         if not under:  # the cursor just after a word still hovers that word
-            under = [t for t in tokens if t.end == local and t.kind != _grammar.WS]
+            under = [t for t in tokens if t.end == local and t.kind != _tokens.WS]
         if not under:
             return None
         token = under[0]
@@ -370,18 +370,18 @@ class Analyzer:
         return out
 
 
-def _after_operator(tokens: list[_grammar.Tok], token: _grammar.Tok) -> bool:
+def _after_operator(tokens: list[_tokens.Lexeme], token: _tokens.Lexeme) -> bool:
     # A word where a value belongs (after an operator, a list comma, `is` or `is not`).
     before = [t.type for t in tokens[:tokens.index(token)]
-              if t.kind not in (_grammar.WS, _grammar.COMMENT)]
-    kinds = _grammar.vocabulary().terminal_kind
+              if t.kind not in (_tokens.WS, _tokens.COMMENT)]
+    kinds = _vocabulary.vocabulary().terminal_kind
     if before[-2:] == ["IS", "NOT"]:
         return True
-    return bool(before) and (kinds.get(before[-1]) == _grammar.OPERATOR
+    return bool(before) and (kinds.get(before[-1]) == _tokens.OPERATOR
                              or before[-1] in ("COMMA", "IS"))
 
 
-def _field_before(tokens: list[_grammar.Tok], token: _grammar.Tok) -> str | None:
+def _field_before(tokens: list[_tokens.Lexeme], token: _tokens.Lexeme) -> str | None:
     # The field an operator or value belongs to: the nearest FIELD before it in its clause.
     name: str | None = None
     for tok in tokens:

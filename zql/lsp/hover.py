@@ -1,12 +1,12 @@
 """Hover texts: what a field is (from the schema) and what a keyword or operator means in ZE.
 
 Explanations are keyed by the grammar's terminal names and spelled through
-:func:`zql._grammar.vocabulary`, so a renamed keyword changes here without an edit. Field facts
+:func:`zql._vocabulary.vocabulary`, so a renamed keyword changes here without an edit. Field facts
 (entity, type, operators, API-only, custom kind, known values, renames between profiles) come
 only from the :class:`~zql.schema.Schema`.
 
 >>> from zql.schema import load_schema
->>> tok = _grammar.Tok("FIELD", "field", "altid", 0, 5)
+>>> tok = _tokens.Lexeme("FIELD", "field", "altid", 0, 5)
 >>> print(describe(tok, load_schema("ze7"), "testcase", None))
 **altId** — field of *testcase* (schema ze7)
 <BLANKLINE>
@@ -19,7 +19,7 @@ alternate id
 
 from __future__ import annotations
 
-from zql import _grammar
+from zql import _tokens, _vocabulary
 from zql.ast import Op
 from zql.format import quote
 from zql.schema import FieldSpec, Schema
@@ -60,19 +60,19 @@ _OP_TERMINALS = {"EQ": Op.EQ, "NE": Op.NE, "CONTAINS": Op.CONTAINS,
 
 
 def _spell(template: str) -> str:
-    vocab = _grammar.vocabulary()
+    vocab = _vocabulary.vocabulary()
     spellings = {**vocab.symbols, **vocab.keywords}
     return template.format(**spellings)
 
 
-def describe(token: _grammar.Tok, schema: Schema, entity: str, field: str | None) -> str | None:
+def describe(token: _tokens.Lexeme, schema: Schema, entity: str, field: str | None) -> str | None:
     """Markdown for a token, or None for values, comments and whitespace.
 
     ``field`` is the field of the clause the token belongs to, if any: an operator says
     whether that field allows it.
 
     >>> from zql.schema import load_schema
-    >>> print(describe(_grammar.Tok("EQ", "operator", "=", 5, 6), load_schema(), "testcase",
+    >>> print(describe(_tokens.Lexeme("EQ", "operator", "=", 5, 6), load_schema(), "testcase",
     ...                "name").splitlines()[-1])
     `name` does not allow `=`; it allows `~` `!~`.
     """

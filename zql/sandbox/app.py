@@ -10,21 +10,15 @@ authenticates (Bearer token, Basic, or the ``token`` cookie) and answers JSON, e
 >>> from zql.sandbox.store import Store
 >>> app = create_app(Store.open(), Control(), Credentials("t0k3n", "admin", "pw"))
 >>> sorted({r.path for r in app.routes})
-['/flex/services/rest/latest', '/flex/services/rest/v3']
+['/flex/services/rest/latest', '/flex/services/rest/v3', '/flex/services/rest/v4']
 >>> app.state.store.close()
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import contextlib
-import hmac
-import json
-import re
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+import logging
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -35,58 +29,45 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from zql.sandbox import admin, reads
+from zql.sandbox.api import (
+    ApiError,
+    Context,
+    Credentials,
+    Handler,
+    Quirk,
+    RouteTable,
+    blocking,
+    bool_param,
+    entity_param,
+    int_param,
+    json_body,
+    path_id,
+)
 from zql.sandbox.control import Control, gate_routes
-from zql.sandbox.model import CUSTOM_FIELDS, lookup_key, sandbox_schema
-from zql.sandbox.sql import QueryError, Where, compile_query, order_by, quick_search
-from zql.sandbox.store import Store
-from zql.schema import ENTITIES, Schema, SchemaError
+from zql.sandbox.model import lookup_key, sandbox_schema
+from zql.sandbox.servers import DEFAULT_SERVER, ServerProfile
+from zql.sandbox.sql import (
+    MATCH_ALL,
+    QueryError,
+    Where,
+    compile_query,
+    order_by,
+    quick_search,
+)
+from zql.sandbox.store import Page, Store
+from zql.schema import ENTITIES, Schema
 
 __all__ = ["API_PREFIXES", "ApiError", "Credentials", "create_app", "metadata"]
 
 #: Where the API lives; ZE serves ``latest`` and ``v3`` alike.
-API_PREFIXES = ("/flex/services/rest/latest", "/flex/services/rest/v3")
+API_PREFIXES = ("/flex/services/rest/latest", "/flex/services/rest/v3", admin.V4_PREFIX)
 _DEFAULT_PAGE = 50
-_WHOLE = re.compile(r"-?[0-9]{1,18}")
 _METADATA_ENTITY = {"testcase": "testcase", "requirement": "requirement",
                     "execution": "testSchedule"}
-
-
-@dataclass(frozen=True, slots=True)
-class Credentials:
-    """The sandbox's one account: an API token, and a user name and password for Basic.
-
-    >>> Credentials("t", "admin", "pw")
-    Credentials(username='admin')
-    """
-
-    token: str
-    username: str
-    password: str
-
-    def __repr__(self) -> str:  # secrets never appear in reprs or logs
-        return f"Credentials(username={self.username!r})"
-
-
-class ApiError(Exception):
-    """An error answer: HTTP status, ``errorMsg`` and extra JSON keys.
-
-    >>> ApiError(404, "no such release: 9").response().status_code
-    404
-    """
-
-    def __init__(self, status: int, message: str, extra: Mapping[str, object] | None = None,
-                 headers: Mapping[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.extra = dict(extra or {})
-        self.headers = dict(headers or {})
-
-    def response(self) -> Response:
-        """The JSON error response."""
-        body = {"errorMsg": self.message, "errorCode": HTTPStatus(self.status).phrase,
-                **self.extra}
-        return JSONResponse(body, status_code=self.status, headers=self.headers)
+#: the ``type`` of a search page block: only execution pages carry one (``testSchedule``)
+_PAGE_TYPE = {"execution": "testSchedule"}
+_log = logging.getLogger("zql.sandbox")
 
 
 def metadata(schema: Schema | None = None) -> dict[str, list[dict[str, Any]]]:
@@ -114,118 +95,41 @@ def metadata(schema: Schema | None = None) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-# --------------------------------------------------------------------------- parameters
+# --------------------------------------------------------------------------- core routes
 
 
-def _entity(value: object) -> str:
-    if value is None or value == "":
-        raise ApiError(400, f"entitytype is required: one of {', '.join(ENTITIES)}")
-    text = str(value).strip().lower()
-    if text not in ENTITIES:
-        raise ApiError(400, f"unknown entitytype {str(value)!r}; one of {', '.join(ENTITIES)}")
-    return text
+class _Core:
+    """Sessions, lookups, custom fields, ZQL metadata and search."""
 
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.store = ctx.store
+        self.control = ctx.control
+        self.metadata = metadata(ctx.store.schema)
 
-def _int(params: Mapping[str, object], name: str, default: int | None,
-         minimum: int = 0) -> int | None:
-    value = params.get(name)
-    if value is None or value == "":
-        return default
-    text = str(value).strip() if isinstance(value, int | str) else ""
-    # bool is an int to Python, not to a JSON client; 18 digits keep SQLite's int64 happy.
-    if isinstance(value, bool) or not _WHOLE.fullmatch(text):
-        raise ApiError(400, f"{name} must be a whole number, not {json.dumps(value)}")
-    number = int(text)
-    if number < minimum:
-        raise ApiError(400, f"{name} must be >= {minimum}, not {number}")
-    return number
-
-
-def _bool(params: Mapping[str, object], name: str, default: bool) -> bool:
-    value = params.get(name)
-    if value is None or value == "":
-        return default
-    if isinstance(value, str):
-        with contextlib.suppress(ValueError):  # parameters spell booleans the JSON way
-            value = json.loads(value.strip().lower())
-    if isinstance(value, bool):
-        return value
-    raise ApiError(400, f"{name} must be true or false, not {json.dumps(value)}")
-
-
-def _path_id(request: Request, name: str) -> int:
-    value = _int(request.path_params, name, None)
-    if value is None:
-        raise ApiError(404, f"no {name} in the path")
-    return value
-
-
-# --------------------------------------------------------------------------- the app
-
-
-class _Api:
-    """The endpoints, bound to one store, control and account."""
-
-    def __init__(self, store: Store, control: Control, creds: Credentials) -> None:
-        self.store = store
-        self.control = control
-        self.creds = creds
-        self.metadata = metadata(store.schema)
-
-    # ---- authentication
-
-    def _bad_credentials(self, message: str) -> Exception:
-        if self.control.quirks:
-            # Some ZE servers answer 200 with a JSON *string* that describes the 401.
-            inner = json.dumps({"errorMsg": message, "errorCode": 401})
-            return _Quirk(JSONResponse(inner, status_code=200))
-        return ApiError(401, message)
-
-    def _basic(self, header: str) -> str | None:
-        try:
-            decoded = base64.b64decode(header.split(None, 1)[1], validate=True).decode()
-            user, _, password = decoded.partition(":")
-        except (IndexError, ValueError, binascii.Error, UnicodeDecodeError):
-            return None
-        same_user = hmac.compare_digest(user.encode(), self.creds.username.encode())
-        same_pw = hmac.compare_digest(password.encode(), self.creds.password.encode())
-        return user if same_user and same_pw else None
-
-    def authenticate(self, request: Request) -> str:
-        """The user name a request is authenticated as; raises 401 otherwise."""
-        header = request.headers.get("authorization", "")
-        scheme = header.split(None, 1)[0].lower() if header else ""
-        if scheme == "bearer":
-            given = header.split(None, 1)[1].strip() if " " in header.strip() else ""
-            if hmac.compare_digest(given.encode(), self.creds.token.encode()):
-                return self.creds.username
-            raise self._bad_credentials("invalid API token")
-        if scheme == "basic":
-            user = self._basic(header)
-            if user is None:
-                raise self._bad_credentials("invalid user name or password")
-            return user
-        if header:
-            raise ApiError(401, "unsupported Authorization scheme: use Bearer or Basic")
-        cookie = request.cookies.get("token")
-        if cookie:
-            user = self.control.session_user(cookie)
-            if user is None:
-                raise ApiError(401, "the session has expired or was logged out; log in again")
-            return user
-        raise ApiError(401, "authentication required: Bearer token, Basic or the token cookie")
-
-    def _user(self, username: str) -> dict[str, Any]:
-        # The login account is the data set's user 1 ("Sandbox Administrator").
-        user = dict(self.store.users()[0])
-        user["username"] = username
-        return user
-
-    # ---- endpoints
+    def routes(self) -> RouteTable:
+        server = self.ctx.server
+        table: RouteTable = [
+            ("GET", "/user/current", self.current_user),
+            ("DELETE", "/user/logout", self.logout),
+            ("GET", "/user", self.users),
+            ("GET", "/project/lite", self.projects),
+            ("GET", "/release", self.releases),
+            ("GET", "/release/project/{project_id}", self.project_releases),
+            ("GET", "/cycle/release/{release_id}", self.cycles),
+            ("GET", "/zql/metadata", self.zql_metadata),
+            ("GET", "/zql/val/{key}", self.zql_values),
+        ]
+        variants: RouteTable = [
+            ("GET", "/advancesearch", self.search_get),
+            ("POST", "/advancesearch", self.search_post),
+            ("POST", "/advancesearch/zql", self.search_zql),
+        ]
+        return table + [r for r in variants if server.serves(f"{r[0]} {r[1]}")]
 
     async def current_user(self, request: Request) -> Response:
         username: str = request.state.user
-        response = JSONResponse(self._user(username))
+        response = JSONResponse(self.ctx.user(username))
         if request.headers.get("authorization", "").lower().startswith("basic"):
             self.control.count_login()
             token = self.control.open_session(username)
@@ -250,35 +154,20 @@ class _Api:
         return JSONResponse(self.store.projects())
 
     async def releases(self, request: Request) -> Response:
-        return JSONResponse(self.store.releases())
+        project = int_param(request.query_params, "projectid", None)
+        return JSONResponse(self.store.releases(project_id=project))
 
     async def project_releases(self, request: Request) -> Response:
-        project = _path_id(request, "project_id")
+        project = path_id(request, "project_id")
         if not self.store.exists("projects", project):
             raise ApiError(404, f"no project with id {project}")
         return JSONResponse(self.store.releases(project_id=project))
 
     async def cycles(self, request: Request) -> Response:
-        release = _path_id(request, "release_id")
+        release = path_id(request, "release_id")
         if not self.store.exists("releases", release):
             raise ApiError(404, f"no release with id {release}")
         return JSONResponse(self.store.cycles(release))
-
-    async def custom_fields(self, request: Request) -> Response:
-        raw = request.path_params["entity"]
-        try:
-            entity = Schema.entity_name(raw)
-        except SchemaError:
-            raise ApiError(400, f"unknown entity {raw!r}; one of {', '.join(ENTITIES)}") \
-                from None
-        fields = [{
-            "id": 100 + ENTITIES.index(entity) * 10 + i, "entityName": entity,
-            "fieldName": c.display_name, "displayName": c.display_name,
-            "searchFieldName": c.search_name, "fieldType": c.kind, "searchable": True,
-            "mandatory": False,
-            "fieldTypeMetadata": [{"id": j, "value": o} for j, o in enumerate(c.options, 1)],
-        } for i, c in enumerate(CUSTOM_FIELDS[entity], 1)]
-        return JSONResponse(fields)
 
     async def zql_metadata(self, request: Request) -> Response:
         return JSONResponse(self.metadata)
@@ -290,59 +179,68 @@ class _Api:
             raise ApiError(404, f"no values for lookup key {key!r}; keys: {', '.join(keys)}")
         params = request.query_params
         values = self.store.lookup(
-            key, params.get("partialtext", ""), release_id=_int(params, "releaseid", None),
-            offset=_int(params, "offset", 0) or 0,
-            limit=_int(params, "pagesize", 20, minimum=1) or 20)
+            key, params.get("partialtext", ""), release_id=int_param(params, "releaseid", None),
+            offset=int_param(params, "offset", 0) or 0,
+            limit=int_param(params, "pagesize", 20, minimum=1) or 20)
         return JSONResponse([{"value": v} for v in values])
 
     async def search_get(self, request: Request) -> Response:
-        return self._search(dict(request.query_params))
+        return await self._search(dict(request.query_params))
 
     async def search_post(self, request: Request) -> Response:
-        try:
-            body = json.loads(await request.body() or b"null")
-        except (ValueError, UnicodeDecodeError):
-            raise ApiError(400, "the request body is not valid JSON") from None
-        if not isinstance(body, dict):
-            raise ApiError(400, "the request body must be a JSON object")
-        if "word" in body and not isinstance(body["word"], str):
-            raise ApiError(400, "word must be a string")
-        for key in ("order", "entityType"):
-            if key in body and not isinstance(body[key], str | None):
-                raise ApiError(400, f"{key} must be a string")
-        # The POST body spells the GET parameters in camelCase.
-        names = {"entityType": "entitytype", "firstResult": "firstresult",
-                 "maxResults": "maxresults", "releaseId": "releaseid", "projectId": "projectid",
-                 "isAscOrder": "isascorder", "isCfield": "is_cfield"}
-        return self._search({names.get(str(k), str(k)): v for k, v in body.items()})
+        return await self._search(await _search_body(request))
 
-    def _search(self, params: Mapping[str, object]) -> Response:
-        entity = _entity(params.get("entitytype"))
+    async def search_zql(self, request: Request) -> Response:
+        # POST /advancesearch/zql: the same body, ZQL implied (one SDK sends only
+        # entitytype and word).
+        return await self._search({**await _search_body(request), "zql": True})
+
+    async def _search(self, params: Mapping[str, object]) -> Response:
+        entity = entity_param(params.get("entitytype"))
         word = str(params.get("word") or "")
-        where = compile_query(word, entity, self.store.schema) if _bool(params, "zql", False) \
-            else quick_search(word)
+        is_zql = bool_param(params, "zql", False)
+        where_extra = MATCH_ALL
         for name, col in (("releaseid", "release_id"), ("projectid", "project_id")):
-            value = _int(params, name, None)
+            value = int_param(params, name, None)
             if value is not None:
-                where = where & Where(f"d.{col} = ?", (value,))
+                where_extra = where_extra & Where(f"d.{col} = ?", (value,))
         order_name = params.get("order")
-        order = order_by(entity, str(order_name) if order_name is not None else None,
-                         ascending=_bool(params, "isascorder", True),
-                         is_cfield=_bool(params, "is_cfield", False), schema=self.store.schema)
-        first = _int(params, "firstresult", 0) or 0
+        ascending = bool_param(params, "isascorder", True)
+        is_cfield = bool_param(params, "is_cfield", False)
+        first = int_param(params, "firstresult", 0) or 0
         cap = self.control.page_cap
-        wanted = _int(params, "maxresults", min(_DEFAULT_PAGE, cap))
-        page = self.store.search(entity, where, order=order, first=first,
-                                 limit=min(wanted or 0, cap))
-        return Response(page.body(bare=self.control.quirks), media_type="application/json")
+        wanted = int_param(params, "maxresults", min(_DEFAULT_PAGE, cap))
+        schema = self.store.schema
+
+        def run() -> Page:
+            where = compile_query(word, entity, schema) if is_zql else quick_search(word)
+            order = order_by(entity, str(order_name) if order_name is not None else None,
+                             ascending=ascending, is_cfield=is_cfield, schema=schema)
+            return self.store.search(entity, where & where_extra, order=order, first=first,
+                                     limit=min(wanted or 0, cap),
+                                     kind=_PAGE_TYPE.get(entity))
+
+        page = await blocking(run)
+        bare = self.control.quirks or self.ctx.server.page_shape == "bare"
+        return Response(page.body(bare=bare), media_type="application/json")
 
 
-class _Quirk(Exception):
-    """Carries a deliberately odd response (quirks mode) out of an endpoint."""
+async def _search_body(request: Request) -> dict[str, object]:
+    body = await json_body(request)
+    if not isinstance(body, dict):
+        raise ApiError(400, "the request body must be a JSON object")
+    if "word" in body and not isinstance(body["word"], str):
+        raise ApiError(400, "word must be a string")
+    for key in ("order", "entityType", "entitytype"):
+        if key in body and not isinstance(body[key], str | None):
+            raise ApiError(400, f"{key} must be a string")
+    # The POST body spells the GET parameters in camelCase (some clients in lowercase).
+    return {_BODY_NAMES.get(str(k), str(k).lower()): v for k, v in body.items()}
 
-    def __init__(self, response: Response) -> None:
-        super().__init__("quirk")
-        self.response = response
+
+_BODY_NAMES = {"entityType": "entitytype", "firstResult": "firstresult",
+               "maxResults": "maxresults", "releaseId": "releaseid", "projectId": "projectid",
+               "isAscOrder": "isascorder", "isCfield": "is_cfield"}
 
 
 class _Gate:
@@ -375,20 +273,24 @@ class _Gate:
         await self.app(scope, receive, send)
 
 
-def _endpoint(api: _Api, fn: Callable[[Request], Awaitable[Response]]) -> Callable[
-        [Request], Awaitable[Response]]:
-    """Authenticate, run ``fn``, and turn the errors it raises into their answers."""
+def _endpoint(ctx: Context, fn: Handler, *, public: bool = False) -> Handler:
+    """Authenticate (unless ``public``), run ``fn``, and turn what it raises into answers."""
 
     async def endpoint(request: Request) -> Response:
         try:
-            request.state.user = api.authenticate(request)
+            if not public:
+                request.state.user, request.state.readonly = ctx.authenticate(request)
             return await fn(request)
         except ApiError as err:
             return err.response()
         except QueryError as err:
             return ApiError(400, str(err), err.details()).response()
-        except _Quirk as quirk:
+        except Quirk as quirk:
             return quirk.response
+        except Exception as err:  # a bug: one line in the log, no traceback to the client
+            _log.warning("zql sandbox: %s %s failed: %s", request.method, request.url.path,
+                         type(err).__name__)
+            return ApiError(500, f"internal sandbox error ({type(err).__name__})").response()
 
     endpoint.__name__ = fn.__name__
     return endpoint
@@ -402,27 +304,29 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return ApiError(status, message).response()
 
 
-def create_app(store: Store, control: Control, creds: Credentials) -> Starlette:
-    """The ASGI application serving ``store`` with the knobs of ``control``."""
-    api = _Api(store, control, creds)
-    table: list[tuple[str, str, Callable[[Request], Awaitable[Response]]]] = [
-        ("GET", "/user/current", api.current_user),
-        ("DELETE", "/user/logout", api.logout),
-        ("GET", "/user", api.users),
-        ("GET", "/project/lite", api.projects),
-        ("GET", "/release", api.releases),
-        ("GET", "/release/project/{project_id}", api.project_releases),
-        ("GET", "/cycle/release/{release_id}", api.cycles),
-        ("GET", "/field/entity/{entity}", api.custom_fields),
-        ("GET", "/advancesearch", api.search_get),
-        ("POST", "/advancesearch", api.search_post),
-        ("GET", "/zql/metadata", api.zql_metadata),
-        ("GET", "/zql/val/{key}", api.zql_values),
-        *gate_routes(control),  # tests hold responses of a sandbox run as a process
+#: Routes served without authentication (connection tests): path -> handler factory.
+_PUBLIC = ("/healthcheck",)
+
+
+def create_app(store: Store, control: Control, creds: Credentials,
+               server: ServerProfile | str | None = None) -> Starlette:
+    """The ASGI application serving ``store`` with the knobs of ``control``, shaped like
+    ``server`` (a profile name or :class:`~zql.sandbox.servers.ServerProfile`; default: the
+    store's own).
+    """
+    ctx = Context(store, control, creds, server or store.server or DEFAULT_SERVER)
+    # THE route-registration point: each module contributes its (method, path, handler)s.
+    table: RouteTable = [
+        *_Core(ctx).routes(),
+        *admin.routes(ctx),
+        *reads.routes(ctx),
+        *gate_routes(ctx.control),  # tests hold responses of a sandbox run as a process
     ]
-    routes = [Route(path, _endpoint(api, fn), methods=[method]) for method, path, fn in table]
+    routes = [Route(path, _endpoint(ctx, fn, public=path in _PUBLIC), methods=[method])
+              for method, path, fn in table]
     app = Starlette(routes=[Mount(prefix, routes=routes) for prefix in API_PREFIXES],
                     exception_handlers={HTTPException: _http_error})
     app.state.store = store
+    app.state.context = ctx
     app.add_middleware(_Gate, control=control)
     return app

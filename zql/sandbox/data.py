@@ -95,11 +95,19 @@ _PRIORITIES = (("Critical", 6), ("High", 24), ("Medium", 50), ("Low", 17), (None
 _STATUS_WEIGHTS = ((1, 58), (2, 12), (3, 5), (4, 6), (NOT_EXECUTED[0], 19))
 
 
-def generate(size: str, seed: int) -> Iterator[tuple[str, list[Row]]]:
+def generate(size: str, seed: int, extra_statuses: Sequence[tuple[int, str]] = ()
+             ) -> Iterator[tuple[str, list[Row]]]:
     """Yield ``(table, rows)`` for every table of :data:`TABLES`, deterministically.
+
+    ``extra_statuses`` (a server's custom statuses, ``(id, name)``) are each given to a few
+    percent of the executions that ran, chosen by a generator of their own, so every other
+    row stays as it is without them.
 
     >>> [name for name, _ in generate("small", 7)][:3]
     ['users', 'projects', 'releases']
+    >>> ex = dict(generate("small", 1, [(11, "Outscoped")]))["executions"]
+    >>> sum(row[8] == 11 for row in ex) > 0
+    True
     """
     if size not in SIZES:
         raise ValueError(f"unknown size {size!r}; one of: {', '.join(SIZES)}")
@@ -108,7 +116,8 @@ def generate(size: str, seed: int) -> Iterator[tuple[str, list[Row]]]:
     yield "projects", gen.projects()
     yield "releases", gen.releases()
     yield "folders", gen.folders()
-    yield "statuses", [(k, v) for k, v in STATUSES.items()] + [NOT_EXECUTED]
+    yield "statuses", [(k, v) for k, v in STATUSES.items()] + [NOT_EXECUTED] + \
+        [tuple(s) for s in extra_statuses]
     tcs, tc_tags = gen.testcases()
     yield "testcases", tcs
     yield "testcase_tags", tc_tags
@@ -118,7 +127,19 @@ def generate(size: str, seed: int) -> Iterator[tuple[str, list[Row]]]:
     cycles, phases, executions = gen.executions()
     yield "cycles", cycles
     yield "phases", phases
-    yield "executions", executions
+    yield "executions", _custom_statuses(executions, extra_statuses, f"{size}:{seed}")
+
+
+def _custom_statuses(rows: list[Row], extra: Sequence[tuple[int, str]], key: str) -> list[Row]:
+    if not extra:
+        return rows
+    rng = random.Random(f"zql-sandbox-custom-statuses:{key}")
+    out = []
+    for row in rows:
+        if row[8] != NOT_EXECUTED[0] and rng.random() < 0.03 * len(extra):
+            row = (*row[:8], rng.choice(extra)[0], *row[9:])
+        out.append(row)
+    return out
 
 
 def _ascii(text: str) -> str:
@@ -182,6 +203,9 @@ class _Generator:
             # Testers and leads do most of the work; a Zipf-like weight spreads it unevenly.
             weight = (40 if role in ("Tester", "Test Lead") else 6) // (1 + len(rows) % 5)
             self.user_weights.append((len(rows), max(1, weight)))
+        # The read-only account (writes answer 403 for it); it never acts in the data.
+        rows.append((len(rows) + 1, "viewer", "Read", "Only", "viewer@example.com",
+                     "Read Only"))
         return rows
 
     def projects(self) -> list[Row]:

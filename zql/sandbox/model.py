@@ -62,10 +62,12 @@ CUSTOM_FIELDS: dict[str, tuple[CustomField, ...]] = {
     "execution": (),
 }
 
-#: Execution status ids as ZE reports them in ``lastTestResult.executionStatus``.
-STATUSES: dict[int, str] = {1: "Pass", 2: "Fail", 3: "WIP", 4: "Blocked"}
-#: A scheduled test that has not run yet: ZE's ``-1`` "Not Executed" (no ``lastTestResult``).
-NOT_EXECUTED: tuple[int, str] = (-1, "Not Executed")
+#: Execution status ids as ZE reports them in ``lastTestResult.executionStatus``: the
+#: schema data's defaults (a server profile adds its own, :mod:`zql.sandbox.servers`).
+STATUSES: dict[int, str] = {s.id: s.name for s in load_schema("ze7").values.statuses}
+#: A scheduled test that has not run yet (no ``lastTestResult``), from the schema data.
+NOT_EXECUTED: tuple[int, str] = (load_schema("ze7").values.not_executed.id,
+                                 load_schema("ze7").values.not_executed.name)
 
 _IDENT = re.compile(r"[^a-z0-9_]")
 

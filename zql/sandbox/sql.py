@@ -15,6 +15,8 @@ Values are always bound parameters; identifiers come only from the schema (see
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from zql.ast import (
@@ -38,9 +40,14 @@ from zql.schema import FieldSpec, Schema
 from zql.validate import check
 
 __all__ = [
+    "LONG_LIST",
     "MATCH_ALL",
+    "MAX_NESTING",
+    "MAX_QUERY_CHARS",
+    "RUN",
     "Order",
     "QueryError",
+    "Subquery",
     "Where",
     "bind",
     "compile_node",
@@ -120,6 +127,34 @@ MATCH_ALL = Where("1")
 
 
 @dataclass(frozen=True, slots=True)
+class Subquery:
+    """A bound parameter standing for the ids a nested condition selects.
+
+    SQLite's parser overflows on about 40 nested parentheses, so a subtree nested deeper than
+    :data:`MAX_NESTING` is compiled on its own; the store runs it first and binds its ids
+    (as JSON) where the outer query reads ``json_each(?)``.
+
+    >>> Subquery(Where("d.id = ?", (3,))).where.params
+    (3,)
+    """
+
+    where: Where
+
+
+#: the longest ZQL text the sandbox parses (a 5,000-clause query is about 85,000); longer
+#: ones are a 400, so one request cannot keep a worker thread busy for long
+MAX_QUERY_CHARS = 200_000
+#: parentheses one query may open before a subtree is run as a :class:`Subquery`
+MAX_NESTING = 12
+#: ``in`` lists longer than this are bound as one JSON array (``json_each``), so a list of
+#: any length stays within SQLite's bound-variable limit (999 on older builds)
+LONG_LIST = 256
+#: ``and``/``or`` operands joined flat; longer runs are grouped into a balanced tree so the
+#: SQLite expression tree stays far below its depth limit of 1,000
+RUN = 64
+
+
+@dataclass(frozen=True, slots=True)
 class Order:
     """``ORDER BY`` for a page: a document column and a direction; ties break on the id.
 
@@ -150,6 +185,9 @@ def compile_query(text: str, entity: str, schema: Schema | None = None) -> Where
     >>> compile_query('  ', "requirement") is MATCH_ALL
     True
     """
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(f"the query is {len(text):,} characters long; the sandbox runs "
+                         f"queries of at most {MAX_QUERY_CHARS:,}: split it into smaller ones")
     if not text.strip():
         return MATCH_ALL
     schema = schema or sandbox_schema()
@@ -213,26 +251,51 @@ class _Compiler:
         self.entity = entity
         self.params = params
         self.text = text
+        self.depth = 0  # parentheses open around the node being compiled
 
     def node(self, node: Node) -> str:
         if isinstance(node, Clause):
             return self.clause(node)
+        if self.depth >= MAX_NESTING:
+            return self.subquery(node)
         if isinstance(node, Not):
-            return f"NOT ({self.node(node.child)})"
-        joiner = " AND " if isinstance(node, And) else " OR "
-        return joiner.join(self.group(child) for child in node.children)
+            return f"NOT ({self.nested(node.child)})"
+        assert isinstance(node, And | Or)
+        parts = [self.group(child) for child in _merged(node, self.takes_in)]
+        return _balanced(parts, " AND " if isinstance(node, And) else " OR ")
+
+    def takes_in(self, name: str) -> bool:
+        spec = self.schema.field(self.entity, name)
+        return spec is not None and spec.accepts(Op.IN)
+
+    def nested(self, node: Node) -> str:
+        self.depth += 1
+        try:
+            return self.node(node)
+        finally:
+            self.depth -= 1
 
     def group(self, child: Node) -> str:
-        sql = self.node(child)
-        return f"({sql})" if isinstance(child, And | Or) else sql
+        if isinstance(child, And | Or):
+            return f"({self.nested(child)})"
+        return self.node(child)
+
+    def subquery(self, node: Node) -> str:
+        # Compiled on its own (fresh nesting, own parameters), run first by the store.
+        inner = compile_node(node, self.entity, self.schema, text=self.text)
+        self.params.append(Subquery(inner))
+        return "d.id IN (SELECT value FROM json_each(?))"
 
     def values(self, spec: FieldSpec, clause: Clause) -> str:
         value = clause.value
         items: tuple[Scalar, ...] = value.items if isinstance(value, ValueList) else \
             () if isinstance(value, Empty) else (value,)
-        for item in items:
-            self.params.append(bind(spec, item, self.text))
-        return ", ".join(["?"] * len(items))
+        bound = [bind(spec, item, self.text) for item in items]
+        if len(bound) > LONG_LIST:  # one JSON parameter, whatever SQLite's variable limit
+            self.params.append(json.dumps(bound))
+            return "SELECT value FROM json_each(?)"
+        self.params.extend(bound)
+        return ", ".join(["?"] * len(bound))
 
     def clause(self, clause: Clause) -> str:
         spec = self.schema.field(self.entity, clause.field)
@@ -274,16 +337,75 @@ class _Compiler:
         return f"NOT ({sub})" if negated else sub
 
 
+def _balanced(parts: list[str], joiner: str) -> str:
+    """Join ``parts``: flat up to :data:`RUN` of them, else as a tree of groups of RUN.
+
+    >>> _balanced(["a", "b"], " OR ")
+    'a OR b'
+    >>> _balanced([str(i) for i in range(RUN + 1)], " AND ").count("(")
+    2
+    """
+    while len(parts) > RUN:
+        parts = ["(" + joiner.join(parts[i:i + RUN]) + ")" for i in range(0, len(parts), RUN)]
+    return joiner.join(parts)
+
+
+def _merged(node: And | Or, takes_in: Callable[[str], bool]) -> list[Node]:
+    """The operands of ``node`` with runs on one field (that takes ``in``) merged into one
+    list clause:
+    ``f = a or f = b or f in (c)`` is ``f in (a, b, c)``, and ``f != a and f != b`` is
+    ``not f in (a, b)`` (the same items, with missing values and multi-valued fields alike).
+    A 1,000-id ``or`` chain becomes one ``IN`` list.
+
+    >>> from zql.parser import parse
+    >>> from zql.format import format_node
+    >>> tree = parse('a = 1 or b = 2 or a in (3, 4)')
+    >>> format_node(Or(tuple(_merged(tree, lambda name: True))))
+    'a in (1, 3, 4) or b = 2'
+    """
+    want = (Op.EQ, Op.IN) if isinstance(node, Or) else (Op.NE,)
+    groups: dict[str, list[Clause]] = {}
+    out: list[Node | str] = []
+    for child in node.children:
+        if isinstance(child, Clause) and child.op in want and \
+                isinstance(child.value, ValueList | String | Number | Boolean) and \
+                takes_in(child.field):
+            key = child.field.lower()
+            if key not in groups:
+                groups[key] = []
+                out.append(key)
+            groups[key].append(child)
+        else:
+            out.append(child)
+    merged: list[Node] = []
+    for item in out:
+        if not isinstance(item, str):
+            merged.append(item)
+            continue
+        clauses = groups[item]
+        if len(clauses) == 1:
+            merged.append(clauses[0])
+            continue
+        values: list[Scalar] = []
+        for c in clauses:
+            values.extend(c.value.items if isinstance(c.value, ValueList) else (c.value,))  # type: ignore[arg-type]
+        first = clauses[0]
+        union = Clause(first.field, Op.IN, ValueList(tuple(values)), span=first.span)
+        merged.append(union if isinstance(node, Or) else Not(union, span=first.span))
+    return merged
+
+
 def quick_search(word: str) -> Where:
     """Quick search (``zql=false``): every whitespace-separated term must occur,
     case-insensitively, in the item's text (name, ids, steps, notes... see the views).
+    A term that is only ``*`` matches everything (a migration tool's default word; INFERRED).
 
     >>> quick_search("Login  FORM")
     Where(sql='instr(d.quick, ?) > 0 AND instr(d.quick, ?) > 0', params=('login', 'form'))
-    >>> quick_search("   ") is MATCH_ALL
-    True
+    >>> quick_search("   ") is MATCH_ALL, quick_search("*") is MATCH_ALL
+    (True, True)
     """
-    terms = [_folded_text(t) for t in word.split()]
+    terms = [_folded_text(t) for t in word.split() if t.strip("*")]
     if not terms:
         return MATCH_ALL
     return Where(" AND ".join(["instr(d.quick, ?) > 0"] * len(terms)), tuple(terms))

@@ -25,7 +25,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,20 +35,21 @@ from typing import Any
 from zql.ast import Op
 from zql.sandbox import data
 from zql.sandbox.model import column, fold, lookup_key, multi_table, sandbox_schema
-from zql.sandbox.sql import MATCH_ALL, Order, Where
-from zql.sandbox.views import VIEWS, View, json_sql
+from zql.sandbox.servers import DEFAULT_SERVER, ServerProfile, profile
+from zql.sandbox.sql import MATCH_ALL, Order, Subquery, Where
+from zql.sandbox.views import VIEWS, Template, View, item_template, json_sql
 from zql.schema import ENTITIES, FieldSpec
 
 __all__ = ["Page", "Store", "StoreError"]
 
 # Bump when tables, documents or generated data change: stored files then get rebuilt.
-_LAYOUT = 3
+_LAYOUT = 4
 _SQL_TYPES = {"string": "TEXT", "long": "INTEGER", "int": "INTEGER", "boolean": "INTEGER",
               "decimal": "REAL"}
 _COUNT_CACHE = 512
 #: small data sets already built in this process, by seed: a new in-memory store is a copy
 #: (``sqlite3.Connection.backup``, milliseconds) instead of a rebuild (a test run starts dozens)
-_SMALL_BUILT: dict[int, sqlite3.Connection] = {}
+_SMALL_BUILT: dict[tuple[int, tuple[tuple[int, str], ...]], sqlite3.Connection] = {}
 _SMALL_LOCK = threading.Lock()
 _BY_ID = Order()
 _EQUALITY_OPS = frozenset({Op.EQ, Op.NE, Op.IN, Op.IS, Op.IS_NOT})
@@ -76,14 +77,18 @@ class Page:
     total: int
     first: int
     items: list[bytes]
+    #: the page block's ``type`` (``testSchedule`` for executions), if any
+    type: str | None = None
 
     def body(self, *, bare: bool = False) -> bytes:
         """The search response body: ZE's array-wrapped page object, or the bare object.
 
-        >>> Page(0, 5, []).body(bare=True)
-        b'{"firstResult": 5, "resultSize": 0, "results": []}'
+        >>> Page(0, 5, [], "testSchedule").body(bare=True)
+        b'{"firstResult": 5, "resultSize": 0, "type": "testSchedule", "results": []}'
         """
-        head = b'{"firstResult": %d, "resultSize": %d, "results": [' % (self.first, self.total)
+        kind = b' "type": %s,' % json.dumps(self.type).encode() if self.type else b""
+        head = b'{"firstResult": %d, "resultSize": %d,%s "results": [' % (
+            self.first, self.total, kind)
         parts = [b"[" + head if not bare else head, b",".join(self.items),
                  b"]}" if bare else b"]}]"]
         return b"".join(parts)
@@ -97,10 +102,15 @@ class Page:
         return [json.loads(item) for item in self.items]
 
 
-def _fingerprint() -> str:
-    # Layout + schema + table definitions: any change makes a stored file stale.
-    text = json.dumps([_LAYOUT, sandbox_schema().to_json(), data.TABLES, sorted(data.SIZES)],
-                      sort_keys=True)
+def _extra_statuses(server: ServerProfile) -> list[tuple[int, str]]:
+    return [(s.id, s.name) for s in server.custom_statuses]
+
+
+def _fingerprint(server: ServerProfile) -> str:
+    # Layout + schema + table definitions + the server's own statuses (they are in the
+    # data): any change makes a stored file stale.
+    text = json.dumps([_LAYOUT, sandbox_schema().to_json(), data.TABLES, sorted(data.SIZES),
+                       _extra_statuses(server)], sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -113,7 +123,7 @@ class Store:
     """
 
     def __init__(self, conn: sqlite3.Connection, size: str, seed: int,
-                 path: Path | None = None) -> None:
+                 path: Path | None = None, server: ServerProfile | None = None) -> None:
         self._conn = conn
         self._lock = threading.Lock()
         self._counts: collections.OrderedDict[tuple[object, ...], int] = \
@@ -121,15 +131,20 @@ class Store:
         self.size = size
         self.seed = seed
         self.path = path
-        self.schema = sandbox_schema()
-        self._item_sql = {e: self._items_query(v) for e, v in VIEWS.items()}
+        self._users: list[dict[str, Any]] | None = None
+        self.server = server or profile(DEFAULT_SERVER)
+        self.schema = sandbox_schema().with_statuses(self.server.statuses())
+        self._item_sql = {e: self._items_query(v, item_template(e, self.server))
+                          for e, v in VIEWS.items()}
 
     # ---- opening
 
     @classmethod
     def open(cls, size: str = "small", seed: int = 1,
-             path: str | os.PathLike[str] | None = None) -> Store:
-        """Build in memory, or open ``path`` (building it first if missing or stale).
+             path: str | os.PathLike[str] | None = None,
+             server: ServerProfile | str = DEFAULT_SERVER) -> Store:
+        """Build in memory, or open ``path`` (building it first if missing or stale), with
+        the data and item shapes of a server profile (:mod:`zql.sandbox.servers`).
 
         >>> Store.open("huge")
         Traceback (most recent call last):
@@ -138,14 +153,22 @@ class Store:
         """
         if size not in data.SIZES:
             raise StoreError(f"unknown size {size!r}; one of: {', '.join(data.SIZES)}")
+        if isinstance(server, str):
+            try:
+                server = profile(server)
+            except ValueError as err:
+                raise StoreError(str(err)) from None
         if path is None:
             conn = sqlite3.connect(":memory:", check_same_thread=False)
-            _built_small(seed).backup(conn) if size == "small" else _build(conn, size, seed)
-            return cls(conn, size, seed)
+            if size == "small":
+                _built_small(seed, server).backup(conn)
+            else:
+                _build(conn, size, seed, server)
+            return cls(conn, size, seed, server=server)
         target = Path(path).resolve()
-        if _stored_meta(target) != {"fingerprint": _fingerprint(), "size": size,
+        if _stored_meta(target) != {"fingerprint": _fingerprint(server), "size": size,
                                     "seed": str(seed)}:
-            _build_file(target, size, seed)
+            _build_file(target, size, seed, server)
         try:
             conn = sqlite3.connect(target.as_uri() + "?mode=ro", uri=True,
                                    check_same_thread=False)
@@ -153,7 +176,7 @@ class Store:
             conn.execute("PRAGMA cache_size = -262144")
         except sqlite3.Error as err:
             raise StoreError(f"cannot open {target}: {err}") from None
-        return cls(conn, size, seed, target)
+        return cls(conn, size, seed, target, server)
 
     def close(self) -> None:
         """Close the connection (idempotent)."""
@@ -192,7 +215,24 @@ class Store:
         with self._cursor() as cur:
             return cur.execute(sql, tuple(params)).fetchall()
 
-    def _dicts(self, sql: str, params: Sequence[object] = ()) -> list[dict[str, Any]]:
+    def on_progress(self, callback: Callable[[], int] | None, every: int = 1000) -> None:
+        """Have SQLite call ``callback`` every ``every`` steps of a running statement (in the
+        thread running it); a non-zero return aborts the statement. Tests use it to hold a
+        query provably mid-run; ``None`` removes it.
+
+        >>> with Store.open() as store:
+        ...     store.on_progress(lambda: 0); store.on_progress(None)
+        """
+        with self._lock:
+            self._conn.set_progress_handler(callback, every)
+
+    def dicts(self, sql: str, params: Sequence[object] = ()) -> list[dict[str, Any]]:
+        """Run a read-only query; each row a dict keyed by column name.
+
+        >>> with Store.open() as store:
+        ...     store.dicts("SELECT id, name FROM projects WHERE id = ?", (1,))
+        [{'id': 1, 'name': 'Project Ironclad'}]
+        """
         with self._cursor() as cur:
             cur.execute(sql, tuple(params))
             names = [d[0] for d in cur.description]
@@ -207,12 +247,14 @@ class Store:
         ...     store.users()[0]["username"]
         'admin'
         """
-        users = self._dicts(
-            "SELECT id, username, first_name AS firstName, last_name AS lastName, email, "
-            "first_name || ' ' || last_name AS fullName, role FROM users ORDER BY id")
-        for user in users:
-            user["accountEnabled"] = True
-        return users
+        if self._users is None:  # read on every authenticated request: read once
+            users = self.dicts(
+                "SELECT id, username, first_name AS firstName, last_name AS lastName, email, "
+                "first_name || ' ' || last_name AS fullName, role FROM users ORDER BY id")
+            for user in users:
+                user["accountEnabled"] = True
+            self._users = users
+        return [dict(u) for u in self._users]
 
     def projects(self) -> list[dict[str, Any]]:
         """Every project (``GET /project/lite``).
@@ -221,7 +263,7 @@ class Store:
         ...     sorted(store.projects()[0])
         ['description', 'id', 'name', 'shortName']
         """
-        return self._dicts("SELECT id, name, short_name AS shortName, description "
+        return self.dicts("SELECT id, name, short_name AS shortName, description "
                            "FROM projects ORDER BY id")
 
     def releases(self, project_id: int | None = None) -> list[dict[str, Any]]:
@@ -236,22 +278,25 @@ class Store:
                "r.end_date AS releaseEndDate FROM releases r JOIN projects p "
                "ON p.id = r.project_id")
         if project_id is None:
-            return self._dicts(sql + " ORDER BY r.id")
-        return self._dicts(sql + " WHERE r.project_id = ? ORDER BY r.id", (project_id,))
+            return self.dicts(sql + " ORDER BY r.id")
+        return self.dicts(sql + " WHERE r.project_id = ? ORDER BY r.id", (project_id,))
 
-    def cycles(self, release_id: int) -> list[dict[str, Any]]:
-        """The cycles of a release with their phases (``GET /cycle/release/{id}``).
+    def cycles(self, release_id: int | None = None, *,
+               cycle_id: int | None = None) -> list[dict[str, Any]]:
+        """The cycles of a release (or the one cycle ``cycle_id``) with their phases
+        (``GET /cycle/release/{id}``, ``GET /cycle/{id}``).
 
         >>> with Store.open() as store:
-        ...     sorted(store.cycles(1)[0])[:3]
-        ['build', 'cycleEndDate', 'cyclePhases']
+        ...     sorted(store.cycles(1)[0])[:3], [c["id"] for c in store.cycles(cycle_id=2)]
+        (['build', 'cycleEndDate', 'cyclePhases'], [2])
         """
-        cycles = self._dicts(
+        column, value = ("id", cycle_id) if cycle_id is not None else ("release_id", release_id)
+        cycles = self.dicts(
             "SELECT id, name, release_id AS releaseId, build, environment, "
             "start_date AS cycleStartDate, end_date AS cycleEndDate FROM cycles "
-            "WHERE release_id = ? ORDER BY id", (release_id,))
+            f"WHERE {column} = ? ORDER BY id", (value,))
         for cycle in cycles:
-            cycle["cyclePhases"] = self._dicts(
+            cycle["cyclePhases"] = self.dicts(
                 "SELECT id, name, cycle_id AS cycleId FROM phases WHERE cycle_id = ? "
                 "ORDER BY id", (cycle["id"],))
         return cycles
@@ -308,7 +353,7 @@ class Store:
                 return self._counts[key]
             total: int = self._conn.execute(
                 f"SELECT count(*) FROM doc_{_entity(entity)} d WHERE {where.sql}",
-                where.params).fetchone()[0]
+                self._bound(entity, where)).fetchone()[0]
             self._counts[key] = total
             if len(self._counts) > _COUNT_CACHE:
                 self._counts.popitem(last=False)
@@ -331,9 +376,26 @@ class Store:
         ...     store.page_ids("testcase", MATCH_ALL, Order(ascending=False), 1, 2)
         [399, 398]
         """
-        return [r[0] for r in self.rows(
-            f"SELECT d.id FROM doc_{_entity(entity)} d WHERE {where.sql} "
-            f"ORDER BY {order.sql} LIMIT ? OFFSET ?", (*where.params, limit, first))]
+        with self._lock:
+            return [r[0] for r in self._conn.execute(
+                f"SELECT d.id FROM doc_{_entity(entity)} d WHERE {where.sql} "
+                f"ORDER BY {order.sql} LIMIT ? OFFSET ?",
+                (*self._bound(entity, where), limit, first)).fetchall()]
+
+    def _bound(self, entity: str, where: Where) -> tuple[object, ...]:
+        # A Subquery parameter (a subtree nested too deeply for SQLite's parser) is run
+        # first; its ids are bound as JSON for the outer query's json_each(?). Lock held.
+        if not any(isinstance(p, Subquery) for p in where.params):
+            return where.params
+        out: list[object] = []
+        for param in where.params:
+            if isinstance(param, Subquery):
+                ids = self._conn.execute(
+                    f"SELECT d.id FROM doc_{_entity(entity)} d WHERE {param.where.sql}",
+                    self._bound(entity, param.where)).fetchall()
+                param = json.dumps([r[0] for r in ids])
+            out.append(param)
+        return tuple(out)
 
     def items(self, entity: str, ids: Sequence[int]) -> list[bytes]:
         """The JSON items for ``ids``, in that order.
@@ -348,7 +410,7 @@ class Store:
                                         (json.dumps(list(ids)),))]
 
     def search(self, entity: str, where: Where = MATCH_ALL, *, order: Order = _BY_ID,
-               first: int = 0, limit: int = 50) -> Page:
+               first: int = 0, limit: int = 50, kind: str | None = None) -> Page:
         """Count, page and build the items: what ``GET /advancesearch`` answers.
 
         >>> from zql.sandbox.sql import compile_query
@@ -359,9 +421,9 @@ class Store:
         """
         total = self.count(entity, where)
         if first >= total or limit <= 0:
-            return Page(total, first, [])
+            return Page(total, first, [], kind)
         return Page(total, first, self.items(entity, self.page_ids(entity, where, order, first,
-                                                                   limit)))
+                                                                   limit)), kind)
 
     def documents(self, entity: str) -> list[dict[str, Any]]:
         """Every search document of ``entity`` (for the reference evaluator): columns by
@@ -373,7 +435,7 @@ class Store:
         (1, 'medium', ('sanity', 'regression'))
         """
         entity = _entity(entity)
-        docs = self._dicts(f"SELECT * FROM doc_{entity} ORDER BY id")
+        docs = self.dicts(f"SELECT * FROM doc_{entity} ORDER BY id")
         for spec in self.schema.fields(entity):
             if spec.multi:
                 values: dict[int, list[str]] = {}
@@ -385,10 +447,10 @@ class Store:
         return docs
 
     @staticmethod
-    def _items_query(view: View) -> str:
+    def _items_query(view: View, item: Template) -> str:
         # json_each keeps the page order (its key is the position in the id list); BLOB hands
         # the UTF-8 text over as bytes, with no decoding and re-encoding on the way out.
-        return (f"SELECT CAST({json_sql(view.item)} AS BLOB) FROM json_each(?) j "
+        return (f"SELECT CAST({json_sql(item)} AS BLOB) FROM json_each(?) j "
                 f"JOIN {view.table} {view.alias} ON {view.alias}.id = j.value {view.joins} "
                 "ORDER BY j.key")
 
@@ -417,7 +479,7 @@ def _stored_meta(path: Path) -> dict[str, str] | None:
     return dict(rows)
 
 
-def _build_file(target: Path, size: str, seed: int) -> None:
+def _build_file(target: Path, size: str, seed: int, server: ServerProfile) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
@@ -425,17 +487,17 @@ def _build_file(target: Path, size: str, seed: int) -> None:
     try:
         conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("PRAGMA synchronous = OFF")
-        _build(conn, size, seed)
+        _build(conn, size, seed, server)
     finally:
         conn.close()
     tmp.replace(target)
 
 
-def _build(conn: sqlite3.Connection, size: str, seed: int) -> None:
+def _build(conn: sqlite3.Connection, size: str, seed: int, server: ServerProfile) -> None:
     with conn:  # one transaction: fast, and all-or-nothing
         for table, columns in data.TABLES.items():
             conn.execute(f"CREATE TABLE {table} ({columns})")
-        for table, rows in data.generate(size, seed):
+        for table, rows in data.generate(size, seed, _extra_statuses(server)):
             if rows:
                 marks = ", ".join("?" * len(rows[0]))
                 conn.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
@@ -446,7 +508,7 @@ def _build(conn: sqlite3.Connection, size: str, seed: int) -> None:
         _build_lookups(conn)
         conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         conn.executemany("INSERT INTO meta VALUES (?, ?)", [
-            ("fingerprint", _fingerprint()), ("size", size), ("seed", str(seed))])
+            ("fingerprint", _fingerprint(server)), ("size", size), ("seed", str(seed))])
     conn.execute("ANALYZE")
 
 
@@ -523,12 +585,14 @@ def _build_lookups(conn: sqlite3.Connection) -> None:
             conn.executemany("INSERT OR IGNORE INTO lookup_values VALUES (?, ?, ?, ?)", rows)
 
 
-def _built_small(seed: int) -> sqlite3.Connection:
-    """The small data set for ``seed``, built once per process (read only through backups)."""
+def _built_small(seed: int, server: ServerProfile) -> sqlite3.Connection:
+    """The small data set for ``seed`` (and the server's own statuses, which are in the
+    data), built once per process (read only through backups)."""
+    key = (seed, tuple(_extra_statuses(server)))
     with _SMALL_LOCK:
-        built = _SMALL_BUILT.get(seed)
+        built = _SMALL_BUILT.get(key)
         if built is None:
             built = sqlite3.connect(":memory:", check_same_thread=False)
-            _build(built, "small", seed)
-            _SMALL_BUILT[seed] = built
+            _build(built, "small", seed, server)
+            _SMALL_BUILT[key] = built
         return built

@@ -22,7 +22,9 @@ import re
 from dataclasses import dataclass
 from typing import TypeAlias
 
-__all__ = ["VIEWS", "Maybe", "Template", "View", "boolean", "json_sql"]
+from zql.sandbox.servers import ServerProfile
+
+__all__ = ["VIEWS", "Maybe", "Template", "View", "boolean", "item_template", "json_sql"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +228,8 @@ VIEWS: dict[str, View] = {
             "status": "s.name",
             "actualTime": "e.actual_time",
             "notes": "e.notes",
+            "attachmentCount": "0",
+            "testerIdName": "tu.first_name || ' ' || tu.last_name",
             "tcrTreeTestcase": {
                 "id": "t.id",
                 "tcrCatalogTreeId": "t.folder_id",
@@ -234,6 +238,7 @@ VIEWS: dict[str, View] = {
             },
             "lastTestResult": Maybe("e.executed_on IS NOT NULL", {
                 "id": "e.id",
+                "releaseTestScheduleId": "e.id",
                 "executionStatus": "CAST(e.status_id AS TEXT)",
                 "executionDate": "e.executed_on",
                 "testerId": "e.tester_id",
@@ -244,3 +249,38 @@ VIEWS: dict[str, View] = {
         },
     ),
 }
+
+
+def _ms(expr: str) -> str:
+    # "HH:MM:SS" (as stored and searched) -> whole milliseconds, NULL stays NULL
+    return (f"(CAST(substr({expr}, 1, 2) AS INTEGER) * 3600 + CAST(substr({expr}, 4, 2) "
+            f"AS INTEGER) * 60 + CAST(substr({expr}, 7, 2) AS INTEGER)) * 1000")
+
+
+def item_template(entity: str, server: ServerProfile) -> Template:
+    """The result item of ``entity`` as ``server`` shapes it: ``actualTime`` in milliseconds
+    or ``HH:MM:SS``, and a never-run execution with no ``lastTestResult`` or one carrying the
+    server's never-run status text.
+
+    >>> from zql.sandbox.servers import PROFILES
+    >>> item_template("execution", PROFILES["ze6"])["actualTime"]
+    'e.actual_time'
+    >>> item_template("execution", PROFILES["ze8"])["lastTestResult"]["executionStatus"]
+    "CASE WHEN e.executed_on IS NULL THEN '-1' ELSE CAST(e.status_id AS TEXT) END"
+    """
+    item = VIEWS[entity].item
+    if entity != "execution":
+        return item
+    out = dict(item)
+    if server.actual_time == "ms":
+        out["actualTime"] = _ms("e.actual_time")
+    last = item["lastTestResult"]
+    assert isinstance(last, Maybe)
+    if server.never_run is not None:
+        if not re.fullmatch(r"-?[0-9]+", server.never_run):
+            raise ValueError(f"never_run must be a status id, not {server.never_run!r}")
+        status = (f"CASE WHEN e.executed_on IS NULL THEN '{server.never_run}' "
+                  "ELSE CAST(e.status_id AS TEXT) END")
+        out["executionStatus"] = status
+        out["lastTestResult"] = {**last.template, "executionStatus": status}
+    return out

@@ -487,7 +487,7 @@ def custom_field(entity: str, name: str, kind: str) -> FieldSpec:
     if not name or not name[0].isalpha() or not all(c.isalnum() or c in "_-" for c in name):
         raise SchemaError(f"custom field search name {name!r} must be a letter then letters, "
                           "digits, '_' or '-' (no spaces)")
-    from zql._grammar import vocabulary
+    from zql._vocabulary import vocabulary
 
     if name.lower() in vocabulary().keyword_by_text:
         raise SchemaError(f"custom field search name {name!r} is a reserved word")
