@@ -313,6 +313,8 @@ def test_help_lists_every_flag_in_the_docs() -> None:
             if action.help == argparse.SUPPRESS:
                 continue
             for flag in action.option_strings:
+                if name == "sandbox" and flag != "--env":
+                    continue  # the sandbox's own options: docs/sandbox.md
                 if flag.startswith("--") and flag != "--help" and f"`{flag}" not in docs:
                     missing.append(f"{name} {flag}")
     assert missing == []
