@@ -61,3 +61,19 @@ def test_search_on_a_terminal_cuts_bolds_and_says_what_limit_left_out(sb: Sandbo
     plain = run_in_terminal(["search", 'status = "Fail"', "--entity", "execution", "--limit",
                              "5", "--color", "never"], env, columns=80)
     assert "\x1b" not in plain
+
+
+@pytest.mark.terminal
+@pytest.mark.parametrize(("no_color", "coloured"), [("", True), ("1", False)])
+def test_the_demo_honours_no_color(no_color: str, coloured: bool) -> None:
+    import pexpect
+
+    child = pexpect.spawn(sys.executable, ["-m", "zql.demo", "--no-shell"],
+                          env={**os.environ, "TERM": "xterm", "NO_COLOR": no_color},
+                          encoding="utf-8", dimensions=(40, 120), timeout=60)
+    try:
+        child.expect(pexpect.EOF)
+        text = str(child.before)
+    finally:
+        child.close()
+    assert "== zql lint" in text and ("\x1b[1m== " in text) is coloured
