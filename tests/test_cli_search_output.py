@@ -10,6 +10,7 @@ import datetime as dt
 import io
 import json
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -318,3 +319,16 @@ def test_help_lists_every_flag_in_the_docs() -> None:
                 if flag.startswith("--") and flag != "--help" and f"`{flag}" not in docs:
                     missing.append(f"{name} {flag}")
     assert missing == []
+
+
+def test_the_python_example_of_the_docs_runs_as_shown(tmp_path: Path) -> None:
+    import subprocess
+
+    text = (Path(__file__).parent.parent / "docs" / "cli.md").read_text(encoding="utf-8")
+    section = text[text.index("### From Python"):text.index("## Team query files")]
+    code, shown = re.findall(r"```(?:python)?\n(.*?)```", section, re.S)[:2]
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == shown
+    assert (tmp_path / "fails.xlsx").stat().st_size > 0
