@@ -34,8 +34,7 @@ class Hostile:
             def _answer(self) -> None:
                 seen.append((self.command, self.path, dict(self.headers.items())))
                 length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    self.rfile.read(length)
+                self.body = self.rfile.read(length).decode() if length else ""
                 self.stopping = stopping  # type: ignore[attr-defined]
                 try:
                     answer(self)
@@ -143,3 +142,21 @@ def wait_until(condition: Callable[[], bool], *, seconds: float = 10.0) -> bool:
             return True
         time.sleep(0.01)
     return condition()
+
+
+def routes(table: dict[str, Any], *, fallback: int = 404) -> Answer:
+    """An answer serving JSON per path suffix: ``{"/user/current": {...}}``; a value that is
+    callable gets the handler and answers itself; anything else gets ``fallback``."""
+
+    def answer(handler: http.server.BaseHTTPRequestHandler) -> None:
+        path = urlsplit(handler.path).path
+        for suffix, body in table.items():
+            if path.endswith(suffix):
+                if callable(body):
+                    body(handler)
+                else:
+                    send_json(handler, 200, body)
+                return
+        send_json(handler, fallback, {"errorMsg": "no such endpoint", "errorCode": "Not Found"})
+
+    return answer

@@ -88,7 +88,10 @@ def test_validation_before_any_request(sb: Sandbox) -> None:
         assert len(sb.control.requests) == before
 
     run_with(sb, body)
-    assert len(sb.control.requests) - since == 1  # only the metadata
+    made = [path for _, path, _ in sb.control.requests[since:]]
+    # only the metadata and the configured statuses (cached with the schema)
+    assert made[0].endswith("/v3/zql/metadata")
+    assert all("/admin/preference" in path for path in made[1:]) and len(made) <= 3
 
 
 def test_lookups_schema_suggest(sb: Sandbox) -> None:

@@ -141,3 +141,39 @@ def test_the_certificate_names_its_issuer(https: str, pki: dict[str, Path]) -> N
     assert refused.issuer is not None and "Example Corp Root CA" in refused.issuer
     trusted = peer_certificate(https, verify_context(pki["ca"]))
     assert trusted is not None and trusted.verified
+
+
+def test_doctor_names_the_issuer_and_the_fix(https: str, pki: dict[str, Path],
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["doctor", "--url", https]) == 1
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if x.startswith("✗ TLS"))
+    assert "Example Corp Root CA" in line and "--ca-cert FILE" in line
+    assert next(x for x in out.splitlines() if "base URL" in x).startswith("✗")
+    main(["doctor", "--url", https, "--ca-cert", str(pki["ca"])])
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if " TLS " in x)
+    assert line.startswith("✓ TLS") and "Example Corp Root CA" in line and "ca.pem" in line
+
+
+def test_shell_takes_ca_cert_from_a_profile(https: str, pki: dict[str, Path]) -> None:
+    import argparse
+
+    from zql_repl.config import Profile, parse_config
+    from zql_repl.main import _verify
+
+    profile = parse_config(f'[profiles.corp]\nurl = "{https}"\nca_cert = "{pki["ca"]}"\n'
+                           ).profiles["corp"]
+    verify = _verify(argparse.Namespace(insecure=False, ca_cert=None), profile)
+    with ZephyrClient(https, token=TOKEN, verify=verify) as client:
+        assert client.projects()[0]["name"] == "Apollo"
+    refused = _verify(argparse.Namespace(insecure=False, ca_cert=None), Profile("x"))
+    with ZephyrClient(https, token=TOKEN, verify=refused, retries=0) as client, \
+            pytest.raises(TransportError, match="not trusted"):
+        client.projects()
+
+
+def test_shell_refuses_a_bad_ca_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "nothing.pem"
+    code = main(["shell", "--url", "https://127.0.0.1:9", "--ca-cert", str(bad)])
+    assert code == 2 and "cannot use the CA file" in capsys.readouterr().err

@@ -144,3 +144,21 @@ def test_tokenizer_agrees_with_larks_lexer(text: str) -> None:
     expected = _lark_tokens(text)
     assert ours[: len(expected)] == expected
     assert "".join(t.text for t in tokenize(text)) == text  # tokens cover the text exactly
+
+
+@given(st.one_of(zqlish, st.sampled_from(all_queries())))
+@settings(max_examples=800, deadline=None)
+@example("a = = 1 and ) or (")
+def test_parse_all_reports_errors_in_order_inside_the_text(text: str) -> None:
+    from zql.parser import parse_all
+
+    result = parse_all(text)
+    try:
+        tree = zql.parse(text)
+    except zql.ZQLSyntaxError as err:
+        assert result.tree is None and result.diagnostics[0] == err.diagnostics[0]
+    else:
+        assert result.tree == tree and result.diagnostics == ()
+    starts = [d.span.start for d in result.diagnostics]
+    assert starts == sorted(starts)
+    assert all(0 <= d.span.start <= d.span.end <= len(text) for d in result.diagnostics)

@@ -327,3 +327,47 @@ def test_a_lone_surrogate_in_a_string_is_flagged(literal: str) -> None:
 
 def test_a_surrogate_pair_escape_is_a_character() -> None:
     assert zql.parse('name ~ "\\ud83d\\ude00"').value == String("😀")  # type: ignore[union-attr]
+
+
+# --------------------------------------------------------------------------- every syntax error
+
+
+@pytest.mark.parametrize(("text", "codes"), [
+    ('a = Fail and b == 2 or c ~', ["ZQL107", "ZQL110", "ZQL104"]),
+    ('a = = 1 and (b = 2 c = 3) or d ~', ["ZQL104", "ZQL121", "ZQL104"]),
+    ('a = 1 and or b = 2 and c = Fail', ["ZQL115", "ZQL107"]),
+    ('tag in ("a" "b") and x = @ or y = 3 or z', ["ZQL126", "ZQL103", "ZQL105"]),
+    ('(a = = 1 and b = 2) or c = 3', ["ZQL104"]),  # the kept "(" still closes: no ZQL117
+    ('priority not in ("P1") and x = 1', ["ZQL112"]),  # `not in` is one mistake
+    ('AND = 1', ["ZQL115"]),  # what follows is the same mistake, not a second one
+    ('a = 1)', ["ZQL117"]),
+])
+def test_every_syntax_error_of_a_query_is_reported(text: str, codes: list[str]) -> None:
+    """Issue 13: recovery resynchronises at the next connective or `)`."""
+    from zql.parser import parse_all
+
+    result = parse_all(text)
+    assert result.tree is None
+    assert [d.code for d in result.diagnostics] == codes
+    with pytest.raises(zql.ZQLSyntaxError) as caught:
+        zql.parse(text)
+    assert caught.value.diagnostics[0] == result.diagnostics[0]  # parse reports the first
+    assert [d.code for d in zql.lint(text)] == codes  # lint reports them all
+
+
+def test_parse_all_of_a_valid_query_is_the_tree() -> None:
+    from zql.parser import parse_all
+
+    text = 'a = 1 and (b ~ "x" or not c in (1, 2))'
+    assert parse_all(text).tree == zql.parse(text) and parse_all(text).diagnostics == ()
+
+
+def test_recovery_is_bounded() -> None:
+    from zql._syntax_errors import MAX_SYNTAX_DIAGNOSTICS
+    from zql.parser import parse_all
+
+    text = " and ".join("a = = 1" for _ in range(120))
+    diags = parse_all(text).diagnostics
+    assert len(diags) == MAX_SYNTAX_DIAGNOSTICS
+    starts = [d.span.start for d in diags]
+    assert starts == sorted(starts) and len(set(starts)) == len(starts)

@@ -261,7 +261,7 @@ def test_post_search_equals_get(http: httpx.Client) -> None:
     ('name = "login"', "ZQL203", "1:6: '=' is not allowed for name"),
     ('version = "3"', "ZQL204", "1:11: version takes a whole number"),
     ('notes ~ "x"', "ZQL201", "exists for execution"),
-    ('name ~ "\\ud800"', "ZQL204", "unpaired surrogate"),
+    ('name ~ "\\ud800"', "ZQL127", "lone surrogate"),
 ])
 def test_bad_queries_get_400_with_the_message(http: httpx.Client, word: str, code: str,
                                               text: str) -> None:

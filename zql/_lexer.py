@@ -49,7 +49,6 @@ def classify_word(value: str, row: Mapping[str, Any] | None,
     parser's state ``row`` does not accept the word's terminal, a keyword of ``prefixes`` (the
     state's acceptable keywords) that the word starts with is cut off instead.
 
-    >>> t = tables(); after_value = t.actions[t.start]  # any row; see tokenize() for real use
     >>> classify_word("AND", None), classify_word("status", None)
     (('AND', 'AND'), ('FIELD', 'status'))
     >>> classify_word("andname", {"AND": 0}, (("and", "AND"),))

@@ -33,9 +33,10 @@ def _needs_escape(ch: str) -> bool:
 def quote(value: str) -> str:
     """Quote a string value for ZQL: ``"`` and ``\\`` escaped, control characters as escapes.
 
-    The result always parses back to exactly ``value`` as one string token. Bidi controls and
-    zero-width characters (:data:`INVISIBLE`) are escaped too, so canonical text shows what it
-    means (``\\u202e``, not an invisible reversal of the rest of the line).
+    The result always parses back to exactly ``value`` as one string token (a lone surrogate,
+    which is no text, is written as its escape, and the parser refuses that: ZQL127). Bidi
+    controls and zero-width characters (:data:`INVISIBLE`) are escaped too, so canonical text
+    shows what it means (``\\u202e``, not an invisible reversal of the rest of the line).
 
     >>> print(quote('say "hi" \\\\ bye'))
     "say \\"hi\\" \\\\ bye"

@@ -12,10 +12,11 @@ This module does not import the parser (the parser imports it), so the core stay
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterator
 
-from zql._lexer import scan
+from zql._lexer import Machine, scan
 from zql._quote import quote
 from zql._tokens import OPERATOR, Lexeme, ParseStop, RawToken
 from zql._vocabulary import PATTERN_TERMINALS, vocabulary
@@ -34,6 +35,8 @@ _PATTERN_WORDS = {
     "WS": "whitespace",
 }
 assert set(_PATTERN_WORDS) == set(PATTERN_TERMINALS)
+# How far after the stop point diagnose() reads tokens (a `not in (…)` list to close, etc.).
+_LOOK_AHEAD = 4096
 #: Most syntax diagnostics :func:`recover` reports for one query (the rest would be noise).
 MAX_SYNTAX_DIAGNOSTICS = 50
 
@@ -103,7 +106,10 @@ def diagnose(text: str, stop: ParseStop) -> Diagnostic:
     >>> diagnose("a = @", ParseStop(4)).code
     'ZQL103'
     """
-    toks = [t for t in scan(text) if t.kind not in ("whitespace", "comment")]
+    # Tokens up to a little after the stop: enough for every explanation, and bounded work
+    # however long the text after the error is (recovery diagnoses up to 50 stops).
+    window = min(len(text), stop.pos + _LOOK_AHEAD)
+    toks = [t for t in scan(text, 0, window) if t.kind not in ("whitespace", "comment")]
     foreign = _foreign_construct(text, toks, stop.pos)
     if foreign is not None:
         return foreign
@@ -448,12 +454,20 @@ def recover(text: str, first: Diagnostic,
     """
     found = [first]
     masked = text
+    opened: list[int] = []  # unmatched "(" before the resync point, kept in the masked text
+    done = 0  # text before this has been read for parentheses
     stop = stop_at(text)
     while stop is not None and len(found) < MAX_SYNTAX_DIAGNOSTICS:
-        resync = _resync_point(masked, stop.pos)
+        resync = _resync_point(masked, stop.pos, found[-1].span.end)
         if resync is None:
-            break
-        masked = _blank_before(masked, resync)
+            break  # no connective or ")" after the error with a term after it
+        for tok in _significant(text, done, resync):  # each part of the text is read once
+            if tok.type == "LPAR":
+                opened.append(tok.start)
+            elif tok.type == "RPAR" and opened:
+                opened.pop()
+        done = resync
+        masked = _blank_before(text, resync, opened)
         stop = stop_at(masked)
         if stop is None or stop.pos < resync:
             break
@@ -465,33 +479,46 @@ def _significant(text: str, start: int, end: int | None = None) -> Iterator[Lexe
     return (t for t in scan(text, start, end) if t.kind not in ("whitespace", "comment"))
 
 
-def _resync_point(text: str, pos: int) -> int | None:
-    """Just after the first connective or ``)`` at or after ``pos``, and any ``and``/``or``
-    right after it (a term cannot start with those); None if there is none."""
+def _resync_point(text: str, pos: int, covered: int) -> int | None:
+    """Where reading starts again after an error at ``pos``: just after the first connective
+    or ``)`` that ends at or after ``covered`` (the end of the last diagnostic: ``not in`` is
+    one error) and any ``and``/``or`` right after it, provided a term can start there
+    (otherwise the text after it is part of the same mistake, and the next point is taken).
+    None if there is no such point."""
+    starts = _term_starts()
+    toks = _significant(text, pos)  # lazily: most errors resynchronise a few tokens on
     previous: str | None = None
-    point: int | None = None
-    for tok in _significant(text, pos):
-        if point is not None:
-            if tok.type not in ("AND", "OR"):
+    tok = next(toks, None)
+    while tok is not None:
+        connective = tok.type in _CONNECTIVES and not (tok.type == "NOT" and previous == "IS")
+        if (connective or tok.type == "RPAR") and tok.end >= covered:
+            point = tok.end
+            nxt = next(toks, None)
+            while nxt is not None and nxt.type in ("AND", "OR"):
+                point, nxt = nxt.end, next(toks, None)
+            if nxt is None:
+                return None
+            if nxt.type in starts:
                 return point
-            point = tok.end
+            previous, tok = None, nxt  # the same mistake goes on: look further
             continue
-        if (tok.type in _CONNECTIVES and not (tok.type == "NOT" and previous == "IS")) \
-                or tok.type == "RPAR":
-            point = tok.end
-        previous = tok.type
-    return point
+        previous, tok = tok.type, next(toks, None)
+    return None
 
 
-def _blank_before(text: str, point: int) -> str:
-    """``text`` with everything before ``point`` blanked, except unmatched ``(`` and newlines."""
-    opened: list[int] = []
-    for tok in _significant(text, 0, point):
-        if tok.type == "LPAR":
-            opened.append(tok.start)
-        elif tok.type == "RPAR" and opened:
-            opened.pop()
-    keep = set(opened)
-    head = "".join("(" if i in keep else ("\n" if ch == "\n" else " ")
-                   for i, ch in enumerate(text[:point]))
-    return head + text[point:]
+@functools.cache
+def _term_starts() -> frozenset[str]:
+    """The terminals a query (and so any term) may start with: a field, ``(``, ``not``."""
+    return Machine().accepts() - {"$END"}
+
+
+def _blank_before(text: str, point: int, keep: list[int]) -> str:
+    """``text`` with everything before ``point`` blanked except newlines and the ``(`` at
+    ``keep`` (ascending offsets); the offsets of everything stay."""
+    head = "\n".join(" " * len(line) for line in text[:point].split("\n"))
+    pieces, last = [], 0
+    for at in keep:
+        pieces += [head[last:at], "("]
+        last = at + 1
+    pieces += [head[last:], text[point:]]
+    return "".join(pieces)

@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 
 from zql import _lexer, _tokens, _vocabulary
 from zql.ast import And, Boolean, Clause, Empty, Node, Not, Op, Or, Scalar, String, ValueList
-from zql.errors import Diagnostic, Fix, Span, TextEdit, ZQLSyntaxError
+from zql.errors import Diagnostic, Fix, Span, TextEdit
 from zql.format import format_node, lower_negations
-from zql.parser import parse
+from zql.parser import parse_all
 from zql.rules import URL_LIMIT, Rule, diagnostic, rule, rules
 from zql.schema import FieldSpec, Schema, load_schema
 from zql.validate import check, clause_values
@@ -67,10 +67,10 @@ def lint(
     keep = _selector(select, ignore)
     resolved = load_schema(schema)
     canonical = Schema.entity_name(entity)
-    try:
-        node = parse(text)
-    except ZQLSyntaxError as err:
-        found = list(err.diagnostics)
+    parsed = parse_all(text)  # every syntax error, not only the first
+    node = parsed.tree
+    if node is None:
+        found = list(parsed.diagnostics)
     else:
         found = check(node, resolved, canonical)
         found.extend(_Style(text, resolved, canonical).run(node))

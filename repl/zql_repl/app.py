@@ -222,8 +222,15 @@ class Shell:
         # keyboard there is nothing to show progress to or read Ctrl-C from.
         keyboard = None if isinstance(self.session.input, DummyInput) else self.session.input
         self.runner = SearchRunner(connection, self.out, input=keyboard,
-                                   output=self.session.output, flatten=_flatten)
+                                   output=self.session.output, flatten=self._flatten)
         self.metadata.on_change = self._metadata_changed
+
+    def _flatten(self, item: Any, entity: str) -> Any:
+        """A flat row; status ids named by the schema in use (the server's own statuses once
+        its schema has loaded)."""
+        from zql.client import flatten
+
+        return flatten(item, entity, statuses=self.schema.values.statuses or None)
 
     @classmethod
     def headless(cls, *, connection: Connection | None = None, state: ShellState | None = None,
@@ -514,12 +521,6 @@ class Shell:
         for text in reversed(strings):
             if is_query(text):
                 self.ranking.record(text)
-
-
-def _flatten(item: Any, entity: str) -> Any:
-    from zql.client import flatten
-
-    return flatten(item, entity)
 
 
 def _style(name: str) -> BaseStyle:

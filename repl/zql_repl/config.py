@@ -98,6 +98,8 @@ class Profile:
     entity: str = ""
     release: str = ""
     project: str = ""
+    #: a CA certificate file (PEM) to trust for this server, e.g. the company CA
+    ca_cert: str = ""
 
     @property
     def auth_method(self) -> str:

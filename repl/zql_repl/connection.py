@@ -20,7 +20,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import ssl
 
 from zql_repl.config import Credentials
 from zql_repl.metadata import Metadata, short_reason
@@ -167,7 +170,8 @@ def _host(url: str) -> str:
     return parts.netloc or url
 
 
-def url_opener(credentials: Credentials, *, timeout: float = 60.0, verify: bool = True) -> Opener:
+def url_opener(credentials: Credentials, *, timeout: float = 60.0,
+               verify: bool | ssl.SSLContext = True) -> Opener:
     """An opener for a real server; the client checks nothing until the first request.
 
     >>> url_opener(Credentials("https://zephyr.example.com/flex/html5", token="t")).__name__

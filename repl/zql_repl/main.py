@@ -13,7 +13,10 @@ import getpass
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import ssl
 
 from prompt_toolkit.input import Input
 from prompt_toolkit.output import Output
@@ -47,6 +50,22 @@ class ShellError(Exception):
     >>> str(ShellError("x"))
     'x'
     """
+
+
+def _verify(args: argparse.Namespace, profile: Profile | None) -> bool | ssl.SSLContext:
+    """TLS verification as ``--ca-cert`` (or the profile's ``ca_cert``) and ``--insecure``
+    ask (see ``zql.client._tls``)."""
+    from zql.client import ConfigurationError
+    from zql.client._tls import INSECURE_WARNING, verify_context
+
+    insecure = bool(getattr(args, "insecure", False))
+    if insecure:
+        print(INSECURE_WARNING, file=sys.stderr)
+    try:
+        ca_cert = getattr(args, "ca_cert", None) or (profile.ca_cert if profile else "") or None
+        return verify_context(ca_cert, insecure=insecure)
+    except ConfigurationError as err:
+        raise ShellError(str(err)) from None
 
 
 def _credentials(args: argparse.Namespace, profile: Profile | None,
@@ -111,7 +130,7 @@ def build(args: argparse.Namespace, *, input: Input | None = None, output: Outpu
         opener, server = sandbox_opener(), "sandbox"
     elif creds is not None:
         opener = url_opener(creds, timeout=getattr(args, "timeout", 60.0),
-                            verify=not getattr(args, "insecure", False))
+                            verify=_verify(args, profile))
         server = creds.url
     else:
         opener, server = None, ""

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 __all__ = ["SUBCOMMANDS", "main"]
 
 #: Subcommand modules, in the order ``zql --help`` lists them.
-SUBCOMMANDS: tuple[str, ...] = ("lint", "fmt", "search", "shell", "sandbox", "schema", "lsp",
-                                 "completion")
+SUBCOMMANDS: tuple[str, ...] = ("lint", "fmt", "search", "shell", "sandbox", "schema", "doctor",
+                                 "lsp", "completion")
 
 
 def build_parser() -> argparse.ArgumentParser:

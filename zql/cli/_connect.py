@@ -13,7 +13,7 @@ import getpass
 import math
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from zql.cli._inputs import UsageError
@@ -119,15 +119,21 @@ def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
                        "SSL_CERT_FILE works too")
     group.add_argument("--insecure", action="store_true",
                        help="do not verify the server's TLS certificate (warns on every run)")
+    group.add_argument("-v", "--verbose", action="store_true",
+                       help="say on stderr what the client does: which search endpoint it "
+                       "uses, retries, fallbacks (never a secret)")
     group.add_argument("--sandbox", action="store_true",
                        help="start the bundled sandbox server and use it (for trying things)")
+    group.add_argument("--sandbox-server", metavar="ze6|ze7|ze8|cloud", default="ze7",
+                       help="which Zephyr version the --sandbox emulates (default ze7)")
 
 
 @contextlib.contextmanager
 def connect(args: argparse.Namespace,
             environ: Mapping[str, str] | None = None) -> Iterator[ZephyrClient]:
     """A client for the options in ``args`` and ``environ`` (default ``os.environ``); with
-    ``--sandbox`` a sandbox is started and stopped with it.
+    ``--sandbox`` a sandbox is started and stopped with it; with ``-v`` the client's INFO
+    lines go to stderr while it is open.
 
     Raises :class:`~zql.cli._inputs.UsageError` when no server or credentials are given.
 
@@ -139,15 +145,28 @@ def connect(args: argparse.Namespace,
       ...
     zql.cli._inputs.UsageError: no server: pass --url or set ZEPHYR_URL (or try --sandbox)
     """
+    undo = _log_to_stderr() if getattr(args, "verbose", False) else None
+    try:
+        with _open(args, environ) as client:
+            yield client
+    finally:
+        if undo is not None:
+            undo()
+
+
+@contextlib.contextmanager
+def _open(args: argparse.Namespace,
+          environ: Mapping[str, str] | None = None) -> Iterator[ZephyrClient]:
     from zql.client import ConfigurationError, ZephyrClient
-    from zql.client._tls import verify_context
+    from zql.client._tls import INSECURE_WARNING, verify_context
 
     if args.sandbox:
         from zql.sandbox import Sandbox, SandboxError
 
         try:
-            sandbox = Sandbox(size="small", seed=1).start()
-        except SandboxError as err:
+            sandbox = Sandbox(size="small", seed=1,
+                              server=getattr(args, "sandbox_server", None) or "ze7").start()
+        except (SandboxError, ValueError) as err:
             raise UsageError(f"cannot start the sandbox: {err}") from None
         try:
             with ZephyrClient(sandbox.url or "", token=sandbox.token, timeout=args.timeout,
@@ -179,9 +198,7 @@ def connect(args: argparse.Namespace,
                          f"and set {args.password_env}")
     insecure = bool(getattr(args, "insecure", False))
     if insecure:
-        print("zql: warning: TLS certificate verification is off (--insecure): anyone on the "
-              "network path can read and change this traffic; use --ca-cert FILE instead",
-              file=sys.stderr)
+        print(INSECURE_WARNING, file=sys.stderr)
     try:
         verify = verify_context(getattr(args, "ca_cert", None), insecure=insecure, environ=env)
         client = ZephyrClient(url, token=token, username=username, password=password,
@@ -191,6 +208,29 @@ def connect(args: argparse.Namespace,
         raise UsageError(str(err)) from None
     with client:
         yield client
+
+
+def _log_to_stderr() -> Callable[[], None]:
+    """The client's INFO lines on stderr (``-v``); returns how to stop."""
+    import logging
+
+    class Stderr(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            try:
+                sys.stderr.write(f"zql: {self.format(record)}\n")
+            except Exception:
+                self.handleError(record)
+
+    logger = logging.getLogger("zql.client")
+    handler, level = Stderr(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+    def undo() -> None:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+    return undo
 
 
 def _prompt_password(username: str, variable: str) -> str:

@@ -155,8 +155,10 @@ def run(args: argparse.Namespace) -> int:
             schema = _schema(job, args, client)
             order = _order(job, args, schema)
             warnings = _lint(job, args, schema)
+            # Status ids become the server's own names (custom ones too) in flat rows.
+            statuses = client.statuses() if job.entity == "execution" else None
             target = Target(args.output, fmt, binary=fmt == "xlsx")
-            renderer = _renderer(args, fmt, job, target)
+            renderer = _renderer(args, fmt, job, target, statuses)
             options = SearchOptions(
                 entity=job.entity, release=_id_or_name(job.release),
                 project=_id_or_name(job.project), order_by=order, ascending=not args.desc,
@@ -347,7 +349,9 @@ def _lint(job: _Job, args: argparse.Namespace, schema: Any) -> list[str]:
     return shown
 
 
-def _renderer(args: argparse.Namespace, fmt: str, job: _Job, target: Target) -> Any:
+def _renderer(args: argparse.Namespace, fmt: str, job: _Job, target: Target,
+              statuses: Any = None) -> Any:
+    import functools
     import shutil
 
     from zql.client import flatten
@@ -358,7 +362,8 @@ def _renderer(args: argparse.Namespace, fmt: str, job: _Job, target: Target) -> 
     # Plain borders (easy to cut and awk); widths from the first 100 rows.
     options = OutputOptions(fmt, columns=tuple(args.columns.split(",")) if args.columns
                             else None, flat=args.flat, width=width, style="plain", sample=100)
-    return make_renderer(options, job.entity, flatten=flatten, path=target.tmp)
+    return make_renderer(options, job.entity, path=target.tmp,
+                         flatten=functools.partial(flatten, statuses=statuses))
 
 
 def _write(results: Any, target: Target, renderer: Any, args: argparse.Namespace, fmt: str,

@@ -31,7 +31,7 @@ from zql.client._transfer import (
     Sleep,
     deadline_error,
 )
-from zql.schema import Schema
+from zql.schema import Schema, Status
 from zql.search_options import UNSET, SearchOptions, Unset
 
 __all__ = ["AsyncDriver", "AsyncZephyrClient"]
@@ -239,6 +239,21 @@ class AsyncZephyrClient:
         'ze7'
         """
         return await self._driver.run(self._core.schema_plan(refresh=refresh))
+
+    async def statuses(self, *, refresh: bool = False) -> tuple[Status, ...]:
+        """The server's configured execution statuses, cached (see
+        :meth:`ZephyrClient.statuses`).
+
+        >>> import asyncio
+        >>> from zql.sandbox import Sandbox
+        >>> async def main(sb):
+        ...     async with AsyncZephyrClient(sb.url, token=sb.token) as client:
+        ...         return [s.name for s in await client.statuses()][:2]
+        >>> with Sandbox(seed=1) as sb:
+        ...     asyncio.run(main(sb))
+        ['Pass', 'Fail']
+        """
+        return await self._driver.run(self._core.statuses_plan(refresh=refresh))
 
     async def suggest(self, field: str, prefix: str = "", *, entity: str = "testcase",
                       release: int | str | None = None, limit: int = 25) -> list[str]:

@@ -25,6 +25,7 @@ from zql.client._errors import (
     ConfigurationError,
     NameResolutionError,
     NotFoundError,
+    PermissionDeniedError,
     RequestRejectedError,
     UnexpectedResponseError,
     ZephyrError,
@@ -32,6 +33,7 @@ from zql.client._errors import (
     secret_forms,
     transport_error,
 )
+from zql.client._facts import STATUS_ENDPOINTS, Variant, parse_statuses, variants_for
 from zql.client._logs import register as register_secrets
 from zql.client._retry import Retry, RetryState
 from zql.client._transfer import (
@@ -42,7 +44,7 @@ from zql.client._transfer import (
     total_time,
 )
 from zql.client._url import BaseURL, normalize_base_url
-from zql.schema import Schema, SchemaError, load_schema
+from zql.schema import Schema, SchemaError, Status, load_schema
 
 __all__ = ["DEFAULT_TIMEOUT", "AuthKind", "Call", "ClientCore", "Plan", "Steps",
            "default_headers", "env_settings"]
@@ -185,6 +187,8 @@ class ClientCore:
         self._cache: dict[str, list[Item]] = {}
         self._given_schema = load_schema(self.schema) if self.schema is not None else None
         self._server_schema: Schema | None = None
+        self._statuses: tuple[Status, ...] | None = None
+        self._variants: dict[str, Variant] = {}
         self._fallback_schema: Schema | None = None
 
     @property
@@ -265,6 +269,12 @@ class ClientCore:
             except ZephyrError as exc:
                 value, error = None, exc
 
+    def probe_steps(self, call: Call) -> Steps[httpx.Response]:
+        """One attempt, no retry and no decoding: the raw response (``zql doctor``)."""
+        response: httpx.Response = yield self.attempt(
+            call, until=time.monotonic() + self.retry.max_time)
+        return response
+
     def logout_steps(self) -> Steps[None]:
         """End a cookie session: one short attempt, no retries; a failure is only logged."""
         call = self.logout_call()
@@ -340,7 +350,8 @@ class ClientCore:
         return (self.known_schema or load_schema()).values.url_limit
 
     def schema_plan(self, *, refresh: bool = False) -> Plan[Schema]:
-        """Fetch ``/v3/zql/metadata``; fall back to the given or bundled profile, logging why."""
+        """Fetch ``/v3/zql/metadata``; fall back to the given or bundled profile, logging why.
+        Either way the schema carries the server's configured statuses when it shows them."""
         if not refresh:
             cached = self._server_schema or self._fallback_schema
             if cached is not None:
@@ -354,10 +365,14 @@ class ClientCore:
             fallback = self._given_schema or load_schema()
             logger.warning("the server offers no usable ZQL metadata (%s); using the %s schema",
                            err, fallback.name)
-            self._fallback_schema = fallback
-            return fallback
-        self._server_schema = schema
-        return schema
+            self._fallback_schema = yield from self._with_statuses(fallback, refresh)
+            return self._fallback_schema
+        self._server_schema = yield from self._with_statuses(schema, refresh)
+        return self._server_schema
+
+    def _with_statuses(self, schema: Schema, refresh: bool) -> Plan[Schema]:
+        statuses = yield from self.statuses_plan(refresh=refresh)
+        return schema.with_statuses(statuses) if self.statuses_known else schema
 
     def suggest_plan(self, field_name: str, prefix: str, *, entity: str,
                      release: int | str | None, limit: int = _SUGGESTIONS) -> Plan[list[str]]:
@@ -381,6 +396,52 @@ class ClientCore:
             if value is not None and str(value) not in out:
                 out.append(str(value))
         return out[:limit]
+
+    # ---- server facts: statuses, search variants
+
+    def statuses_plan(self, *, refresh: bool = False) -> Plan[tuple[Status, ...]]:
+        """The execution statuses the server is configured with (``testresult.testresultStatus
+        .LOV``, from the preference or the system preferences), cached; the given or bundled
+        schema's statuses, with a logged warning, when the server shows neither."""
+        if self._statuses is not None and not refresh:
+            return self._statuses
+        reasons: list[str] = []
+        for path, params in STATUS_ENDPOINTS:
+            try:
+                statuses = parse_statuses((yield self.call("GET", path, params=params)))
+            except (NotFoundError, RequestRejectedError, UnexpectedResponseError,
+                    PermissionDeniedError) as err:
+                reasons.append(err.message)
+                continue
+            self._statuses = statuses
+            return statuses
+        fallback = (self._given_schema or load_schema()).values.statuses
+        logger.info("the server shows no configured statuses (%s); using the defaults",
+                       "; ".join(reasons))
+        self._statuses = fallback
+        return fallback
+
+    @property
+    def statuses_known(self) -> bool:
+        """Whether the statuses were read from the server (not the defaults)."""
+        default = (self._given_schema or load_schema()).values.statuses
+        return self._statuses is not None and self._statuses is not default
+
+    def search_variants(self, entity: str, *, quick: bool = False) -> list[Variant]:
+        """The search variants to try for ``entity`` (the remembered one once one worked)."""
+        out = variants_for(entity, self._variants.get(entity))
+        return [v for v in out if not (quick and v.path == "testcase")] or out
+
+    def use_search_variant(self, entity: str, variant: Variant) -> None:
+        """Remember the variant that answered for ``entity`` (said once, at INFO)."""
+        if self._variants.get(entity) != variant:
+            self._variants[entity] = variant
+            logger.info("searching %ss with %s", entity, variant.name)
+
+    @property
+    def search_variant_used(self) -> dict[str, str]:
+        """Entity → the name of the search variant that answered for it."""
+        return {entity: v.name for entity, v in self._variants.items()}
 
     # ---- lookups
 

@@ -43,6 +43,7 @@ __all__ = [
     "redact_url",
     "scrub",
     "secret_forms",
+    "server_text",
     "transport_error",
 ]
 
@@ -346,14 +347,14 @@ def _looks_html(response: httpx.Response) -> bool:
     return "html" in kind or _first_byte(response.content) == b"<"
 
 
-def _server_text(response: httpx.Response, secrets: Iterable[str]) -> tuple[str | None, str | None]:
+def server_text(response: httpx.Response, secrets: Iterable[str]) -> tuple[str | None, str | None]:
     """``errorMsg`` and ``errorCode`` of an error body, scrubbed and shortened.
 
     Also reads ``{"message": …}``, where some servers nest a JSON string with its own
     ``message`` (or ``errorMsg``) inside.
 
     >>> body = {"message": '{"status": 401, "message": "Invalid credentials"}'}
-    >>> _server_text(httpx.Response(401, json=body), ())
+    >>> server_text(httpx.Response(401, json=body), ())
     ('Invalid credentials', None)
     """
     try:
@@ -405,7 +406,7 @@ REST API: check the base URL (give the server address, e.g. https://zephyr.examp
     status = response.status_code
     if 200 <= status < 300:
         return _decode_ok(response, secrets)
-    msg, code = _server_text(response, secrets)
+    msg, code = server_text(response, secrets)
     detail = f": {msg}" + (f" [{code}]" if code and code != msg else "") if msg else ""
     if 300 <= status < 400:
         target = response.headers.get("location")

@@ -8,12 +8,12 @@ the same table serves the shapes different Zephyr versions return.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from zql.schema import Schema
+from zql.schema import Schema, Status, ValueFacts, load_schema
 
-__all__ = ["flat_columns", "flatten"]
+__all__ = ["flat_columns", "flatten", "status_names"]
 
 #: Status ids as a default Zephyr install names them (executions carry the id as a string).
 STATUS_NAMES = {"-1": "Not Executed", "1": "Pass", "2": "Fail", "3": "WIP", "4": "Blocked"}
@@ -79,20 +79,71 @@ def flat_columns(entity: str) -> list[str]:
     return list(_COLUMNS[Schema.entity_name(entity)])
 
 
-def flatten(item: Mapping[str, Any], entity: str = "testcase") -> dict[str, Any]:
+def status_names(statuses: Iterable[Status] | None = None,
+                 facts: ValueFacts | None = None) -> dict[str, str]:
+    """Status id (as text) → name: the given statuses (a server's) or the bundled defaults,
+    plus the ids a never-run execution carries.
+
+    >>> names = status_names([Status(1, "Pass"), Status(11, "Outscoped", active=False)])
+    >>> names["11"], names["-1"], names["0"]
+    ('Outscoped', 'Not Executed', 'Not Executed')
+    """
+    facts = facts or load_schema().values
+    names = {str(s.id): s.name for s in (facts.statuses if statuses is None else statuses)}
+    for ident in (*facts.not_executed_ids, str(facts.not_executed.id)):
+        if ident:
+            names.setdefault(ident, facts.not_executed.name)
+    return names
+
+
+def flatten(item: Mapping[str, Any], entity: str = "testcase", *,
+            statuses: Iterable[Status] | None = None) -> dict[str, Any]:
     """A flat row of ``item``: one value per column of :func:`flat_columns` (None when absent).
 
     Tags become one comma-separated string, epoch-millisecond dates ISO 8601 (UTC), status ids
-    names.
+    names — of ``statuses`` (the server's, from ``client.statuses()``) or the bundled defaults;
+    an execution that never ran (no ``lastTestResult``, or id ``0``/``-1``) reads
+    "Not Executed".
 
     >>> row = flatten({"id": 9, "status": None, "lastTestResult": {"executionStatus": "2",
     ...     "executionDate": 1700000000000}, "tcrTreeTestcase": {"testcase": {
     ...     "testcaseId": 1001, "name": "Login", "tags": ["smoke", "ui"]}}}, "execution")
     >>> row["id"], row["testcaseId"], row["status"], row["executedOn"], row["tags"]
     (9, 1001, 'Fail', '2023-11-14T22:13:20Z', 'smoke, ui')
+    >>> flatten({"id": 3, "lastTestResult": {"executionStatus": "12"}}, "execution",
+    ...         statuses=[Status(12, "Deferred")])["status"]
+    'Deferred'
+    >>> flatten({"id": 4}, "execution")["status"]
+    'Not Executed'
     """
-    columns = _COLUMNS[Schema.entity_name(entity)]
-    return {name: _convert(kind, _first(item, paths)) for name, (kind, paths) in columns.items()}
+    entity = Schema.entity_name(entity)
+    columns = _COLUMNS[entity]
+    names = _names(statuses)
+    row = {name: _convert(kind, _first(item, paths), names)
+           for name, (kind, paths) in columns.items()}
+    if entity == "execution" and row["status"] is None and not item.get("lastTestResult"):
+        row["status"] = names.get("-1", "Not Executed")
+    return row
+
+
+_DEFAULT_NAMES: dict[str, str] = {}
+
+
+def _names(statuses: Iterable[Status] | None) -> dict[str, str]:
+    if statuses is not None:
+        key = tuple(statuses)
+        cached = _BY_STATUSES.get(key)
+        if cached is None:
+            cached = _BY_STATUSES[key] = status_names(key)
+            if len(_BY_STATUSES) > 64:
+                del _BY_STATUSES[next(iter(_BY_STATUSES))]
+        return cached
+    if not _DEFAULT_NAMES:
+        _DEFAULT_NAMES.update(status_names())
+    return _DEFAULT_NAMES
+
+
+_BY_STATUSES: dict[tuple[Status, ...], dict[str, str]] = {}
 
 
 def _first(item: Mapping[str, Any], paths: tuple[str, ...]) -> Any:
@@ -105,7 +156,7 @@ def _first(item: Mapping[str, Any], paths: tuple[str, ...]) -> Any:
     return None
 
 
-def _convert(kind: str, value: Any) -> Any:
+def _convert(kind: str, value: Any, names: Mapping[str, str]) -> Any:
     if value is None:
         return None
     if kind == "tags":
@@ -116,7 +167,7 @@ def _convert(kind: str, value: Any) -> Any:
         seconds = value / 1000 if value > 10**11 else value  # ZE sends epoch milliseconds
         return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if kind == "status":
-        return STATUS_NAMES.get(str(value), value)
+        return names.get(str(value), value)
     if isinstance(value, Mapping | list):
         return str(value)
     return value

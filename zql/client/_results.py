@@ -8,6 +8,7 @@ nothing. It stops at the total, at ``limit``, or at the first empty page (never 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -16,7 +17,8 @@ import httpx
 
 from zql.ast import And, Clause, Node, Not, Or
 from zql.client._core import Call, ClientCore, Item, Plan, parse_page
-from zql.client._errors import UnexpectedResponseError, ZQLValidationError
+from zql.client._errors import UnexpectedResponseError, ZephyrError, ZQLValidationError
+from zql.client._facts import VARIANTS, Variant, can_fall_back, variant_names
 from zql.errors import Severity
 from zql.format import format as format_query
 from zql.parser import parse
@@ -28,6 +30,7 @@ __all__ = ["AsyncDriver", "AsyncSearchResults", "Driver", "Page", "Pager", "Sear
            "SearchSpec", "prepare"]
 
 T = TypeVar("T")
+logger = logging.getLogger("zql.client")
 
 
 class Driver(Protocol):
@@ -167,28 +170,64 @@ def search_params(core: ClientCore, spec: SearchSpec) -> Plan[dict[str, int]]:
 
 
 def search_call(core: ClientCore, spec: SearchSpec, ids: dict[str, int], first: int,
-                size: int) -> Call:
-    """The request for one page: ``GET /advancesearch``, or ``POST`` for very long queries.
+                size: int, variant: Variant = VARIANTS[0]) -> Call:
+    """The request for one page in one of the server's search variants: ``GET
+    /advancesearch`` (``POST`` for very long queries), ``POST /advancesearch/zql`` or
+    ``GET /testcase?zqlquery=``.
 
     >>> core = ClientCore("http://h", token="t")
     >>> spec = prepare(core, 'name ~ "login"', SearchOptions(order_by="name"))
     >>> dict(search_call(core, spec, {"releaseid": 3}, 200, 100).params)
     {'word': 'name ~ "login"', 'entitytype': 'testcase', 'zql': 'true', 'firstresult': '200',
      'maxresults': '100', 'isascorder': 'true', 'order': 'name', 'releaseid': '3'}
+    >>> search_call(core, spec, {}, 0, 50, VARIANTS[2]).json["maxResults"]
+    50
     """
     zql, ascending = not spec.options.quick, spec.options.ascending
-    if spec.post:
-        body = {"word": spec.text, "entityType": spec.entity, "zql": zql,
+    entity = variant.execution_type if spec.entity == "execution" else spec.entity
+    if variant.path == "testcase":
+        # INFERRED: this list pages with offset/pagesize like ZE's other lists.
+        return core.call("GET", "testcase", page=True, params={
+            "zqlquery": spec.text, "offset": first, "pagesize": size, **ids})
+    if spec.post or variant.method == "POST":
+        body = {"word": spec.text, "entityType": entity, "zql": zql,
                 "firstResult": first, "maxResults": size, "isAscOrder": ascending,
                 "releaseId": ids.get("releaseid"), "projectId": ids.get("projectid")}
         if spec.order_by:
             body |= {"order": spec.order_by, "isCfield": spec.is_cfield}
-        return core.call("POST", "advancesearch", page=True,
+        return core.call("POST", variant.path, page=True,
                          json={k: v for k, v in body.items() if v is not None})
-    return core.call("GET", "advancesearch", page=True, params={
-        "word": spec.text, "entitytype": spec.entity, "zql": zql, "firstresult": first,
+    return core.call("GET", variant.path, page=True, params={
+        "word": spec.text, "entitytype": entity, "zql": zql, "firstresult": first,
         "maxresults": size, "isascorder": ascending, "order": spec.order_by,
         "is_cfield": True if spec.is_cfield else None, **ids})
+
+
+def fetch_page(core: ClientCore, spec: SearchSpec, ids: dict[str, int], first: int,
+               size: int) -> Plan[Any]:
+    """One page, trying the server's search variants in order until one answers (a 404, 405
+    or unreadable shape means "not this one"); the one that worked is remembered."""
+    variants = core.search_variants(spec.entity, quick=spec.options.quick)
+    first_error: ZephyrError | None = None
+    for n, variant in enumerate(variants):
+        try:
+            body = yield search_call(core, spec, ids, first, size, variant)
+        except ZephyrError as err:
+            first_error = first_error or err
+            if n + 1 < len(variants) and can_fall_back(err):
+                logger.info("search: %s is not usable here (%s); trying %s", variant.name,
+                            err.message, variants[n + 1].name)
+                continue
+            if n and can_fall_back(err):
+                # None answered: the documented endpoint's answer says most; name the rest.
+                first_error.message += (" (search endpoints tried: "
+                                        f"{', '.join(variant_names(variants))})")
+                first_error.args = (first_error.message,)
+                raise first_error from None
+            raise
+        core.use_search_variant(spec.entity, variant)
+        return body
+    raise AssertionError("no search variant")  # pragma: no cover - VARIANTS is never empty
 
 
 class Pager:
@@ -291,13 +330,13 @@ class _Results:
         if window is None:
             return None
         ids = yield from self._ids_plan(core)
-        page = pager.accept((yield search_call(core, self.spec, ids, *window)))
+        page = pager.accept((yield from fetch_page(core, self.spec, ids, *window)))
         self.total = page.total
         return page
 
     def _count_plan(self, core: ClientCore) -> Plan[int]:
         ids = yield from self._ids_plan(core)
-        total, rows = parse_page((yield search_call(core, self.spec, ids, 0, 1)))
+        total, rows = parse_page((yield from fetch_page(core, self.spec, ids, 0, 1)))
         self.total = total if total is not None else len(rows)
         limit = self.spec.options.limit
         return self.total if limit is None else min(limit, self.total)

@@ -25,7 +25,7 @@ from zql.client._errors import ConfigurationError, ZephyrError
 from zql.client._results import SearchResults, prepare
 from zql.client._retry import Retry
 from zql.client._transfer import DEFAULT_MAX_RESPONSE, Attempt, BodyReader, Sleep
-from zql.schema import Schema
+from zql.schema import Schema, Status
 from zql.search_options import UNSET, SearchOptions, Unset
 
 __all__ = ["SyncDriver", "ZephyrClient"]
@@ -247,6 +247,19 @@ class ZephyrClient:
         'text'
         """
         return self._driver.run(self._core.schema_plan(refresh=refresh))
+
+    def statuses(self, *, refresh: bool = False) -> tuple[Status, ...]:
+        """The execution statuses the server is configured with, custom and inactive ones
+        included (``GET /latest/admin/preference?key=testresult.testresultStatus.LOV``, else
+        ``GET /v4/admin/preference/all/system``), cached with the schema; the bundled
+        defaults, with a logged warning, when the server shows neither.
+
+        >>> from zql.sandbox import Sandbox
+        >>> with Sandbox(seed=1) as sb, ZephyrClient(sb.url, token=sb.token) as client:
+        ...     [s.name for s in client.statuses()][:2]
+        ['Pass', 'Fail']
+        """
+        return self._driver.run(self._core.statuses_plan(refresh=refresh))
 
     def suggest(self, field: str, prefix: str = "", *, entity: str = "testcase",
                 release: int | str | None = None, limit: int = 25) -> list[str]:

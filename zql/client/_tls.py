@@ -23,9 +23,14 @@ from urllib.parse import urlsplit
 
 from zql.client._errors import TLS_HINT, ConfigurationError
 
-__all__ = ["HINT", "PeerCertificate", "peer_certificate", "trust_source", "verify_context"]
+__all__ = ["HINT", "INSECURE_WARNING", "PeerCertificate", "peer_certificate", "trust_source",
+           "verify_context"]
 
 HINT = TLS_HINT
+#: What every run with verification off says on stderr.
+INSECURE_WARNING = ("zql: warning: TLS certificate verification is off (--insecure): anyone on "
+                    "the network path can read and change this traffic; use --ca-cert FILE "
+                    "instead")
 
 
 def _system_context() -> ssl.SSLContext | None:

@@ -63,7 +63,9 @@ class BaseURL:
         ('http://h/flex/services/rest/latest/advancesearch', 'http://h/flex/services/rest/v3/zql/metadata')
         """
         path = path.lstrip("/")
-        root = self.rest if path.split("/", 1)[0] in API_VERSIONS else self.api
+        first = path.split("/", 1)[0]
+        versioned = first in API_VERSIONS or (first[:1] == "v" and first[1:].isdigit())
+        root = self.rest if versioned else self.api
         return f"{root}/{path}"
 
 
