@@ -30,6 +30,7 @@ def complete(line: str, tmp_path: Path, **extra: str) -> list[str]:
     ("zql search --entity execution --columns id,exec",
      ["id,executedBy", "id,executedOn"]),
     ("zql search --columns na", ["name"]),
+    ("zql search --entity execution --order ex", ["executedBy"]),  # executedOn: not sortable
 ])
 def test_completes_subcommands_flags_entities_and_columns(tmp_path: Path, line: str,
                                                           expected: list[str]) -> None:

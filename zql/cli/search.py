@@ -73,8 +73,9 @@ def register(subparsers: Any) -> None:
     what.add_argument("--no-validate", dest="validate", action="store_false",
                       help="send the query as typed, without local checks")
     rows = parser.add_argument_group("rows")
-    rows.add_argument("--order", metavar="COLUMN",
-                      help="sort by a column (executedOn, priority, modified, …) or field")
+    order = rows.add_argument("--order", metavar="COLUMN",
+                              help="sort by a column (executedBy, priority, modified, …) or field")
+    order.completer = _complete_order
     rows.add_argument("--desc", action="store_true", help="sort descending")
     rows.add_argument("--limit", type=count, metavar="N",
                       help="stop after N rows (0: no limit, the default)")
@@ -113,6 +114,14 @@ def _complete_columns(prefix: str, parsed_args: argparse.Namespace, **_: Any) ->
     chosen = set(head.split(",")) if head else set()
     return [lead + c for c in flat_columns(getattr(parsed_args, "entity", None) or "testcase")
             if c not in chosen]
+
+
+def _complete_order(prefix: str, parsed_args: argparse.Namespace, **_: Any) -> list[str]:
+    from zql.columns import SORT_FIELDS
+
+    entity = getattr(parsed_args, "entity", None) or "testcase"
+    return [c for c, field in SORT_FIELDS.get(entity, {}).items()
+            if field is not None and c.startswith(prefix)]
 
 
 @dataclass
