@@ -22,7 +22,13 @@ from prompt_toolkit import PromptSession
 from prompt_toolkit.application import run_in_terminal
 from prompt_toolkit.completion import DynamicCompleter, ThreadedCompleter
 from prompt_toolkit.enums import DEFAULT_BUFFER, EditingMode
-from prompt_toolkit.filters import emacs_mode, has_focus, vi_navigation_mode
+from prompt_toolkit.filters import (
+    emacs_insert_mode,
+    emacs_mode,
+    has_focus,
+    vi_insert_mode,
+    vi_navigation_mode,
+)
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from prompt_toolkit.input import DummyInput, Input
@@ -305,7 +311,7 @@ class Shell:
         def _newline(event: KeyPressEvent) -> None:
             event.current_buffer.insert_text("\n")
 
-        @kb.add("\\", filter=focused)
+        @kb.add("\\", filter=focused & (emacs_insert_mode | vi_insert_mode))
         def _backslash(event: KeyPressEvent) -> None:
             # A command typed at the start of a refused query starts clean, rather than
             # gluing the query onto the command (``\format verticalname ~ …``).
