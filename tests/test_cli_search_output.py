@@ -332,3 +332,28 @@ def test_the_python_example_of_the_docs_runs_as_shown(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout == shown
     assert (tmp_path / "fails.xlsx").stat().st_size > 0
+
+
+def test_ctrl_c_before_any_row_keeps_the_previous_file(env: Sandbox, tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+
+    from tests.process_support import running
+
+    target = tmp_path / "hits.csv"
+    target.write_text("the previous export\n")
+    script = Path(sys.executable).with_name("zql")
+    environ = {**os.environ, "ZEPHYR_URL": env.url or "", "ZEPHYR_TOKEN": TOKEN}
+    with env.control.gate("/advancesearch") as gate, running(
+            [str(script), "search", FAILS, "--entity", "execution", "-o", str(target),
+             "--no-progress"], env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True) as proc:
+        gate.wait_held()  # the first page is asked for and held: nothing written yet
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert err.strip().splitlines()[-1] == (
+        f"zql search: interrupted; 0 rows written to {target} ({target} is unchanged)")
+    assert target.read_text() == "the previous export\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hits.csv"]

@@ -192,9 +192,12 @@ def run(args: argparse.Namespace) -> int:
                   f"{args.output} is unchanged", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        if target is not None:
+        if target is not None and export.rows:
             target.commit()  # the user stopped it: keep what was written, under its name
-        print(f"zql search: interrupted; {export.rows} rows written{_to(args)}",
+        elif target is not None:
+            target.discard()  # nothing written yet: a previous file stays as it was
+        kept = f" ({args.output} is unchanged)" if _to(args) and not export.rows else ""
+        print(f"zql search: interrupted; {export.rows} rows written{_to(args)}{kept}",
               file=sys.stderr)
         return 130
     _summary(args, job, export, warnings, fmt == "table" and target.to_terminal)
