@@ -44,7 +44,8 @@ def empty_result_hint(*, warned: bool, release: object = None, project: object =
     where = [f"{name} {value!r}" for name, value in (("release", release), ("project", project))
              if value]
     if where:
-        return f"only {' and '.join(where)} was searched; {widen} searches everywhere"
+        both = where[0] if len(where) == 1 else f"{where[0]} and {where[1]}"
+        return f"only {both} was searched; {widen} searches everywhere"
     if quick:
         return "no item holds all these words; try fewer"
     return ("no item matches every condition; loosen one (~ matches words, = whole values); "
