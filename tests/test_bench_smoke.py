@@ -28,6 +28,8 @@ BENCHES = {
     "bench_sandbox": ["search direct p50", "search http", "export 400 testcase rows",
                       "small sandbox start+stop"],
     "bench_shell": ["zql shell (offline)", "import prompt_toolkit"],
+    "bench_update": ["status update of 1,000 executions", "bare httpx loop",
+                     "zql apply (journal, fsync each batch)", "ratio zql/bare throughput"],
 }
 #: benches that need more than a plain process
 MARKS = {"bench_shell": [pytest.mark.terminal]}

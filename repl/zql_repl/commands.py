@@ -477,6 +477,68 @@ def _named_delete(shell: Shell, arg: str) -> None:
     shell.print(f"deleted {arg}")
 
 
+# --------------------------------------------------------------------------- bulk updates
+
+
+def _updates(shell: Shell) -> tuple[object, Callable[[str], bool] | None]:
+    """The client (connected) and how to ask for confirmation (None: no terminal)."""
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.input import DummyInput
+
+    from zql_repl.connection import NotConnected
+
+    try:
+        client = shell.connection.wait(30)
+    except NotConnected as err:
+        raise CommandError(str(err)) from None
+    if client is None:
+        raise CommandError("still connecting to the server; try again in a moment")
+    if isinstance(shell.session.input, DummyInput):
+        return client, None
+
+    def ask(prompt: str) -> bool:
+        # A plain prompt on the same terminal (the shell's own validates ZQL).
+        answer: PromptSession[str] = PromptSession(input=shell.session.input,
+                                                   output=shell.session.output)
+        try:
+            return answer.prompt(prompt).strip().lower() in ("y", "yes")
+        except (EOFError, KeyboardInterrupt):
+            return False
+
+    return client, ask
+
+
+@command("\\update", "--status S|--notes T|--assign U|--add-tag T|--remove-tag T|--priority P"
+         " [--dry-run] [--yes]", "change what the last query selects: plan, confirm, journal "
+         "(docs/update.md)")
+def _update(shell: Shell, arg: str) -> None:
+    from zql.client import ZephyrError
+    from zql.update import PlanError, UpdateError
+    from zql.update.flow import shell_update
+
+    client, ask = _updates(shell)
+    try:
+        shell_update(client, _query_arg(shell, ""), arg, entity=shell.state.entity,
+                     release=shell.state.release_param, project=shell.state.project_param,
+                     out=shell.print, ask=ask)
+    except (UpdateError, PlanError, ZephyrError, ZQLError) as err:
+        raise CommandError(str(err).splitlines()[0]) from None
+
+
+@command("\\undo", "[JOURNAL] [--dry-run] [--yes]", "write back what an update changed "
+         "(default: the newest journal)")
+def _undo(shell: Shell, arg: str) -> None:
+    from zql.client import ZephyrError
+    from zql.update import PlanError, UpdateError
+    from zql.update.flow import shell_undo
+
+    client, ask = _updates(shell)
+    try:
+        shell_undo(client, arg, out=shell.print, ask=ask)
+    except (UpdateError, PlanError, ZephyrError, ZQLError) as err:
+        raise CommandError(str(err).splitlines()[0]) from None
+
+
 # --------------------------------------------------------------------------- the shell
 
 

@@ -18,7 +18,7 @@ __all__ = ["SUBCOMMANDS", "main"]
 
 #: Subcommand modules, in the order ``zql --help`` lists them.
 SUBCOMMANDS: tuple[str, ...] = ("lint", "fmt", "search", "shell", "sandbox", "schema", "doctor",
-                                 "lsp", "completion")
+                                 "update", "apply", "undo", "lsp", "completion")
 
 
 def build_parser() -> argparse.ArgumentParser:

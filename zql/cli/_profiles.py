@@ -36,7 +36,7 @@ def add_profile_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _config(args: argparse.Namespace | None) -> Any:
-    from zql_repl.config import ConfigError, load_config
+    from zql.user_config import ConfigError, load_config
 
     path = getattr(args, "config", None)
     try:
@@ -67,7 +67,7 @@ def load_profile(args: argparse.Namespace) -> Any:
     name = getattr(args, "profile", None)
     if not name:
         return None
-    from zql_repl.config import ConfigError
+    from zql.user_config import ConfigError
 
     config = _config(args)
     try:
@@ -82,13 +82,13 @@ def profile_credentials(args: argparse.Namespace, profile: Any,
                                                              str | None, str | None]:
     """``(url, token, username, password, auth)`` from the options, the profile, the variables.
 
-    >>> from zql_repl.config import Profile
+    >>> from zql.user_config import Profile
     >>> ns = argparse.Namespace(url=None, username=None, auth=None, token_env="ZEPHYR_TOKEN",
     ...                         password_env="ZEPHYR_PASSWORD")
     >>> profile_credentials(ns, Profile("w", url="http://z", token_env="T"), {"T": "t0k"})[:2]
     ('http://z', 't0k')
     """
-    from zql_repl.config import ConfigError, resolve_credentials
+    from zql.user_config import ConfigError, resolve_credentials
 
     try:
         creds = resolve_credentials(

@@ -63,6 +63,9 @@ def register(subparsers: Any) -> None:
                         help="delay added to every request")
     parser.add_argument("--fail-rate", type=float, default=0.0, metavar="P",
                         help="share of API requests answered 429 (with Retry-After) or 503")
+    parser.add_argument("--lose-write-rate", type=float, default=0.0, metavar="P",
+                        help="share of writes applied whose answer is then lost (the "
+                        "connection drops before it is complete): for bulk-update tests")
     parser.add_argument("--quirks", action="store_true",
                         help="off by default. Answer like odd real servers: bare page objects, "
                         "and BAD CREDENTIALS ANSWERED WITH HTTP 200 whose body is a JSON string "
@@ -81,6 +84,10 @@ def run(args: argparse.Namespace) -> int:
     """Start the sandbox, print where and how to connect, wait for a stop signal."""
     from zql.sandbox import Sandbox, SandboxError, is_loopback
 
+    if not 0.0 <= args.lose_write_rate <= 1.0:
+        print(f"zql sandbox: --lose-write-rate must be between 0 and 1, not "
+              f"{args.lose_write_rate}", file=sys.stderr)
+        return 2
     if args.env:
         from zql.cli._sandbox_env import spawn
 
@@ -114,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
     except SandboxError as err:
         print(f"zql sandbox: {err}", file=sys.stderr)
         return 2
+    sandbox.control.writes.lose_rate = args.lose_write_rate
     stop = threading.Event()
 
     def on_term(signum: int, frame: FrameType | None) -> None:

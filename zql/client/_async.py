@@ -7,7 +7,7 @@ import os
 import ssl
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import anyio
 import httpx
@@ -33,6 +33,10 @@ from zql.client._transfer import (
 )
 from zql.schema import Schema, Status
 from zql.search_options import UNSET, SearchOptions, Unset
+
+if TYPE_CHECKING:
+    from zql.update import Plan as UpdatePlan
+    from zql.update import Report
 
 __all__ = ["AsyncDriver", "AsyncZephyrClient"]
 
@@ -336,3 +340,22 @@ class AsyncZephyrClient:
         """
         return cast(Item, await self._driver.run(self._core.fetch(
             self._core.call("GET", "user/current"))))
+
+    # ---- bulk updates (zql.update; docs/update.md)
+
+    async def plan_update(self, query: Any, *, entity: str = "execution",
+                    **options: Any) -> UpdatePlan:
+        """Plan a bulk change of the items ``query`` selects (``status=``, ``notes=``,
+        ``assign=``, ``add_tags=``, ``remove_tags=``, ``priority=``); nothing is written.
+        See :func:`zql.update.aplan_update`."""
+        from zql.update import aplan_update
+
+        return await aplan_update(self, query, entity=entity, **options)
+
+    async def apply(self, plan: UpdatePlan, *, journal: str | os.PathLike[str] | None = None,
+              **options: Any) -> Report:
+        """Apply a plan in journaled batches (``batch_size=``, ``concurrency=``, ``fresh=``).
+        See :func:`zql.update.aapply`."""
+        from zql.update import aapply
+
+        return await aapply(self, plan, journal=journal, **options)

@@ -8,7 +8,7 @@ import ssl
 import time
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import httpx
 
@@ -27,6 +27,10 @@ from zql.client._retry import Retry
 from zql.client._transfer import DEFAULT_MAX_RESPONSE, Attempt, BodyReader, Sleep
 from zql.schema import Schema, Status
 from zql.search_options import UNSET, SearchOptions, Unset
+
+if TYPE_CHECKING:
+    from zql.update import Plan as UpdatePlan
+    from zql.update import Report
 
 __all__ = ["SyncDriver", "ZephyrClient"]
 
@@ -330,4 +334,21 @@ class ZephyrClient:
         return cast(Item, self._driver.run(self._core.fetch(self._core.call("GET",
                                                                             "user/current"))))
 
+    # ---- bulk updates (zql.update; docs/update.md)
 
+    def plan_update(self, query: Any, *, entity: str = "execution",
+                    **options: Any) -> UpdatePlan:
+        """Plan a bulk change of the items ``query`` selects (``status=``, ``notes=``,
+        ``assign=``, ``add_tags=``, ``remove_tags=``, ``priority=``); nothing is written.
+        See :func:`zql.update.plan_update`."""
+        from zql.update import plan_update
+
+        return plan_update(self, query, entity=entity, **options)
+
+    def apply(self, plan: UpdatePlan, *, journal: str | os.PathLike[str] | None = None,
+              **options: Any) -> Report:
+        """Apply a plan in journaled batches (``batch_size=``, ``concurrency=``, ``fresh=``).
+        See :func:`zql.update.apply`."""
+        from zql.update import apply
+
+        return apply(self, plan, journal=journal, **options)

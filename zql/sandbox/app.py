@@ -29,7 +29,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from zql.sandbox import admin, reads
+from zql.sandbox import admin, reads, writes
 from zql.sandbox.api import (
     ApiError,
     Context,
@@ -320,6 +320,7 @@ def create_app(store: Store, control: Control, creds: Credentials,
         *_Core(ctx).routes(),
         *admin.routes(ctx),
         *reads.routes(ctx),
+        *writes.routes(ctx),
         *gate_routes(ctx.control),  # tests hold responses of a sandbox run as a process
     ]
     routes = [Route(path, _endpoint(ctx, fn, public=path in _PUBLIC), methods=[method])

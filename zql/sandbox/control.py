@@ -32,6 +32,8 @@ from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from zql.sandbox.write_control import WriteControl
+
 if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.responses import Response
@@ -168,6 +170,8 @@ class Control:
         self._faults: deque[tuple[int, int | None]] = deque()
         self._sessions: dict[str, tuple[str, float]] = {}
         self._gates: list[Gate] = []
+        #: faults of the write endpoints (:mod:`zql.sandbox.write_control`)
+        self.writes = WriteControl(seed=seed)
 
     def __repr__(self) -> str:
         return (f"<Control page_cap={self.page_cap} quirks={self.quirks} "

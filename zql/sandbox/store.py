@@ -136,6 +136,7 @@ class Store:
         self.schema = sandbox_schema().with_statuses(self.server.statuses())
         self._item_sql = {e: self._items_query(v, item_template(e, self.server))
                           for e, v in VIEWS.items()}
+        self._in_memory = path is None
 
     # ---- opening
 
@@ -340,7 +341,7 @@ class Store:
     # ---- search
 
     def count(self, entity: str, where: Where) -> int:
-        """How many items match (cached: the data never changes while the store is open).
+        """How many items match (cached until the next write).
 
         >>> with Store.open() as store:
         ...     store.count("execution", MATCH_ALL)
@@ -367,6 +368,48 @@ class Store:
         """
         with self._lock:
             self._counts.clear()
+
+    @contextmanager
+    def writing(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (the sandbox's write endpoints, :mod:`zql.sandbox.writes`).
+
+        A store opened from a file is read-only (the file is a reusable build): its first write
+        copies the database into memory, so writes never reach the file. Cached counts are
+        dropped after every write.
+
+        >>> with Store.open() as store:
+        ...     with store.writing() as conn:
+        ...         _ = conn.execute("UPDATE executions SET notes = 'x' WHERE id = 1")
+        ...     store.rows("SELECT notes FROM executions WHERE id = 1")
+        [('x',)]
+        """
+        with self._lock:
+            if self.path is not None and not self._in_memory:
+                memory = sqlite3.connect(":memory:", check_same_thread=False)
+                self._conn.backup(memory)
+                self._conn.close()
+                self._conn = memory
+                self._in_memory = True
+            try:
+                with self._conn:
+                    yield self._conn
+            finally:
+                self._counts.clear()
+
+    @staticmethod
+    def refresh(conn: sqlite3.Connection, entity: str, ids: Sequence[int]) -> None:
+        """Recompute the search documents of ``ids`` inside :meth:`writing`, so later
+        searches see the change.
+
+        >>> from zql.sandbox.sql import compile_query
+        >>> with Store.open() as store:
+        ...     with store.writing() as conn:
+        ...         _ = conn.execute("UPDATE executions SET notes = 'zebra' WHERE id = 1")
+        ...         store.refresh(conn, "execution", [1])
+        ...     store.page_ids("execution", compile_query('notes ~ "zebra"', "execution"))
+        [1]
+        """
+        _refresh_documents(conn, _entity(entity), ids)
 
     def page_ids(self, entity: str, where: Where, order: Order = _BY_ID, first: int = 0,
                  limit: int = 50) -> list[int]:
@@ -518,19 +561,27 @@ def _folded(value: object) -> object:
     return value
 
 
+def _document_source(entity: str, view: View, *, only: bool = False) -> tuple[str, int]:
+    """The SELECT computing the search documents of ``entity`` (of the ids in a JSON array
+    parameter when ``only``), and its column count."""
+    specs = [s for s in sandbox_schema().fields(entity) if not s.multi]
+    # A schema field the sandbox has no data for is simply always empty.
+    exprs = [view.fields.get(s.name.lower(), "NULL") for s in specs]
+    quick = " || char(10) || ".join(f"coalesce({q}, '')" for q in view.quick)
+    where = f" WHERE {view.alias}.id IN (SELECT value FROM json_each(?))" if only else ""
+    return (f"SELECT {view.alias}.id, {view.release}, {view.project}, {view.modified}, "
+            f"{quick}, {', '.join(exprs)} FROM {view.table} {view.alias} {view.joins}{where}",
+            5 + len(specs))
+
+
 def _build_documents(conn: sqlite3.Connection, entity: str, view: View) -> None:
     specs = [s for s in sandbox_schema().fields(entity) if not s.multi]
     cols = ", ".join(f"{column(s.name)} {_SQL_TYPES[s.type]}" for s in specs)
     conn.execute(f"CREATE TABLE doc_{entity} (id INTEGER PRIMARY KEY, release_id INTEGER, "
                  f"project_id INTEGER, modified INTEGER, quick TEXT, {cols})")
-    # A schema field the sandbox has no data for is simply always empty.
-    exprs = [view.fields.get(s.name.lower(), "NULL") for s in specs]
-    quick = " || char(10) || ".join(f"coalesce({q}, '')" for q in view.quick)
-    source = (f"SELECT {view.alias}.id, {view.release}, {view.project}, {view.modified}, "
-              f"{quick}, {', '.join(exprs)} FROM {view.table} {view.alias} {view.joins}")
-    marks = ", ".join("?" * (5 + len(specs)))
+    source, width = _document_source(entity, view)
     rows = ([_folded(v) for v in row] for row in conn.execute(source).fetchall())
-    conn.executemany(f"INSERT INTO doc_{entity} VALUES ({marks})", rows)
+    conn.executemany(f"INSERT INTO doc_{entity} VALUES ({', '.join('?' * width)})", rows)
     for name in ("release_id", "project_id", "modified"):
         conn.execute(f"CREATE INDEX doc_{entity}_{name} ON doc_{entity} ({name})")
     for spec in specs:
@@ -540,6 +591,55 @@ def _build_documents(conn: sqlite3.Connection, entity: str, view: View) -> None:
     for spec in sandbox_schema().fields(entity):
         if spec.multi:
             _build_multi(conn, entity, view, spec)
+
+
+def _refresh_documents(conn: sqlite3.Connection, entity: str, ids: Sequence[int]) -> None:
+    """Recompute the search documents (and multi-value rows) of ``ids`` after a write.
+
+    Only the columns whose value changed are updated, so a status change touches one index,
+    not all of them."""
+    view = VIEWS[entity]
+    param = (json.dumps(list(ids)),)
+    source, _ = _document_source(entity, view, only=True)
+    cur = conn.execute(f"SELECT * FROM doc_{entity} WHERE id IN "
+                       "(SELECT value FROM json_each(?))", param)
+    names = [d[0] for d in cur.description]
+    old = {row[0]: row for row in cur.fetchall()}
+    updates: dict[tuple[str, ...], list[tuple[object, ...]]] = {}
+    for row in conn.execute(source, param).fetchall():
+        new = [_folded(v) for v in row]
+        before = old.get(new[0])
+        if before is None:
+            conn.execute(f"INSERT INTO doc_{entity} VALUES ({', '.join('?' * len(new))})", new)
+            continue
+        changed = tuple(i for i, (a, b) in enumerate(zip(before, new, strict=True)) if a != b)
+        if changed:
+            updates.setdefault(tuple(names[i] for i in changed), []).append(
+                (*(new[i] for i in changed), new[0]))
+    for columns, rows in updates.items():
+        sets = ", ".join(f"{c} = ?" for c in columns)
+        conn.executemany(f"UPDATE doc_{entity} SET {sets} WHERE id = ?", rows)
+    for spec in sandbox_schema().fields(entity):
+        multi = view.multi.get(spec.name.lower())
+        if not spec.multi or multi is None:
+            continue
+        table = multi_table(entity, spec)
+        now: dict[int, list[str]] = {}
+        for doc, value in conn.execute(f"WITH mv(item, value) AS ({multi}) SELECT item, value "
+                                       "FROM mv WHERE item IN (SELECT value FROM json_each(?))",
+                                       param).fetchall():
+            if value:
+                now.setdefault(doc, []).append(fold(value))
+        was: dict[int, list[str]] = {}
+        for doc, value in conn.execute(f"SELECT doc_id, value FROM {table} WHERE doc_id IN "
+                                       "(SELECT value FROM json_each(?)) ORDER BY rowid",
+                                       param).fetchall():
+            was.setdefault(doc, []).append(value)
+        stale = [d for d in set(now) | set(was) if now.get(d) != was.get(d)]
+        if stale:
+            conn.executemany(f"DELETE FROM {table} WHERE doc_id = ?", [(d,) for d in stale])
+            conn.executemany(f"INSERT INTO {table} VALUES (?, ?)",
+                             [(d, v) for d in stale for v in now.get(d, [])])
 
 
 def _indexed(spec: FieldSpec) -> bool:

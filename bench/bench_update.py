@@ -1,0 +1,98 @@
+"""Bulk-update throughput: a status update of 50,000 executions of the large sandbox through the
+bulk endpoint, by ``zql.update.apply`` (journal with an fsync per batch, answers decoded and
+checked) against a bare httpx loop sending the same batches, in the same run.
+
+Run: ``python bench/bench_update.py`` (builds ``bench/.data/sandbox-large-<seed>.sqlite3`` once;
+the first write copies it into memory, done before timing). ``--quick`` uses the small data set
+for a smoke run. Both sides send 500 ids a request, one request at a time; each run sets a new
+status so every row really changes. Target (issue 15): zql >= 0.8x the bare loop's throughput.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from zql.client import ZephyrClient  # noqa: E402
+from zql.sandbox import Sandbox  # noqa: E402
+from zql.update import Change, StatusRef, apply, compute_plan  # noqa: E402
+
+
+def bare(sb: Sandbox, ids: list[int], status: int, batch: int) -> float:
+    """Seconds for a plain httpx loop to send every batch (answers read, not decoded)."""
+    headers = {"Authorization": f"Bearer {sb.token}", "Accept": "application/json"}
+    with httpx.Client(base_url=sb.api_url, headers=headers, timeout=120) as http:
+        start = time.perf_counter()
+        for i in range(0, len(ids), batch):
+            r = http.put("/execution/bulk", params={"status": status, "testerid": 1,
+                                                    "allExecutions": "false"},
+                         json={"ids": ids[i:i + batch]})
+            r.raise_for_status()
+            _ = r.content
+        return time.perf_counter() - start
+
+
+def ours(client: ZephyrClient, hits: list[dict[str, object]], status: int, name: str,
+         batch: int, folder: Path) -> float:
+    """Seconds for ``zql.update.apply`` to apply the same change (plan made beforehand)."""
+    plan = compute_plan("execution", "bench", Change(status=StatusRef(status, name)), hits)
+    assert len(plan.items) == len(hits), "every item must really change"
+    journal = folder / f"bench-{status}.jsonl"
+    start = time.perf_counter()
+    report = apply(client, plan, journal=journal, fresh=True, batch_size=batch)
+    elapsed = time.perf_counter() - start
+    assert report.count("changed") == len(hits), report.summary()
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small data set, smoke run")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--db", type=Path, help="large data set file (default under bench/.data)")
+    args = parser.parse_args()
+    if args.quick:
+        size, db, count, batch = "small", None, 1_000, 100
+    else:
+        size, count, batch = "large", 50_000, 500
+        db = args.db or ROOT / "bench" / ".data" / f"sandbox-large-{args.seed}.sqlite3"
+    with Sandbox(size, args.seed, db=db) as sb, \
+            ZephyrClient(sb.url, token=sb.token, timeout=120) as client, \
+            tempfile.TemporaryDirectory() as tmp:
+        hits = list(client.search('status in ("Pass", "Fail", "WIP", "Blocked")',
+                                  entity="execution", page_size=500, limit=count))
+        ids = [int(h["id"]) for h in hits]
+        print(f"status update of {len(ids):,} executions in batches of {batch} "
+              f"({size} data set)")
+        bare(sb, ids[:batch], 4, batch)  # warm-up: the first write copies the store to memory
+        # Alternate the two (the machine is shared: load comes and goes), each run really
+        # changing every row: bare -> WIP, ours WIP -> Blocked, bare -> Fail, ours Fail -> Pass.
+        t_bare: list[float] = []
+        t_ours: list[float] = []
+        for bare_status, (before, after, name) in (((3, (3, 4, "Blocked"))),
+                                                    ((2, (2, 1, "Pass")))):
+            t_bare.append(bare(sb, ids, bare_status, batch))
+            now = [{**h, "lastTestResult": {"executionStatus": str(before)}} for h in hits]
+            t_ours.append(ours(client, now, after, name, batch, Path(tmp)))
+        base, mine = min(t_bare), min(t_ours)
+        runs = ", ".join(f"{t:.2f}" for t in t_bare)
+        print(f"bare httpx loop: {len(ids) / base:,.0f} items/s (best {base:.2f} s; runs {runs})")
+        runs = ", ".join(f"{t:.2f}" for t in t_ours)
+        print(f"zql apply (journal, fsync each batch): {len(ids) / mine:,.0f} items/s "
+              f"(best {mine:.2f} s; runs {runs})")
+        ratio = base / mine
+        verdict = "ok" if ratio >= 0.8 else "MISSED"
+        print(f"ratio zql/bare throughput: {ratio:.2f} (best against best; target >= 0.8: "
+              f"{verdict if not args.quick else 'not judged on the quick data set'})")
+
+
+if __name__ == "__main__":
+    main()
