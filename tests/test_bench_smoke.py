@@ -19,6 +19,8 @@ BENCHES = {
                      "ratio client/bare", "memory while streaming 400 rows (4 pages)",
                      "peak over the baseline"],
     "bench_complete": ["complete/parse"],
+    "bench_export": ["export of 1,000 execution rows", "csv", "flat jsonl", "xlsx",
+                     "constant memory"],
     "bench_lint": ["lint/parse"],
     "bench_lsp": ["per-query cache (shipped)", "200-query file over stdio",
                   "p99 after a one-character edit"],
