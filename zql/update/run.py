@@ -94,13 +94,12 @@ def _with_names(plan: Plan, names: dict[str, dict[str, str]], **where: Any) -> P
 
 
 def _change_op(client: Any, entity: str, options: dict[str, Any]) -> Generator[Any, Any, Any]:
-    schema = client._core.known_schema or zql.load_schema()
+    statuses = (yield from client._core.statuses_plan()) if entity == "execution" else ()
     priorities = None
     if options.get("priority") is not None:
         priorities = yield from client._core.suggest_plan("priority", "", entity="testcase",
                                                           release=None, limit=100)
-    return (yield from change_op(entity, fallback_statuses=schema.values.statuses,
-                                 priorities=priorities, **options))
+    return (yield from change_op(entity, statuses=statuses, priorities=priorities, **options))
 
 
 def _me_op(client: Any) -> Generator[Any, Any, int | None]:
