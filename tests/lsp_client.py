@@ -106,6 +106,23 @@ class LspClient:
         self.proc.stdin.write(frame(message))
         self.proc.stdin.flush()
 
+    def send_raw(self, data: bytes) -> None:
+        """Write bytes as they are (hostile frames included)."""
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(data)
+        self.proc.stdin.flush()
+
+    def response(self, msg_id: Any, timeout: float = TIMEOUT) -> dict[str, Any]:
+        """The whole response (result or error) to the request ``msg_id``."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while msg_id not in self._responses:
+                left = deadline - time.monotonic()
+                if left <= 0 or self.proc.poll() is not None:
+                    raise TimeoutError(f"no answer to {msg_id!r} ({self.stderr_text()})")
+                self._cond.wait(left)
+            return self._responses.pop(msg_id)
+
     def request(self, method: str, params: Any, timeout: float = TIMEOUT) -> Any:
         """Send a request and return its result (raises on an error response)."""
         self._next_id += 1

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import example, given, settings
@@ -334,8 +335,33 @@ def test_where_builds_filters_from_flags() -> None:
     built = EX.where(release="R1", status=["Fail", "Blocked"], notes="flaky", TESTCASEID=7)
     assert built is not None and str(built) == (
         'release = "R1" and status in ("Fail", "Blocked") and notes ~ "flaky" and testcaseId = 7')
-    assert str(TC.where(automated=False, tag={"smoke"})) == 'automated = false and tag in ("smoke")'
+    assert str(TC.where(automated=False, tag={"smoke"})) == 'automated = false and tag = "smoke"'
     assert str(TC.where(version=range(2, 4))) == "version in (2, 3)"
+
+
+def test_where_with_one_item_builds_equals_and_lints_clean() -> None:
+    built = EX.where(status=["Fail"], testcaseId=(7,), notes=["flaky"])
+    assert str(built) == 'status = "Fail" and testcaseId = 7 and notes ~ "flaky"'
+    assert zql.lint(str(built), entity="execution") == []
+
+
+@pytest.mark.parametrize(("compare", "method"), [
+    (lambda f: f == "Pass", "eq"), (lambda f: f != "Pass", "ne"),
+    (lambda f: "Pass" == f, "eq"),  # noqa: SIM300
+    (lambda f: f == ["Pass"], "eq"), (lambda f: f != 3, "ne"),
+    (lambda f: f == None, "eq"),  # noqa: E711
+])
+def test_comparing_a_field_handle_with_a_value_raises(
+        compare: Callable[[Any], object], method: str) -> None:
+    with pytest.raises(TypeError, match=rf"write status\.{method}\("):
+        compare(EX.status)
+
+
+def test_handles_and_expressions_keep_structural_equality() -> None:
+    assert EX.status == EX.status and EX.status != EX.notes and EX.status != zql.field("status")
+    assert EX.status.eq("Pass") == EX.status.eq("Pass") != EX.status.ne("Pass")
+    assert EX.status in {EX.status: 1} and EX.status in [EX.notes, EX.status]
+    assert (EX.status == object()) is False
 
 
 # --------------------------------------------------------------------------- every error path
@@ -421,7 +447,7 @@ ERRORS: dict[str, Case] = {
                   "customtext"),
     "where unknown": (lambda: EX.where(statuss="Fail"), UnknownFieldError, "status"),
     "where generator": (lambda: EX.where(status=(s for s in "ab")), TypeError, "generator"),
-    "where op": (lambda: EX.where(notes=["a"]), OperatorNotAllowedError, "notes"),
+    "where op": (lambda: EX.where(notes=["a", "b"]), OperatorNotAllowedError, "notes"),
 }
 
 

@@ -51,7 +51,7 @@ def test_unknown_rule_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> No
 def test_list_rules(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["lint", "--list-rules"], capsys)
     lines = out.splitlines()
-    assert code == 0 and lines[0].split() == ["CODE", "NAME", "SEVERITY", "SUMMARY"]
+    assert code == 0 and lines[0].split() == ["CODE", "NAME", "SEVERITY", "FIX", "SUMMARY"]
     assert [line.split()[0] for line in lines[1:]] == [r.code for r in rules()]
     code, out, _ = run(["lint", "--list-rules", "--format", "json"], capsys)
     listed = json.loads(out)
@@ -64,7 +64,7 @@ def test_explain(capsys: pytest.CaptureFixture[str], spelling: str) -> None:
     code, out, _ = run(["lint", "--explain", spelling], capsys)
     assert code == 0
     lines = out.splitlines()
-    assert lines[0].startswith("ZQL301 mixed-and-or (warning, style): ")
+    assert lines[0].startswith("ZQL301 mixed-and-or (warning, style, fix: safe): ")
     assert '  priority = "P1" and automated = true or tag = "smoke"' in lines
     assert '  (priority = "P1" and automated = true) or tag = "smoke"' in lines
 

@@ -187,7 +187,7 @@ def test_console_script_runs(tmp_path: Path) -> None:
         ("ALTID is empty", "ZQL202", True),          # canonical field case
         ('a = 1 AND b = 2', "ZQL302", True),         # keyword case
         ('prority = "P1"', "ZQL201", False),         # did-you-mean: a guess
-        ('name = "x"', "ZQL203", False),             # = -> ~ changes the match
+        ('priority = ""', "ZQL304", False),          # `is empty` is a guess at the intent
         ('status = "Fail', "ZQL101", False),         # where the string ends is a guess
         ("(a = 1", "ZQL116", False),
         ("a = 1 b = 2", "ZQL121", False),            # and? or?
@@ -208,3 +208,58 @@ def test_fix_applies_unsafe_fixes_only_when_asked(
     code, out, _ = run(["lint", "--fix", "--unsafe-fixes"], capsys, 'prority = Fail',
                        monkeypatch)
     assert out == 'priority = "Fail"\n' and code == 0
+
+
+def test_fix_prints_each_fix_with_its_place_code_and_change(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write(tmp_path, "q.zql", '# zql: entity=execution\nstatus = Fail;\nx = 1 AND\n'
+                 'priority in ("P1", "P1") AND tag = "a"\n')
+    code, out, err = run(["lint", str(path), "--fix", "--select", "ZQL1,ZQL3"], capsys)
+    assert code == 0 and out == ""
+    # ZQL305 then ZQL308 (a second round): positions still refer to the file as given.
+    assert err.splitlines()[:5] == [
+        f'{path}:2:10: ZQL107 Fail → "Fail"',
+        f"{path}:3:7: ZQL302 AND → and",
+        f"{path}:4:18: ZQL305 , \"P1\" → ''",
+        f"{path}:4:26: ZQL302 AND → and",
+        f'{path}:4:10: ZQL308 in ("P1") → = "P1"',
+    ]
+    assert f"fixed {path} (" in err
+    assert path.read_text(encoding="utf-8") == (
+        '# zql: entity=execution\nstatus = "Fail";\nx = 1 and\npriority = "P1" and tag = "a"\n')
+
+
+def test_fix_positions_of_a_later_round_refer_to_the_file_as_given() -> None:
+    from zql.documents import apply_fixes
+
+    text = 'tag in ("a", "a") AND\nname ~ "x" AND tag = Fail'
+    result = apply_fixes(text)
+    assert result.text == 'tag = "a" and\nname ~ "x" and tag = "Fail"'
+    places = {(f.code, f.line, f.column) for f in result.applied}
+    assert ("ZQL107", 2, 22) in places and ("ZQL302", 2, 12) in places
+    assert ("ZQL305", 1, 12) in places and ("ZQL308", 1, 5) in places
+
+
+def test_diff_shows_the_fixes_without_writing(tmp_path: Path) -> None:
+    path = write(tmp_path, "q.zql", 'status = Fail AND name ~ "x"\n')
+    zql = Path(sys.executable).with_name("zql")
+    done = subprocess.run([str(zql), "lint", "--diff", "--entity", "execution", str(path)],
+                          capture_output=True, text=True, check=False, timeout=60)
+    assert done.returncode == 1  # something would change
+    assert done.stdout.splitlines() == [
+        f"--- a/{path}", f"+++ b/{path}", "@@ -1 +1 @@",
+        '-status = Fail AND name ~ "x"', '+status = "Fail" and name ~ "x"']
+    assert path.read_text(encoding="utf-8") == 'status = Fail AND name ~ "x"\n'
+    clean = subprocess.run([str(zql), "lint", "--diff", "-q", 'name ~ "x"'],
+                           capture_output=True, text=True, check=False, timeout=60)
+    assert (clean.returncode, clean.stdout) == (0, "")
+
+
+def test_diff_of_stdin_and_with_unsafe_fixes(capsys: pytest.CaptureFixture[str],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out, err = run(["lint", "--diff", "--unsafe-fixes", "-"], capsys, 'prority = "P1"',
+                         monkeypatch)
+    assert code == 1 and out.splitlines()[2:] == [
+        "@@ -1 +1 @@", '-prority = "P1"', "\\ No newline at end of file",
+        '+priority = "P1"', "\\ No newline at end of file"]
+    assert "ZQL201" in err  # the report of what is there (nothing was written) goes to stderr

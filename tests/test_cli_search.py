@@ -234,7 +234,7 @@ def test_ctrl_c_keeps_the_rows_written(sb: Sandbox, tmp_path: Path, fmt: str) ->
 
 @pytest.mark.terminal
 def test_progress_bar_in_a_terminal_and_ctrl_c(sb: Sandbox, tmp_path: Path) -> None:
-    """In a real terminal the prompt_toolkit bar shows on stderr; Ctrl-C typed into it stops the
+    """In a real terminal the bar shows on stderr; Ctrl-C typed into it stops the
     export cleanly with the rows kept."""
     import pexpect
 

@@ -209,7 +209,7 @@ def _not_objects(handler: http.server.BaseHTTPRequestHandler) -> None:
 
 def test_items_that_are_not_objects() -> None:
     with Hostile(_not_objects) as server, ZephyrClient(server.url, token=TOKEN) as client, \
-            pytest.raises(UnexpectedResponseError, match=r"results\[0\] is null, not an object"):
+            pytest.raises(UnexpectedResponseError, match=r"results\[0\] is JSON null, not an"):
         list(client.search('priority = "High"'))
 
 

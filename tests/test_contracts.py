@@ -56,7 +56,7 @@ def test_every_schema_operator_exists_in_the_grammar(profile: str) -> None:
     assert schema.fields("testcase")
 
 
-def _string_literals(path: Path) -> list[tuple[int, str]]:
+def _string_literals(path: Path, *, keep_fstring_parts: bool = False) -> list[tuple[int, str]]:
     tree = pyast.parse(path.read_text(encoding="utf-8"))
     docstrings = {
         id(node.body[0].value)
@@ -66,7 +66,7 @@ def _string_literals(path: Path) -> list[tuple[int, str]]:
         and node.body and isinstance(node.body[0], pyast.Expr)
         and isinstance(node.body[0].value, pyast.Constant)
     }
-    in_fstrings = {
+    in_fstrings = set() if keep_fstring_parts else {
         id(part) for node in pyast.walk(tree) if isinstance(node, pyast.JoinedStr)
         for part in node.values
     }  # prose inside f-string messages is not a spelling used as syntax
@@ -107,3 +107,30 @@ def test_only_the_grammar_module_imports_lark() -> None:
         if "import lark" in (text := path.read_text(encoding="utf-8")) or "from lark" in text
     )
     assert importers == ["zql/_grammar.py"]
+
+
+def test_no_module_spells_a_status_name_outside_the_schema_data() -> None:
+    """Status ids and names live in the profiles' ``values`` object (zql.schema reads them);
+    code elsewhere takes them from ``Schema.values``, never a copy (issue 12 #1)."""
+    facts = load_schema().values
+    names = {s.name for s in facts.statuses} | {facts.not_executed.name}
+    assert {"Pass", "Fail", "WIP", "Blocked", "Not Executed"} <= names
+    offenders = []
+    for path in sorted((ROOT / "zql").rglob("*.py")) + sorted((ROOT / "repl").rglob("*.py")):
+        if (ROOT / "zql" / "schema") in path.parents:
+            continue
+        for line, value in _string_literals(path, keep_fstring_parts=True):
+            if value.strip() in names:
+                offenders.append(f"{path.relative_to(ROOT)}:{line}: {value!r}")
+    assert not offenders, "read statuses from load_schema().values:\n" + "\n".join(offenders)
+
+
+def test_the_status_field_values_are_derived_from_the_value_facts() -> None:
+    for profile in profile_names():
+        raw = json.loads((ROOT / "zql" / "schema" / "profiles" / f"{profile}.json").read_text())
+        (status,) = [f for f in raw["entities"]["execution"] if f.get("lookup") == "status"]
+        assert "values" not in status, profile  # written once, in the values object
+        schema = load_schema(profile)
+        spec = schema.field("execution", "status")
+        assert spec is not None and list(spec.values) == [
+            s.name for s in schema.values.statuses] + [schema.values.not_executed.name]

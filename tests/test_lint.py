@@ -9,15 +9,18 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import zql
+import zql.documents
 from tests.corpus import all_queries, valid_queries
 from zql import _lexer, _tokens
 from zql.errors import Severity
 from zql.format import lower_negations
-from zql.lint import Rule, lint, rule, rules
+from zql.linting import Rule, lint, rule, rules
+from zql.schema import load_schema
 
 W, INFO = Severity.WARNING, Severity.INFO
-# 300 clauses: under 6000 characters as typed, over it once URL-encoded.
-_LONG_OR = " or ".join(f'tag = "t{i:04}"' for i in range(300))
+# The bundled schema's URL limit (4000); 190 clauses: under it as typed, over it URL-encoded.
+_LIMIT = load_schema().values.url_limit
+_LONG_OR = " or ".join(f'tag = "t{i:04}"' for i in range(190))
 
 # query, entity, code, severity, span, text after the preferred fixes of that code (None: no fix)
 CASES: list[tuple[str, str, str, Severity, tuple[int, int], str | None]] = [
@@ -166,7 +169,7 @@ CLEAN: list[tuple[str, str]] = [
     ('priority in ("1", 1)', "ZQL305"),
     ('priority = "P1" and tag = "P1"', "ZQL309"),
     ('priority = "P1" and priority != "P1"', "ZQL309"),
-    ('name ~ "' + "x" * 5000 + '"', "ZQL307"),
+    ('name ~ "' + "x" * (_LIMIT - 20) + '"', "ZQL307"),
     ("tag is empty", "ZQL310"),
     ('name ~ " "', "ZQL304"),
 ]
@@ -250,9 +253,10 @@ def test_bad_options_raise_schema_error() -> None:
 
 @pytest.mark.parametrize("r", rules(), ids=lambda r: r.code)
 def test_rule_examples(r: Rule) -> None:
-    bad = lint(r.bad, entity=r.entity, schema=r.profile)
+    check = lint if r.scope == "query" else zql.documents.lint_text
+    bad = check(r.bad, entity=r.entity, schema=r.profile)
     assert [(d.code, d.severity) for d in bad] == [(r.code, r.severity)]
-    assert lint(r.good, entity=r.entity, schema=r.profile) == []
+    assert check(r.good, entity=r.entity, schema=r.profile) == []
 
 
 def test_registry_shape() -> None:
@@ -349,3 +353,30 @@ def test_never_raises_on_mutated_queries(query: str, pieces: list[str], at: int,
 @settings(max_examples=300, deadline=None)
 def test_fixes_are_sound_on_generated_queries(pieces: list[str]) -> None:
     _sound("".join(pieces))
+
+
+# ---------------------------------------------------------------- ZQL311 (Trojan Source)
+
+@pytest.mark.parametrize("char", ["\u202e", "\u200b", "\ufeff", "\u2066", "\u061c", "\u200f"])
+def test_invisible_characters_in_values_are_flagged_and_escaped_by_the_fix(char: str) -> None:
+    query = f'name ~ "log{char}in" and tag = "ok{char}"'
+    found = [d for d in lint(query) if d.code == "ZQL311"]
+    assert [(d.span.start, d.span.end) for d in found] == [(11, 12), (29, 30)]
+    assert all(f"U+{ord(char):04X}" in d.message and d.severity is W for d in found)
+    fixed = zql.documents.fix_text(query)
+    assert fixed == query.replace(char, f"\\u{ord(char):04x}") and lint(fixed) == []
+    # The value is the same: only its spelling shows the character now.
+    assert zql.parse(fixed) == zql.parse(query)
+
+
+def test_an_escaped_invisible_character_is_visible_and_not_flagged() -> None:
+    assert [d.code for d in lint('name ~ "a\\u202eb"')] == []
+    assert [d.code for d in lint('name ~ "a\\\\u202eb"')] == []  # a backslash, then u202e
+
+
+def test_explain_never_prints_an_invisible_character(capsys: pytest.CaptureFixture[str]) -> None:
+    from zql.cli import main
+
+    assert main(["lint", "--explain", "ZQL311"]) == 0
+    out = capsys.readouterr().out
+    assert "<U+202E>" in out and "\u202e" not in out

@@ -274,7 +274,7 @@ def test_lsp_without_pygls_says_how_to_install_it() -> None:
 
 
 def test_a_string_across_a_line_break_is_clipped_to_its_first_line() -> None:
-    from zql.lsp.positions import LineIndex
+    from zql.lines import LineIndex
     from zql.lsp.server import _LEGEND, _semantic_data
 
     text = 'a = "x\\\ny" and b = 1'  # a backslash escapes the line break: one string token

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.lsp_client import LspClient
-from zql.cli.fmt import format_file
+from zql.documents import format_file
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from zql.errors import Span
-from zql.lsp.positions import ENCODINGS, LineIndex, units
+from zql.lines import ENCODINGS, LineIndex, units
 
 KOREAN = 'name ~ "새로운 테스트" and x = 1'
 EMOJI = 'tag = "😀🎉" and x = 1'

@@ -371,3 +371,27 @@ def test_recovery_is_bounded() -> None:
     assert len(diags) == MAX_SYNTAX_DIAGNOSTICS
     starts = [d.span.start for d in diags]
     assert starts == sorted(starts) and len(set(starts)) == len(starts)
+
+
+def test_recovery_reads_the_text_a_bounded_number_of_times(monkeypatch: pytest.MonkeyPatch) -> None:
+    """50 errors in a long query cost a few readings of it, not 50 (counted, not timed)."""
+    from zql import _syntax_errors
+    from zql._lexer import scan
+    from zql.parser import parse_all
+
+    read = [0]
+
+    def counting_scan(*args: Any) -> Any:
+        for tok in scan(*args):
+            read[0] += 1
+            yield tok
+
+    monkeypatch.setattr(_syntax_errors, "scan", counting_scan)
+    n = 4000
+    text = " or ".join((f'f{i} = = "{i}"' if i % 80 == 0 else f'f{i} = "{i}"') for i in range(n))
+    tokens = sum(1 for _ in scan(text))
+    assert len(parse_all(text).diagnostics) == 50
+    # Each part of the text is read a few times (its round's explanation, the parenthesis
+    # count, the resync search, a bounded look-ahead); reading the rest of the text again at
+    # every one of the 50 rounds would be about 25 readings.
+    assert read[0] <= 6 * tokens

@@ -16,7 +16,7 @@ import jsonschema
 import pytest
 
 from zql.cli import main
-from zql.cli.lint import fix_text, lint_text
+from zql.documents import fix_text, lint_text
 from zql.errors import Diagnostic, Fix, Severity, Span, TextEdit, apply_edits
 from zql.rules import rules
 from zql.sarif import SARIF_SCHEMA, github_annotations, to_sarif
@@ -129,12 +129,17 @@ def test_fixes_apply_like_zql_lint_fix() -> None:
     # The same as one round of `zql lint --fix` (which then re-lints and goes on).
     preferred = [e for d in lint_text(text) if d.fix for e in d.fix.edits]
     assert fixed == apply_edits(text, preferred)
-    # `name = "x"` -> `name ~ "x"` changes the operator: a guess, applied only when asked.
-    assert fix_text(text) == 'tag = "🎉" and priority = "P1";\nname = "x"\n'
-    assert fix_text(text, unsafe=True) == 'tag = "🎉" and priority = "P1";\nname ~ "x"\n'
+    # `name = "x"` -> `name ~ "x"` would change what matches: never a fix, even when asked.
+    assert fix_text(text) == fix_text(text, unsafe=True) == (
+        'tag = "🎉" and priority = "P1";\nname = "x"\n')
     safety = [f["properties"]["safe"]
               for r in log["runs"][0]["results"] for f in r.get("fixes", ())]
-    assert True in safety and False in safety
+    assert True in safety and safety == [f.safe for d in lint_text(text) for f in d.fixes]
+    guess = to_sarif([("g.zql", 'prority = "P1"', lint_text('prority = "P1"'))])
+    assert [f["properties"]["safe"] for r in guess["runs"][0]["results"]
+            for f in r["fixes"]] == [False]
+    kinds = {r["id"]: r["properties"]["fix"] for r in log["runs"][0]["tool"]["driver"]["rules"]}
+    assert (kinds["ZQL107"], kinds["ZQL206"], kinds["ZQL203"]) == ("safe", "unsafe", "none")
 
 
 def test_cli_sarif_output_is_valid(tmp_path: Path, capsys: pytest.CaptureFixture[str],

@@ -14,18 +14,17 @@ from zql.errors import Diagnostic, Fix, Severity, Span, TextEdit, ZQLError, ZQLS
 
 if TYPE_CHECKING:
     from zql.formatting import format
-else:  # zql.format is the module that calls zql.formatting.format (docs/design.md, "Names")
-    from zql import format
-from zql.lint import Rule, lint
+    from zql.linting import lint
+    from zql.validation import validate
+else:  # each is the module that calls the function of the same name (docs/design.md, "Names")
+    from zql import format, lint, validate
+from zql.linting import Rule
 from zql.parser import parse
 from zql.schema import FieldSpec, Schema, SchemaError, load_schema
-from zql.validate import validate
 
 __version__ = "0.1.0"
 
 # The builder is imported on first use: `zql lint` and the parser start faster without it.
-# (The names that clash with a submodule, format/lint/validate, stay eager on purpose: a lazy
-# attribute would be shadowed by the submodule the moment anything imported it.)
 _LAZY = {name: "zql.builder" for name in (
     "Expr", "Field", "Fields", "all_of", "and_", "any_of", "field", "fields", "not_", "or_")}
 

@@ -140,13 +140,14 @@ def _foreign_construct(text: str, toks: list[Lexeme], pos: int) -> Diagnostic | 
             field = toks[i - 1]
             close = _matching_paren(toks, i + 2)
             fixes: list[Fix] = []
-            if close is not None:
-                fixes.append(_fix(
-                    "rewrite as not (… in …)",
-                    (field.start, field.start, f"{vocab.keywords['NOT']} ("),
-                    (tok.start, nxt.start, ""),
-                    (close.end, close.end, ")"),
-                ))
+            items = [t.text for t in toks[i + 3:] if close is not None and t.end < close.end
+                     and t.type not in ("COMMA", "WS", "COMMENT")]
+            if close is not None and items:
+                # The form the linter prefers (ZQL303 flags `not (…)`): one != per value.
+                ne = f" {vocab.keywords['AND']} ".join(f"{field.text} != {v}" for v in items)
+                whole = field.start == toks[0].start and close.end == toks[-1].end
+                fixes.append(_fix("rewrite as != clauses", (
+                    field.start, close.end, ne if whole or len(items) == 1 else f"({ne})")))
             return _diag(
                 "ZQL112", "ZE has no 'not in'",
                 Span(tok.start, nxt.end),

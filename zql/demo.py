@@ -72,7 +72,8 @@ def _search_sandbox(open_shell: bool) -> int:
 
     _heading("zql search against the bundled sandbox")
     ex = zql.fields("execution")
-    query = ex.status.eq("Fail") & ex.priority.in_("Critical", "High")
+    failed = zql.load_schema().values.statuses[1].name  # status names live in the schema data
+    query = ex.status.eq(failed) & ex.priority.in_("Critical", "High")
     with Sandbox(size="small", seed=1) as sb, ZephyrClient(sb.url, token=sb.token) as client:
         print(f"  sandbox at {sb.api_url}")
         print(f"  query: {query}")

@@ -12,15 +12,27 @@ every query are kept so diagnostics point into the file, not into the query alon
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass, field
 
 from zql import _lexer
 
-__all__ = ["HEADER", "QueryText", "ZqlFile", "parse_file", "parse_header"]
+__all__ = [
+    "HEADER",
+    "NAME_COMMENT",
+    "NamedQuery",
+    "QueryText",
+    "ZqlFile",
+    "named_queries",
+    "parse_file",
+    "parse_header",
+]
 
 #: The options header: ``# zql: key=value key=value`` on the first line.
 HEADER = re.compile(r"\A[ \t]*#[ \t]*zql:(?P<opts>[^\n]*)")
 _SEPARATOR = ";"
+#: A query's name: a comment line ``# name: NAME`` directly above the query.
+NAME_COMMENT = re.compile(r"[ \t]*#[ \t]*name:[ \t]*(?P<name>[^\n]*?)[ \t]*\r?\Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +83,8 @@ def parse_header(text: str) -> dict[str, str]:
 
     >>> parse_header("# zql: entity=execution schema=ze6\\nx = 1")
     {'entity': 'execution', 'schema': 'ze6'}
+    >>> parse_header('# zql: entity=execution release="Atlas 4.0"')
+    {'entity': 'execution', 'release': 'Atlas 4.0'}
     >>> parse_header("x = 1")
     {}
     """
@@ -78,7 +92,12 @@ def parse_header(text: str) -> dict[str, str]:
     if not match:
         return {}
     options: dict[str, str] = {}
-    for item in match.group("opts").split():
+    opts = match.group("opts")
+    try:  # values may be quoted: release="Release 2.0"
+        items = shlex.split(opts, comments=False)
+    except ValueError:  # an unbalanced quote: plain words
+        items = opts.split()
+    for item in items:
         key, sep, value = item.partition("=")
         if sep and key:
             options[key.strip().lower()] = value.strip()
@@ -125,3 +144,72 @@ def parse_file(text: str) -> ZqlFile:
         last = tok.end
     close(len(text))
     return ZqlFile(text, parse_header(text), tuple(queries))
+
+
+@dataclass(frozen=True, slots=True)
+class NamedQuery:
+    """A query of a ``.zql`` file named by a ``# name: NAME`` comment line directly above it.
+
+    ``span`` is the query proper (code-point offsets into the file, end exclusive), ``line``
+    its first line (1-based); ``name_span`` is the name inside the comment (for a diagnostic
+    about the name). ``entity``, ``release``, ``project`` and ``schema`` are the file's header
+    settings that apply (``None`` when the header does not set one).
+    """
+
+    name: str
+    query: str
+    line: int
+    span: tuple[int, int]
+    name_span: tuple[int, int]
+    entity: str | None = None
+    release: str | None = None
+    project: str | None = None
+    schema: str | None = None
+
+
+def named_queries(text: str) -> list[NamedQuery]:
+    r"""The named queries of a ``.zql`` file, in file order (duplicates included).
+
+    A query is named by a comment line ``# name: NAME`` on the line directly above its first
+    line; other comments may stand above the name line. Unnamed queries are left out.
+
+    >>> text = (
+    ...     '# zql: entity=execution release="Atlas 4.0"\n'
+    ...     '# name: nightly-fails\n'
+    ...     'status = "Fail";\n'
+    ...     'status = "Blocked";\n'
+    ...     '# name: mine\n'
+    ...     'executedBy = "jdoe"\n'
+    ... )
+    >>> for q in named_queries(text):
+    ...     print(q.name, q.query, q.line, q.entity, q.release, sep=" | ")
+    nightly-fails | status = "Fail" | 3 | execution | Atlas 4.0
+    mine | executedBy = "jdoe" | 6 | execution | Atlas 4.0
+    >>> q = named_queries(text)[0]
+    >>> text[q.span[0]:q.span[1]], text[q.name_span[0]:q.name_span[1]]
+    ('status = "Fail"', 'nightly-fails')
+    """
+    parsed = parse_file(text)
+    opts = parsed.options
+    settings = {key: opts.get(key) or None for key in ("entity", "release", "project", "schema")}
+    found: list[NamedQuery] = []
+    for query in parsed.queries:
+        start = query.offset
+        line_start = text.rfind("\n", 0, start) + 1
+        if line_start == 0 or text[line_start:start].strip():
+            continue  # the query does not start its line, or starts the file
+        above_start = text.rfind("\n", 0, line_start - 1) + 1
+        if above_start < query.start:
+            continue  # the line above belongs to the previous query
+        match = NAME_COMMENT.match(text, above_start, line_start - 1)
+        if match is None or not match.group("name"):
+            continue
+        found.append(NamedQuery(
+            name=match.group("name"),
+            query=query.body,
+            line=text.count("\n", 0, start) + 1,
+            span=(start, start + len(query.body)),
+            name_span=(match.start("name"), match.end("name")),
+            **settings,
+        ))
+    return found

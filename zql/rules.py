@@ -19,25 +19,32 @@ from __future__ import annotations
 import difflib
 import functools
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from zql import _vocabulary
+from zql._quote import INVISIBLE
 from zql.errors import Diagnostic, Fix, Severity, Span
+from zql.parser import MAX_DEPTH
+from zql.schema import load_schema
 
-__all__ = ["URL_LIMIT", "Rule", "diagnostic", "rule", "rules", "severity"]
+__all__ = ["FIX_KINDS", "Rule", "diagnostic", "rule", "rule_explanation", "rules", "severity"]
 
-#: Longest percent-encoded ``word`` parameter ZQL307 lets pass (see that rule's ``why``).
-URL_LIMIT = 6000
+#: What a rule's fixes are: ``safe`` ones keep the query's meaning (``zql lint --fix`` applies
+#: them), ``unsafe`` ones are guesses (only with ``--unsafe-fixes``; editors do not prefer them).
+FIX_KINDS = ("safe", "unsafe")
+_S, _U, _SU = ("safe",), ("unsafe",), ("safe", "unsafe")
 
 
 @dataclass(frozen=True, slots=True)
 class Rule:
     """What one diagnostic code means, and an example of it.
 
-    ``entity`` and ``profile`` are the options the examples are linted with.
+    ``entity`` and ``profile`` are the options the examples are linted with; ``fixes`` the
+    kinds of fix the rule offers (:data:`FIX_KINDS`; empty: none, only a hint).
 
     >>> r = rule("ZQL308")
-    >>> r.severity, r.bad, r.good
-    (<Severity.INFO: 1>, 'priority in ("P1")', 'priority = "P1"')
+    >>> r.severity, r.bad, r.good, r.fix
+    (<Severity.INFO: 1>, 'priority in ("P1")', 'priority = "P1"', 'safe')
     """
 
     code: str
@@ -49,6 +56,18 @@ class Rule:
     good: str
     entity: str = "testcase"
     profile: str = "ze7"
+    fixes: tuple[str, ...] = ()
+    #: ``query`` (``zql.lint`` finds it in one query) or ``file`` (``zql.documents.lint_text``)
+    scope: str = "query"
+
+    @property
+    def fix(self) -> str:
+        """``safe``, ``unsafe``, ``safe/unsafe`` (which, depends on the case) or ``none``.
+
+        >>> rule("ZQL201").fix, rule("ZQL203").fix, rule("ZQL107").fix
+        ('safe/unsafe', 'none', 'safe')
+        """
+        return "/".join(self.fixes) or "none"
 
     @property
     def category(self) -> str:
@@ -65,12 +84,11 @@ _E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 @functools.cache
 def _all() -> tuple[Rule, ...]:
-    # Built on first use: examples take keyword spellings and limits from the grammar and the
-    # parser, and importing the registry stays cheap.
-    from zql._vocabulary import vocabulary
-    from zql.parser import MAX_DEPTH
-
-    not_kw = vocabulary().keywords["NOT"]
+    # Built on first use: examples take keyword spellings and limits from the grammar, the
+    # parser and the bundled schema's value facts, and importing the registry stays cheap.
+    not_kw = _vocabulary.vocabulary().keywords["NOT"]
+    url_limit = load_schema().values.url_limit
+    passed = load_schema().values.statuses[0].name
     return (
         # ---------------------------------------------------------------- syntax (parser)
         Rule("ZQL100", "empty-query", _E, "the query is empty (or not text at all)",
@@ -190,10 +208,15 @@ def _all() -> tuple[Rule, ...]:
         Rule("ZQL205", "api-only-field", _W, "a field the API accepts but the ZE UI does not offer",
              "A query that uses it cannot be pasted into the web UI's search box.",
              "treeid = 5", 'release = "R1"', "testcase", "ze6"),
-        Rule("ZQL206", "unknown-value", _W, "a value that is not among the field's known values",
-             "Known values (statuses, picklists) are matched exactly; a near miss finds nothing. "
-             "Servers can configure more values, so this is a warning.",
-             'status = "Passed"', 'status = "Pass"', "execution"),
+        Rule("ZQL206", "unknown-value", _W,
+             "a value that is not among the field's known values, or an inactive status",
+             "Known values (statuses, priorities, and with a pulled or live schema releases, "
+             "projects, cycles, users, tags and custom picklists) are matched exactly; a near "
+             "miss finds nothing. Did-you-mean ignores case, spaces and punctuation and "
+             "prefers active statuses. Statuses come from the server when connected or "
+             "pulled (`zql schema pull`), else from the bundled defaults. Servers can hold "
+             "more values than a schema knows, so this is a warning.",
+             f'status = "{passed}ed"', f'status = "{passed}"', "execution"),
         # ---------------------------------------------------------------- style and portability
         Rule("ZQL301", "mixed-and-or", _W, "and and or mixed without parentheses",
              "How the server groups mixed connectives is undocumented (the UI grammar has no "
@@ -222,12 +245,13 @@ def _all() -> tuple[Rule, ...]:
              "holds whatever the server's case rules.",
              'priority = "P1" and priority = "P2"', 'priority in ("P1", "P2")'),
         Rule("ZQL307", "url-too-long", _W,
-             f"the query is longer than a URL can safely carry ({URL_LIMIT} encoded characters)",
+             "the query is longer than a GET URL can safely carry (the schema's url_limit: "
+             f"{url_limit} encoded characters in ze7)",
              "The GET search sends the formatted query percent-encoded in the `word` parameter; "
              "common servers and proxies cap the request line at 8 KiB (nginx, Apache, Tomcat "
              "defaults), and the rest of the URL needs room too. Split the query or use POST "
              "/advancesearch.",
-             'name ~ "' + "x" * URL_LIMIT + '"', 'name ~ "x"'),
+             'name ~ "' + "x" * url_limit + '"', 'name ~ "x"'),
         Rule("ZQL308", "single-item-list", _I, "`in` with a single value",
              "`field = value` says the same more simply.",
              'priority in ("P1")', 'priority = "P1"'),
@@ -235,6 +259,20 @@ def _all() -> tuple[Rule, ...]:
              "The repeat adds nothing; often a different clause was meant.",
              'priority = "P1" and tag = "smoke" and priority = "P1"',
              'priority = "P1" and tag = "smoke"'),
+        Rule("ZQL311", "invisible-character", _W,
+             "a value holds a raw bidi control or zero-width character",
+             "Bidirectional controls (U+202E …) and zero-width characters (U+200B, U+FEFF …) "
+             "are invisible and can make a query read differently from what it searches for "
+             "(the Trojan Source attack). The fix writes the character as a \\u escape: the "
+             "value stays the same, and now it shows.",
+             'name ~ "login\u202e"', 'name ~ "login\\u202e"'),
+        Rule("ZQL312", "duplicate-query-name", _E, "two queries of one file share a name",
+             "A `# name: NAME` comment line directly above a query names it, and "
+             "`zql search -f FILE --name NAME` runs it; a name used twice would be ambiguous. "
+             "(Checked per file, by `zql lint` on files and by the language server.)",
+             '# name: login\nname ~ "login";\n# name: login\nname ~ "logout"',
+             '# name: login\nname ~ "login";\n# name: logout\nname ~ "logout"',
+             scope="file"),
         Rule("ZQL310", "null-keyword", _I, "`null` where the canonical spelling is `empty`",
              "`null` is this project's synonym for `empty`; the ZE documentation shows neither, "
              "and the formatter writes empty. (It replaces ZQL302 on the same word.)",
@@ -242,10 +280,28 @@ def _all() -> tuple[Rule, ...]:
     )
 
 
+#: The kinds of fix each rule offers (rules left out offer none: the hint says what to do).
+#: tests/test_fix_safety.py checks that every fix produced is of a declared kind and that
+#: every safe fix keeps the parse tree's meaning.
+_FIXES: dict[str, tuple[str, ...]] = {
+    "ZQL101": _U, "ZQL102": _S, "ZQL107": _S, "ZQL108": _S, "ZQL110": _S, "ZQL111": _S,
+    "ZQL112": _S, "ZQL113": _U, "ZQL114": _U, "ZQL115": _U, "ZQL116": _U, "ZQL117": _U,
+    "ZQL118": _S, "ZQL119": _S, "ZQL121": _U, "ZQL124": _S, "ZQL126": _S,
+    "ZQL201": _SU, "ZQL202": _S, "ZQL204": _S, "ZQL206": _U,
+    "ZQL301": _S, "ZQL302": _S, "ZQL303": _S, "ZQL304": _U, "ZQL305": _S, "ZQL308": _S,
+    "ZQL309": _S, "ZQL310": _S, "ZQL311": _S,
+}
+
+
+@functools.cache
+def _with_fixes() -> tuple[Rule, ...]:
+    return tuple(replace(r, fixes=_FIXES.get(r.code, ())) for r in _all())
+
+
 @functools.cache
 def _index() -> dict[str, Rule]:
     index: dict[str, Rule] = {}
-    for r in _all():
+    for r in _with_fixes():
         index[r.code.lower()] = r
         index[r.name] = r
     return index
@@ -255,9 +311,9 @@ def rules() -> list[Rule]:
     """Every rule, ordered by code.
 
     >>> len(rules()) == len({r.code for r in rules()}), rules()[-1].code
-    (True, 'ZQL310')
+    (True, 'ZQL312')
     """
-    return sorted(_all(), key=lambda r: r.code)
+    return sorted(_with_fixes(), key=lambda r: r.code)
 
 
 def rule(code: str) -> Rule:
@@ -288,6 +344,51 @@ def _closest(key: str) -> str | None:
     names = [r.name for r in _all()]
     close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
     return close[0] if close else None
+
+
+_FIX_WORDS = {
+    "safe": "Its fix is safe: it keeps what the query means; `zql lint --fix` applies it.",
+    "unsafe": "Its fix is a guess that may change what the query means: only `zql lint --fix "
+              "--unsafe-fixes` applies it, and editors offer it without preferring it.",
+    "safe/unsafe": "Some of its fixes are safe (`--fix` applies them); others are guesses, "
+                   "applied only with `--unsafe-fixes`.",
+    "none": "It has no automatic fix: the hint says what to do.",
+}
+
+
+def rule_explanation(code: str) -> str:
+    """The text of ``zql lint --explain``: what a rule catches, why, its fix kind, an example
+    and its fixed form (``KeyError`` for an unknown code or name; digits alone mean ``ZQL``).
+
+    >>> print(rule_explanation("mixed-and-or").splitlines()[0])
+    ZQL301 mixed-and-or (warning, style, fix: safe): and and or mixed without parentheses
+    """
+    r = rule(f"ZQL{code}" if code.strip().isdigit() else code)
+    return "\n".join([
+        f"{r.code} {r.name} ({r.severity}, {r.category}, fix: {r.fix}): {r.summary}",
+        "",
+        r.why,
+        _FIX_WORDS[r.fix],
+        "",
+        f"Example ({r.entity}, schema {r.profile}):",
+        f"  {_shown(r.bad)}",
+        "Fixed:",
+        f"  {_shown(r.good)}",
+        "",
+        f"Silence it with --ignore {r.code}, or ignore = [\"{r.code}\"] in zql.toml.",
+    ])
+
+
+def _shown(example: str, limit: int = 160) -> str:
+    # Invisible characters (ZQL311's example) are shown by name, never sent to the terminal;
+    # a file-level example keeps its indentation on every line.
+    example = example.replace("\n", "\n  ")
+    example = "".join(f"<U+{ord(c):04X}>" if ord(c) in INVISIBLE else c for c in example)
+    # Some examples are machine-sized (a query too long for a URL); show their start.
+    if len(example) <= limit:
+        return example
+    return f"{example[:limit - 40]}… ({len(example)} characters)"
+
 
 
 def severity(code: str) -> Severity:

@@ -24,7 +24,8 @@ from pathlib import PurePath, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from zql.errors import Diagnostic, Severity, Span
-from zql.lsp.positions import LineIndex
+from zql.lines import LineIndex
+from zql.rules import rules
 
 __all__ = ["SARIF_SCHEMA", "SARIF_VERSION", "Result", "github_annotations", "to_sarif"]
 
@@ -58,8 +59,6 @@ def _region(index: LineIndex, span: Span) -> dict[str, int]:
 
 
 def _rule_entries() -> list[dict[str, Any]]:
-    from zql.rules import rules
-
     out: list[dict[str, Any]] = []
     for r in rules():
         out.append({
@@ -73,7 +72,7 @@ def _rule_entries() -> list[dict[str, Any]]:
                             f"```zql\n{r.good}\n```",
             },
             "defaultConfiguration": {"level": _LEVELS[r.severity]},
-            "properties": {"category": r.category, "tags": [r.category]},
+            "properties": {"category": r.category, "tags": [r.category], "fix": r.fix},
         })
     return out
 

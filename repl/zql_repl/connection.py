@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 from zql_repl.config import Credentials
 from zql_repl.metadata import Metadata, short_reason
 
-__all__ = ["Connection", "NotConnected", "Opened", "Opener", "sandbox_opener", "url_opener"]
+__all__ = ["Connection", "NotConnected", "Opened", "Opener", "url_opener"]
 
 _CLOSE_WAIT = 15.0  # seconds to let a starting sandbox finish before closing it
 
@@ -187,35 +187,3 @@ def url_opener(credentials: Credentials, *, timeout: float = 60.0,
         return Opened(client, _host(credentials.url), client.close)
 
     return open_url
-
-
-def sandbox_opener(*, size: str = "small", seed: int = 1) -> Opener:
-    """An opener that starts the bundled sandbox, then connects to it with its token.
-
-    >>> sandbox_opener().__name__
-    'open_sandbox'
-    """
-
-    def open_sandbox() -> Opened:
-        from zql.client import ZephyrClient
-        from zql.sandbox import Sandbox
-
-        sandbox = Sandbox(size=size, seed=seed)
-        sandbox.__enter__()
-        url = sandbox.url or ""
-        try:
-            client = ZephyrClient(url, token=sandbox.token)
-        except BaseException:
-            sandbox.__exit__(None, None, None)
-            raise
-
-        def close() -> None:
-            try:
-                client.close()
-            finally:
-                sandbox.__exit__(None, None, None)
-
-        return Opened(client, f"sandbox {_host(url)}", close,
-                      notes=(f"sandbox running at {url} (user {sandbox.username})",))
-
-    return open_sandbox

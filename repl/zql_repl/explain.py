@@ -130,7 +130,7 @@ def field_lines(spec: FieldSpec, values: Sequence[str] | None) -> list[str]:
 
     >>> from zql.schema import load_schema
     >>> field_lines(load_schema().field("execution", "status"), ["Blocked", "N/A"])[-1]
-    'values: Pass, Fail, WIP, Blocked, N/A'
+    'values: Pass, Fail, WIP, Blocked, Not Executed, N/A'
     """
     name, ftype, ops, notes = _spec_row(spec)
     out = [f"{name} ({spec.entity})", f"type: {ftype}", f"operators: {ops}"]

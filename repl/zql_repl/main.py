@@ -31,7 +31,7 @@ from zql_repl.config import (
     resolve_credentials,
     with_overrides,
 )
-from zql_repl.connection import Connection, Opener, sandbox_opener, url_opener
+from zql_repl.connection import Connection, Opener, url_opener
 from zql_repl.metadata import Metadata
 from zql_repl.named import NamedQueries
 from zql_repl.state import ShellState
@@ -91,11 +91,13 @@ def _credentials(args: argparse.Namespace, profile: Profile | None,
 
 def build(args: argparse.Namespace, *, input: Input | None = None, output: Output | None = None,
           out: IO[str] | None = None, environ: Mapping[str, str] | None = None,
-          data: Path | None = None) -> Shell:
+          data: Path | None = None, sandbox: Opener | None = None) -> Shell:
     """The shell for ``args`` (an ``argparse`` namespace of ``zql shell``), not yet running.
 
     ``environ`` replaces ``os.environ`` for credentials, ``data`` the history and named-query
-    folder (default :func:`~zql_repl.config.data_dir`).
+    folder (default :func:`~zql_repl.config.data_dir`). ``sandbox`` opens the connection for
+    ``--sandbox``: the launcher (:mod:`zql.cli.shell`) starts the sandbox, as adapters never
+    import each other.
 
     >>> import tempfile
     >>> from zql.cli import build_parser
@@ -126,7 +128,9 @@ def build(args: argparse.Namespace, *, input: Input | None = None, output: Outpu
     metadata.set_release(state.release)
     opener: Opener | None
     if args.sandbox:
-        opener, server = sandbox_opener(), "sandbox"
+        if sandbox is None:
+            raise ShellError("--sandbox: no sandbox launcher given (start it with zql shell)")
+        opener, server = sandbox, "sandbox"
     elif creds is not None:
         opener = url_opener(creds, timeout=getattr(args, "timeout", 60.0),
                             verify=_verify(args, profile))
@@ -149,7 +153,7 @@ def build(args: argparse.Namespace, *, input: Input | None = None, output: Outpu
         style=defaults.style, complete_while_typing=defaults.complete_while_typing)
 
 
-def start(args: argparse.Namespace) -> int:
+def start(args: argparse.Namespace, *, sandbox: Opener | None = None) -> int:
     """Build the shell, run it until the user leaves, and close the connection.
 
     >>> import tempfile
@@ -161,7 +165,7 @@ def start(args: argparse.Namespace) -> int:
     zql_repl.main.ShellError: unknown schema profile 'ze9'; bundled profiles: ze6, ze7 (or give \
 a path to a JSON schema file)
     """
-    shell = build(args)
+    shell = build(args, sandbox=sandbox)
     try:
         return shell.run()
     finally:

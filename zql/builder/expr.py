@@ -137,11 +137,11 @@ def _coerce(part: object, where: str) -> Expr:
         return Expr(part)
     if part is None:
         raise TypeError(f"{where}: got None; zql.all_of()/zql.any_of() skip missing filters")
-    from zql.builder.handles import Field  # handles.py builds on this module
-
-    if isinstance(part, Field):
-        raise TypeError(f"{where}: a Field is not a condition; call a method such as "
-                        f"{part.name}.eq(...)")
+    # A field handle (zql.builder.handles builds on this module, so it is not imported here)
+    # says itself what to call instead.
+    hint = getattr(part, "condition_hint", None)
+    if callable(hint):
+        raise TypeError(f"{where}: {hint()}")
     raise TypeError(f"{where}: expected an Expr, ZQL text or an AST node, "
                     f"not {type(part).__name__}")
 

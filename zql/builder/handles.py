@@ -19,6 +19,9 @@ from zql.builder.expr import Expr, all_of
 from zql.errors import ZQLError
 from zql.schema import FieldSpec, Schema, SchemaError, custom_field, load_schema
 
+# What `handle == x` compares with when the user meant a clause (`handle.eq(x)`).
+_VALUE_TYPES = (str, int, float, Decimal, list, tuple, set, frozenset, range)
+
 __all__ = ["Field", "Fields", "OperatorNotAllowedError", "UnknownFieldError", "field", "fields"]
 
 _METHOD = {Op.EQ: "eq", Op.NE: "ne", Op.CONTAINS: "contains", Op.NOT_CONTAINS: "not_contains",
@@ -213,10 +216,53 @@ class Field:
         spec = self._spec
         return f"<Field {spec.entity}.{spec.name} ({spec.type}; {', '.join(spec.operator_texts)})>"
 
+    def condition_hint(self) -> str:
+        """What to write instead of using the handle itself as a condition.
+
+        >>> import zql
+        >>> zql.field("status").condition_hint()
+        'a Field is not a condition; call a method such as status.eq(...)'
+        """
+        return f"a Field is not a condition; call a method such as {self._name}.eq(...)"
+
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Field):
-            return NotImplemented
-        return (self._name, self._spec) == (other._name, other._spec)
+        """Handles compare as handles; ``handle == value`` raises (write ``.eq(value)``).
+
+        Python would otherwise make ``ex.status == "Pass"`` a plain ``False``, which then
+        filters nothing without a word.
+
+        >>> import zql
+        >>> zql.field("status") == zql.field("status")
+        True
+        >>> zql.field("status") == "Pass"
+        Traceback (most recent call last):
+          ...
+        TypeError: status == 'Pass' is a Python comparison, not a ZQL clause; write \
+status.eq('Pass')
+        """
+        if isinstance(other, Field):
+            return (self._name, self._spec) == (other._name, other._spec)
+        return self._compared(other, "==", "eq")
+
+    def __ne__(self, other: object) -> bool:
+        """``handle != value`` raises too (write ``.ne(value)``).
+
+        >>> import zql
+        >>> zql.field("status") != "Pass"
+        Traceback (most recent call last):
+          ...
+        TypeError: status != 'Pass' is a Python comparison, not a ZQL clause; write \
+status.ne('Pass')
+        """
+        if isinstance(other, Field):
+            return (self._name, self._spec) != (other._name, other._spec)
+        return not self._compared(other, "!=", "ne")
+
+    def _compared(self, other: object, op: str, method: str) -> bool:
+        if other is None or isinstance(other, _VALUE_TYPES):
+            raise TypeError(f"{self._name} {op} {other!r} is a Python comparison, not a ZQL "
+                            f"clause; write {self._name}.{method}({other!r})")
+        return NotImplemented  # type: ignore[no-any-return]
 
     def __hash__(self) -> int:
         return hash((Field, self._name, self._spec))
@@ -322,13 +368,16 @@ class Fields:
     def where(self, **filters: Value | Iterable[Value] | None) -> Expr | None:
         """Equality filters from keyword arguments, skipping ``None`` and empty collections.
 
-        A collection (list, tuple, set, range...) becomes ``in``; a text-only field (``~``, no
-        ``=``) such as ``name`` gets ``~``. ``None`` when nothing is left (see :func:`all_of`).
+        A collection (list, tuple, set, range...) becomes ``in`` (one item: ``=``); a text-only
+        field (``~``, no ``=``) such as ``name`` gets ``~``. ``None`` when nothing is left (see
+        :func:`all_of`).
 
         >>> import zql
         >>> ex = zql.fields("execution")
         >>> print(ex.where(release="R1", status=["Fail", "Blocked"], notes="flaky", cycle=None))
         release = "R1" and status in ("Fail", "Blocked") and notes ~ "flaky"
+        >>> print(ex.where(status=["Fail"]))
+        status = "Fail"
         """
         parts: list[Expr] = []
         for name, value in filters.items():
@@ -336,9 +385,13 @@ class Fields:
                 continue
             handle = self[name]
             if isinstance(value, Collection) and not isinstance(value, str | bytes | bytearray):
-                if value:
-                    parts.append(handle.in_(value))
-            elif isinstance(value, str | int | float | Decimal):
+                items = list(value)
+                if len(items) != 1:
+                    if items:
+                        parts.append(handle.in_(items))
+                    continue
+                value = items[0]  # one value: `=`, as ZQL308 prefers to `in ("x")`
+            if isinstance(value, str | int | float | Decimal):
                 spec = handle.spec
                 if (isinstance(value, str) and spec is not None and not spec.accepts(Op.EQ)
                         and spec.accepts(Op.CONTAINS)):

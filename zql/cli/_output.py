@@ -5,13 +5,11 @@ A bar on a terminal's stderr, plain lines for CI logs, or nothing.
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 from collections.abc import Callable
-from typing import IO, TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from prompt_toolkit.shortcuts.progress_bar.base import ProgressBarCounter
+from typing import IO
 
 __all__ = ["Progress", "make_progress"]
 
@@ -56,35 +54,56 @@ class LineProgress(Progress):
 
 
 class BarProgress(Progress):
-    """prompt_toolkit's progress bar on stderr (a terminal); Ctrl-C still interrupts.
+    """A one-line bar on a terminal's stderr, redrawn at most ten times a second.
 
-    >>> BarProgress.__name__
-    'BarProgress'
+    Plain ANSI (carriage return, erase to end of line): no terminal library, and the terminal
+    stays in its normal mode, so Ctrl-C interrupts as anywhere else.
+
+    >>> import io; out = io.StringIO()
+    >>> p = BarProgress("zql search (execution)", out, width=60, clock=iter([0, 1, 2]).__next__)
+    >>> p.update(250, 1000); p.close(); print(out.getvalue().split(chr(13))[1][:-3])
+    zql search (execution)  rows 250 / 1,000   25% [##........]
     """
 
-    def __init__(self, title: str) -> None:
-        from prompt_toolkit.input import DummyInput, create_input
-        from prompt_toolkit.output import create_output
-        from prompt_toolkit.shortcuts import ProgressBar
-
-        keys = create_input() if sys.stdin.isatty() else DummyInput()
-        self.bar = ProgressBar(title=title, output=create_output(stdout=sys.stderr), input=keys)
-        self.bar.__enter__()
-        self.counter: ProgressBarCounter[object] = self.bar(label="rows", total=None)
+    def __init__(self, title: str, out: IO[str] | None = None, *, width: int | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.title = title
+        self.out = out if out is not None else sys.stderr
+        self.width = width
+        self.clock = clock
+        self.last: float | None = None
+        self.done = 0
+        self.total: int | None = None
 
     def update(self, done: int, total: int | None) -> None:
-        """Move the bar."""
-        self.counter.total = total
-        self.counter.items_completed = done
-        self.bar.invalidate()
+        """Redraw the bar if a tenth of a second has passed or the export is complete."""
+        self.done, self.total = done, total
+        now = self.clock()
+        if self.last is None or now - self.last >= 0.1 or done == total:
+            self._draw()
+            self.last = now
+
+    def _draw(self) -> None:
+        if self.total:
+            share = min(1.0, self.done / self.total)
+            head = f"{self.title}  rows {self.done:,} / {self.total:,}  {share:4.0%}"
+        else:
+            share, head = 0.0, f"{self.title}  rows {self.done:,}"
+        width = self.width or shutil.get_terminal_size((80, 24)).columns
+        room = width - len(head) - 4
+        bar = ""
+        if self.total and room >= 10:
+            cells = min(room, 40)
+            filled = int(share * cells)
+            bar = f" [{'#' * filled}{'.' * (cells - filled)}]"
+        self.out.write(f"\r{head}{bar}\x1b[K")
+        self.out.flush()
 
     def close(self) -> None:
-        """Take the bar down (left where it stopped, if the export did not finish)."""
-        if self.counter.total is not None and self.counter.items_completed >= self.counter.total:
-            self.counter.done = True
-        else:
-            self.counter.stopped = True
-        self.bar.__exit__()
+        """Draw the last state and end the line (left where it stopped if interrupted)."""
+        self._draw()
+        self.out.write("\n")
+        self.out.flush()
 
 
 def make_progress(mode: str, *, to_terminal: bool, title: str) -> Progress:

@@ -7,7 +7,10 @@ import sys
 from typing import Any
 
 from zql.cli._inputs import UsageError, add_input_arguments, iter_sources, write_back
+from zql.documents import format_file
+from zql.errors import ZQLSyntaxError, render
 
+# format_file is the engine of zql.documents, kept importable from here.
 __all__ = ["format_file", "register"]
 
 
@@ -28,43 +31,8 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(run=run)
 
 
-def format_file(text: str, *, portable: bool = False) -> tuple[str, list[str]]:
-    """Canonical text of a whole ``.zql`` file, and notes about queries left alone.
-
-    Comments and whitespace around each query are kept; each query is rewritten in place.
-    A query that does not parse raises :class:`~zql.ZQLSyntaxError` with file offsets.
-
-    >>> format_file('# zql: entity=execution\\nstatus="Fail"  ;\\nname~"x"\\n')
-    ('# zql: entity=execution\\nstatus = "Fail"  ;\\nname ~ "x"\\n', [])
-    """
-    from zql.errors import ZQLSyntaxError
-    from zql.files import parse_file
-    from zql.format import format as format_query
-
-    zfile = parse_file(text)
-    pieces: list[str] = []
-    notes: list[str] = []
-    cursor = 0
-    for index, query in enumerate(zfile.queries, 1):
-        start, end = query.offset, query.start + query.body_end
-        try:
-            formatted = format_query(query.body, portable=portable)
-        except ZQLSyntaxError as err:
-            raise ZQLSyntaxError([d.shifted(query.offset) for d in err.diagnostics], text) from None
-        if query.inner_comments:
-            notes.append(f"query {index} kept as it is: formatting would drop its comments")
-            formatted = query.body
-        pieces.append(text[cursor:start])
-        pieces.append(formatted)
-        cursor = end
-    pieces.append(text[cursor:])
-    return "".join(pieces), notes
-
-
 def run(args: argparse.Namespace) -> int:
     """Format every input; 0 when all is well, 1 on a syntax error or (``--check``) a change."""
-    from zql.errors import ZQLSyntaxError
-
     status = 0
     try:
         for source in iter_sources(args):
@@ -72,8 +40,6 @@ def run(args: argparse.Namespace) -> int:
                 result, notes = format_file(source.text, portable=args.portable)
             except ZQLSyntaxError as err:
                 for diag in err.diagnostics:
-                    from zql.errors import render
-
                     print(render(source.text, diag, path=source.name), file=sys.stderr)
                 status = 1
                 continue

@@ -14,15 +14,17 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from zql.cli._inputs import UsageError, add_input_arguments, iter_sources, write_back
+from zql.cli._inputs import Source, UsageError, add_input_arguments, iter_sources, write_back
 from zql.config import Settings
-from zql.errors import Diagnostic, Severity, Span, TextEdit, apply_edits, line_col, render
+from zql.documents import apply_fixes, fix_text, lint_text
+from zql.errors import Diagnostic, Severity, line_col, render
+from zql.rules import rule_explanation, rules
 
-__all__ = ["FileResult", "explain", "fix_text", "lint_text", "list_rules", "register"]
+# lint_text and fix_text are the engines of zql.documents, kept importable from here.
+__all__ = ["FileResult", "fix_text", "lint_text", "list_rules", "register", "report"]
 
 #: Bumped only on an incompatible change of the JSON output.
 JSON_FORMAT_VERSION = 1
-_MAX_FIX_ROUNDS = 5
 
 
 def register(subparsers: Any) -> None:
@@ -42,9 +44,14 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--format", default="human", choices=FORMATS, dest="output_format",
                         help="output format (default human)")
     parser.add_argument("--fix", action="store_true",
-                        help="apply safe fixes (files in place; stdin/-q print the result)")
+                        help="apply safe fixes (files in place; stdin/-q print the result) and "
+                        "print each one: file:line:col: CODE before → after")
+    parser.add_argument("--diff", action="store_true",
+                        help="print the fixes as a unified diff instead of writing them "
+                        "(exit 1 if anything would change)")
     parser.add_argument("--unsafe-fixes", action="store_true",
-                        help="with --fix, also apply guesses such as did-you-mean field names")
+                        help="with --fix or --diff, also apply guesses such as did-you-mean "
+                        "field names")
     parser.add_argument("--select", action="append", default=None, metavar="CODES",
                         help="only these rules: codes, prefixes (ZQL3) or names, comma-separated")
     parser.add_argument("--ignore", action="append", default=None, metavar="CODES",
@@ -78,80 +85,6 @@ class FileResult:
     def worst(self) -> Severity | None:
         """The most severe finding, if any."""
         return max((d.severity for d in self.diagnostics), default=None)
-
-
-def _options(text: str, entity: str | None, schema: str | None) -> tuple[str, str]:
-    from zql.files import parse_header
-
-    header = parse_header(text)
-    return header.get("entity", entity or "testcase"), header.get("schema", schema or "ze7")
-
-
-def lint_text(text: str, *, entity: str | None = None, schema: str | None = None,
-              select: Sequence[str] | None = None,
-              ignore: Sequence[str] | None = None,
-              settings: Settings | None = None) -> list[Diagnostic]:
-    """Lint every query of a ``.zql`` text; spans are offsets into the whole text.
-
-    With ``settings`` (already resolved by :func:`zql.config.resolve`, header included) the
-    other options and the header are not consulted again.
-
-    >>> [(d.code, d.span.start) for d in lint_text('a = 1;\\nstatus = Fail')]
-    [('ZQL201', 0), ('ZQL107', 16)]
-    >>> [d.code for d in lint_text('a = 1', settings=Settings(ignore=("ZQL2",)))]
-    []
-    """
-    from zql.files import parse_file
-    from zql.lint import lint
-    from zql.schema import load_schema
-
-    if settings is None:
-        entity, schema = _options(text, entity, schema)
-        settings = Settings(entity, schema, None if select is None else tuple(select),
-                            None if ignore is None else tuple(ignore))
-    options = settings.lint_options()
-    # A schema file is read once per text, not once per query.
-    options["schema"] = load_schema(options["schema"])
-    found: list[Diagnostic] = []
-    for query in parse_file(text).queries:
-        for diag in lint(query.body, **options):
-            found.append(diag.shifted(query.offset))
-    return found
-
-
-def fix_text(text: str, *, entity: str | None = None, schema: str | None = None,
-             select: Sequence[str] | None = None,
-             ignore: Sequence[str] | None = None,
-             settings: Settings | None = None, unsafe: bool = False) -> str:
-    """Apply the first safe fix of every diagnostic, re-linting until nothing changes.
-
-    Unsafe fixes (guesses, see :class:`zql.Fix`) are applied only with ``unsafe=True``.
-
-    >>> fix_text('status = Fail AND priority in ("P1", "P1")')
-    'status = "Fail" and priority = "P1"'
-    >>> fix_text('prority = "P1"'), fix_text('prority = "P1"', unsafe=True)
-    ('prority = "P1"', 'priority = "P1"')
-    """
-    for _ in range(_MAX_FIX_ROUNDS):
-        edits: list[TextEdit] = []
-        for diag in lint_text(text, entity=entity, schema=schema, select=select, ignore=ignore,
-                              settings=settings):
-            fix = next((f for f in diag.fixes if f.safe or unsafe), None)
-            if fix is None:
-                continue
-            if any(_overlaps(new.span, old.span) for new in fix.edits for old in edits):
-                continue  # clashes with an edit taken this round: the next round redoes it
-            edits.extend(fix.edits)
-        if not edits:
-            break
-        text = apply_edits(text, edits)
-    return text
-
-
-def _overlaps(a: Span, b: Span) -> bool:
-    if a.start == a.end == b.start == b.end:
-        return True  # two insertions at one point: their order would be arbitrary
-    return a.start < b.end and b.start < a.end
 
 
 FORMATS = ("human", "gcc", "json", "sarif", "github")
@@ -229,48 +162,17 @@ def list_rules(output_format: str = "human") -> str:
     """Every rule as a table (or a JSON list with ``output_format="json"``).
 
     >>> print(list_rules().splitlines()[1])
-    ZQL100  empty-query                 error    the query is empty (or not text at all)
+    ZQL100  empty-query                 error    none   the query is empty (or not text at all)
     """
-    from zql.rules import rules
-
     if output_format == "json":
         return json.dumps([{"code": r.code, "name": r.name, "severity": str(r.severity),
-                            "category": r.category, "summary": r.summary, "why": r.why,
-                            "bad": r.bad, "good": r.good} for r in rules()],
+                            "category": r.category, "fix": r.fix, "summary": r.summary,
+                            "why": r.why, "bad": r.bad, "good": r.good} for r in rules()],
                           indent=2, ensure_ascii=False)
-    lines = [f"{'CODE':<7} {'NAME':<27} {'SEVERITY':<8} SUMMARY"]
-    lines += [f"{r.code:<7} {r.name:<27} {r.severity!s:<8} {r.summary}" for r in rules()]
+    lines = [f"{'CODE':<7} {'NAME':<27} {'SEVERITY':<8} {'FIX':<6} SUMMARY"]
+    lines += [f"{r.code:<7} {r.name:<27} {r.severity!s:<8} {r.fix:<6} {r.summary}"
+              for r in rules()]
     return "\n".join(lines)
-
-
-def explain(code: str) -> str:
-    """What a rule catches, why it matters, an example and its fix (``KeyError`` if unknown).
-
-    >>> print(explain("mixed-and-or").splitlines()[0])
-    ZQL301 mixed-and-or (warning, style): and and or mixed without parentheses
-    """
-    from zql.rules import rule
-
-    r = rule(f"ZQL{code}" if code.strip().isdigit() else code)
-    return "\n".join([
-        f"{r.code} {r.name} ({r.severity}, {r.category}): {r.summary}",
-        "",
-        r.why,
-        "",
-        f"Example ({r.entity}, schema {r.profile}):",
-        f"  {_shown(r.bad)}",
-        "Fixed:",
-        f"  {_shown(r.good)}",
-        "",
-        f"Silence it with --ignore {r.code}, or ignore = [\"{r.code}\"] in zql.toml.",
-    ])
-
-
-def _shown(example: str, limit: int = 160) -> str:
-    # Some examples are machine-sized (a query too long for a URL); show their start.
-    if len(example) <= limit:
-        return example
-    return f"{example[:limit - 40]}… ({len(example)} characters)"
 
 
 def _resolver(args: argparse.Namespace) -> Any:
@@ -309,25 +211,21 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.explain is not None:
         try:
-            print(explain(args.explain))
+            print(rule_explanation(args.explain))
         except KeyError as err:
             print(f"zql lint: {err.args[0]}", file=sys.stderr)
             return 2
         return 0
     results: list[FileResult] = []
+    changed = False
     try:
         settings_for = _resolver(args)
         for source in iter_sources(args):
             text = source.text
             settings = settings_for(text, source.path)
-            if args.fix:
-                fixed = fix_text(text, settings=settings, unsafe=args.unsafe_fixes)
-                if source.path is None:
-                    sys.stdout.write(fixed if fixed.endswith("\n") else fixed + "\n")
-                elif fixed != text:
-                    write_back(source, fixed, force=args.force)
-                    print(f"fixed {source.name}", file=sys.stderr)
-                text = fixed
+            if args.fix or args.diff:
+                text, touched = _fix(source, text, settings, args)
+                changed = changed or touched
             results.append(FileResult(source.name, text, lint_text(text, settings=settings)))
     except UsageError as err:
         print(f"zql lint: {err}", file=sys.stderr)
@@ -337,6 +235,38 @@ def run(args: argparse.Namespace) -> int:
         return 2
     output = report(results, args.output_format)
     if output:
-        print(output, file=sys.stderr if args.fix and args.output_format == "human" else sys.stdout)
+        # With --fix or --diff, stdout carries the fixed text or the diff.
+        quiet_stdout = (args.fix or args.diff) and args.output_format == "human"
+        print(output, file=sys.stderr if quiet_stdout else sys.stdout)
     worst = max((r.worst for r in results if r.worst is not None), default=None)
-    return 1 if worst is Severity.ERROR else 0
+    return 1 if worst is Severity.ERROR or (args.diff and changed) else 0
+
+
+def _fix(source: Source, text: str, settings: Settings,
+         args: argparse.Namespace) -> tuple[str, bool]:
+    """Apply (``--fix``) or show (``--diff``) the fixes of one input; the text to lint next."""
+    result = apply_fixes(text, settings=settings, unsafe=args.unsafe_fixes)
+    if args.diff:
+        import difflib
+
+        old, new = (f"a/{source.name}", f"b/{source.name}") if source.path else ("-", "-")
+        for line in difflib.unified_diff(text.splitlines(keepends=True),
+                                         result.text.splitlines(keepends=True), old, new):
+            # As diff and git show it, so that patch(1) applies it.
+            sys.stdout.write(line if line.endswith("\n") else
+                             f"{line}\n\\ No newline at end of file\n")
+        return text, result.text != text  # nothing is written: lint what is there
+    if source.path is not None and result.text != text:
+        write_back(source, result.text, force=args.force)  # refused: nothing was changed
+    for applied in result.applied:
+        print(applied.line_text(source.name), file=sys.stderr)
+    if source.path is None:
+        sys.stdout.write(_ending(result.text))
+    elif result.text != text:
+        count = len(result.applied)
+        print(f"fixed {source.name} ({count} fix{'es' * (count != 1)})", file=sys.stderr)
+    return result.text, result.text != text
+
+
+def _ending(text: str) -> str:
+    return text if text.endswith("\n") else text + "\n"

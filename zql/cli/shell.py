@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zql.cli._connect import add_connection_arguments
+
+if TYPE_CHECKING:
+    from zql_repl.connection import Opened, Opener
 
 __all__ = ["register", "run"]
 
@@ -71,7 +74,46 @@ def run(args: argparse.Namespace) -> int:
         print(f"zql shell: the shell is not installed ({err})", file=sys.stderr)
         return 2
     try:
-        return start(args)
+        return start(args, sandbox=sandbox_opener() if args.sandbox else None)
     except ShellError as err:
         print(f"zql shell: {err}", file=sys.stderr)
         return 2
+
+
+def sandbox_opener(*, size: str = "small", seed: int = 1) -> Opener:
+    """An opener that starts the bundled sandbox, then connects to it with its token.
+
+    This command is the launcher: the shell (an adapter) never imports the sandbox (another
+    adapter); it gets this opener for ``zql shell --sandbox`` (docs/design.md, "Layers").
+
+    >>> sandbox_opener().__name__
+    'open_sandbox'
+    """
+
+    def open_sandbox() -> Opened:
+        from urllib.parse import urlsplit
+
+        from zql_repl.connection import Opened
+
+        from zql.client import ZephyrClient
+        from zql.sandbox import Sandbox
+
+        sandbox = Sandbox(size=size, seed=seed)
+        sandbox.__enter__()
+        url = sandbox.url or ""
+        try:
+            client = ZephyrClient(url, token=sandbox.token)
+        except BaseException:
+            sandbox.__exit__(None, None, None)
+            raise
+
+        def close() -> None:
+            try:
+                client.close()
+            finally:
+                sandbox.__exit__(None, None, None)
+
+        return Opened(client, f"sandbox {urlsplit(url).netloc or url}", close,
+                      notes=(f"sandbox running at {url} (user {sandbox.username})",))
+
+    return open_sandbox

@@ -74,7 +74,7 @@ def parse_statuses(data: Any) -> tuple[Status, ...]:
         if not name or name == "None":
             raise UnexpectedResponseError(f"status {ident} in the preference has no name")
         active = entry.get("active", True)
-        out.append(Status(ident, name, active not in (False, "false", 0)))
+        out.append(Status(ident, name, _flag(active)))
     if not out:
         raise UnexpectedResponseError("the status preference lists no status")
     return tuple(out)
@@ -147,3 +147,17 @@ def variant_names(variants: Iterable[Variant]) -> list[str]:
     ['GET /advancesearch']
     """
     return [v.name for v in variants]
+
+
+def _flag(value: object) -> bool:
+    """A JSON flag that servers send as a boolean, a number or a string ("false", "0").
+
+    >>> _flag("false"), _flag(0), _flag(True), _flag("yes")
+    (False, False, True, True)
+    """
+    if isinstance(value, str):
+        try:
+            value = json.loads(value.strip().lower())
+        except ValueError:
+            return True
+    return bool(value)

@@ -15,8 +15,10 @@ from zql.schema import Schema, Status, ValueFacts, load_schema
 
 __all__ = ["flat_columns", "flatten", "status_names"]
 
-#: Status ids as a default Zephyr install names them (executions carry the id as a string).
-STATUS_NAMES = {"-1": "Not Executed", "1": "Pass", "2": "Fail", "3": "WIP", "4": "Blocked"}
+#: Status ids -> names (executions carry the id as a string), from the schema's value facts.
+_FACTS = load_schema().values
+STATUS_NAMES = {str(s.id): s.name for s in _FACTS.statuses} | {
+    str(_FACTS.not_executed.id): _FACTS.not_executed.name}
 
 _TC = "testcase."
 _ETC = "tcrTreeTestcase.testcase."
@@ -122,7 +124,7 @@ def flatten(item: Mapping[str, Any], entity: str = "testcase", *,
     row = {name: _convert(kind, _first(item, paths), names)
            for name, (kind, paths) in columns.items()}
     if entity == "execution" and row["status"] is None and not item.get("lastTestResult"):
-        row["status"] = names.get("-1", "Not Executed")
+        row["status"] = names.get("-1", _FACTS.not_executed.name)
     return row
 
 

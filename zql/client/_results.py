@@ -274,12 +274,12 @@ class Pager:
         >>> Pager(10).accept([{"resultSize": 2, "results": [{"id": 1}, None]}])
         Traceback (most recent call last):
           ...
-        zql.client.UnexpectedResponseError: the search answer's results[1] is null, not an ...
+        zql.client.UnexpectedResponseError: the search answer's results[1] is JSON null, not an ...
         """
         total, rows = parse_page(body)
         for index, row in enumerate(rows):
             if not isinstance(row, dict):
-                kind = "null" if row is None else type(row).__name__
+                kind = "JSON null" if row is None else type(row).__name__
                 raise UnexpectedResponseError(
                     f"the search answer's results[{index}] is {kind}, not an object (a row): "
                     "the server sent something the client cannot read")

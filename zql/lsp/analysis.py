@@ -27,7 +27,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from zql import _grammar_cache, _lexer, _tokens, _vocabulary
 from zql.config import Settings
+from zql.documents import file_findings, fix_text, format_file, outline
 from zql.errors import Diagnostic, Span, TextEdit
+from zql.files import parse_file
+from zql.linting import lint
 from zql.schema import Schema
 
 if TYPE_CHECKING:
@@ -37,6 +40,7 @@ __all__ = [
     "Action",
     "Analyzer",
     "Part",
+    "Symbol",
     "TokenKind",
     "document_path",
     "format_edit",
@@ -124,8 +128,6 @@ def format_edit(text: str) -> TextEdit | None:
     >>> format_edit('status="Fail";name~"x"')
     TextEdit(span=Span(start=6, end=19), new_text=' = "Fail";name ~ ')
     """
-    from zql.cli.fmt import format_file
-
     formatted, _notes = format_file(text)
     return minimal_edit(text, formatted)
 
@@ -145,6 +147,15 @@ class Part(NamedTuple):
     text: str
     offset: int
     diagnostics: tuple[Diagnostic, ...]
+
+
+class Symbol(NamedTuple):
+    """A named query for the outline: its name, text, whole span and the name's span."""
+
+    name: str
+    query: str
+    span: Span
+    name_span: Span
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,7 +237,7 @@ class Analyzer:
         [('ZQL107', 33)]
         """
         return [d.shifted(part.offset) for part in self.parts(text, settings)
-                for d in part.diagnostics]
+                for d in part.diagnostics] + file_findings(text, settings)
 
     def parts(self, text: str, settings: Settings) -> list[Part]:
         """Each ``;``-separated part holding a query, with its findings relative to its body.
@@ -238,9 +249,6 @@ class Analyzer:
         ...  for p in Analyzer().parts("a = 1; ;name ~ 'x'", Settings())]
         [(0, 0, 1), (8, 8, 1)]
         """
-        from zql.files import parse_file
-        from zql.lint import lint
-
         schema, stamp = self.schema(settings)
         options = settings.lint_options()
         options["schema"] = schema
@@ -297,11 +305,25 @@ class Analyzer:
                     out.append(Action(fix.title, fix.edits, "quickfix", diag,
                                       index == 0 and fix.safe))
         if wanted("source.fixAll") and any(d.fixes for d in diagnostics):
-            from zql.cli.lint import fix_text
-
             edit = minimal_edit(text, fix_text(text, settings=settings))
             if edit is not None:  # safe fixes only, as `zql lint --fix`
                 out.append(Action("Fix all auto-fixable problems", (edit,), "source.fixAll"))
+        return out
+
+    # ---- outline
+
+    def symbols(self, text: str) -> list[Symbol]:
+        """The file's named queries (``# name: NAME`` above a query) for an editor's outline:
+        each with the span from its name comment to the query's end, and the name's span.
+
+        >>> [(s.name, s.span, s.name_span) for s in Analyzer().symbols("# name: a\\nx = 1")]
+        [('a', Span(start=0, end=15), Span(start=8, end=9))]
+        """
+        out: list[Symbol] = []
+        for named in outline(text):
+            start = text.rfind("\n", 0, named.name_span[0]) + 1
+            out.append(Symbol(named.name, named.query, Span(start, named.span[1]),
+                              Span(*named.name_span)))
         return out
 
     # ---- completion, hover, tokens

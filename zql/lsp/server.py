@@ -19,20 +19,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 
 from zql.config import ConfigCache, Settings, resolve, settings_from
+from zql.documents import file_findings
 from zql.errors import Diagnostic, Severity, Span, ZQLError, ZQLSyntaxError
+from zql.lines import DEFAULT_ENCODING, ENCODINGS, LineIndex
 from zql.lsp.analysis import Analyzer, document_path
-from zql.lsp.positions import DEFAULT_ENCODING, ENCODINGS, LineIndex
+from zql.lsp.framing import serve
 
 __all__ = ["DEFAULT_DEBOUNCE", "TOKEN_TYPES", "ZQLServer", "build_server"]
 
@@ -59,11 +62,17 @@ _SERVER_KEYS = ("debounce_ms",)
 log = logging.getLogger("zql.lsp")
 
 
+_PositionParams = lsp.CompletionParams | lsp.HoverParams | lsp.TextDocumentPositionParams
+
+
 @dataclass
 class _Document:
     text: str
     version: int
     index: LineIndex | None = None
+
+
+_T = TypeVar("_T")
 
 
 class ZQLServer(LanguageServer):
@@ -127,6 +136,25 @@ class ZQLServer(LanguageServer):
         if doc.index is None or doc.index.encoding != self.encoding:
             doc.index = LineIndex(doc.text, self.encoding)
         return doc, doc.index
+
+    def at_cursor(self, params: _PositionParams,
+                  ask: Callable[[str, int, Settings], _T]) -> tuple[_T | None, LineIndex]:
+        """``ask(text, offset, settings)`` for a position request, and the document's index;
+        None for unusable settings (the diagnostics already say why).
+
+        >>> s = ZQLServer()
+        >>> s.apply_change("untitled:a", 1, [lsp.TextDocumentContentChangeWholeDocument("ab")])
+        >>> s.at_cursor(lsp.HoverParams(lsp.TextDocumentIdentifier("untitled:a"),
+        ...                             lsp.Position(0, 1)), lambda t, o, _: (t, o))[0]
+        ('ab', 1)
+        """
+        doc, index = self.index(params.text_document.uri)
+        offset = index.offset(params.position.line, params.position.character)
+        try:
+            settings = self.settings_for(params.text_document.uri, doc.text)
+            return ask(doc.text, offset, settings), index
+        except (ZQLError, ValueError):
+            return None, index
 
     def configure(self, options: Any) -> None:
         """Take client options (initialization or ``didChangeConfiguration``); bad ones are
@@ -242,6 +270,8 @@ class ZQLServer(LanguageServer):
                 if len(self._converted) > self.analyzer.maxsize:
                     self._converted.popitem(last=False)
             out.extend(converted)
+        # File-level findings (a query name used twice) are few; converted on every run.
+        out.extend(self.to_lsp(d, index) for d in file_findings(text, settings))
         return out
 
     @staticmethod
@@ -368,12 +398,8 @@ def build_server() -> ZQLServer:
     @server.feature(lsp.TEXT_DOCUMENT_COMPLETION,
                     lsp.CompletionOptions(trigger_characters=[" ", '"', "(", ","]))
     def completion(ls: ZQLServer, params: lsp.CompletionParams) -> lsp.CompletionList | None:
-        doc, index = ls.index(params.text_document.uri)
-        offset = index.offset(params.position.line, params.position.character)
-        try:
-            settings = ls.settings_for(params.text_document.uri, doc.text)
-            found = ls.analyzer.completions(doc.text, offset, settings)
-        except (ZQLError, ValueError):
+        found, index = ls.at_cursor(params, ls.analyzer.completions)
+        if found is None:
             return None
         items = [lsp.CompletionItem(
             label=c.display, kind=_ITEM_KINDS.get(c.kind), detail=c.meta or None,
@@ -384,13 +410,7 @@ def build_server() -> ZQLServer:
 
     @server.feature(lsp.TEXT_DOCUMENT_HOVER)
     def hover(ls: ZQLServer, params: lsp.HoverParams) -> lsp.Hover | None:
-        doc, index = ls.index(params.text_document.uri)
-        offset = index.offset(params.position.line, params.position.character)
-        try:
-            settings = ls.settings_for(params.text_document.uri, doc.text)
-            found = ls.analyzer.hover(doc.text, offset, settings)
-        except (ZQLError, ValueError):
-            return None
+        found, index = ls.at_cursor(params, ls.analyzer.hover)
         if found is None:
             return None
         markdown, span = found
@@ -444,6 +464,16 @@ def build_server() -> ZQLServer:
         doc, index = ls.index(params.text_document.uri)
         return lsp.SemanticTokens(data=_semantic_data(index, ls.analyzer.tokens(doc.text)))
 
+    @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+    def document_symbol(ls: ZQLServer,
+                        params: lsp.DocumentSymbolParams) -> list[lsp.DocumentSymbol]:
+        doc, index = ls.index(params.text_document.uri)
+        return [lsp.DocumentSymbol(
+            name=s.name, kind=lsp.SymbolKind.Function, range=_range(index, s.span),
+            selection_range=_range(index, s.name_span),
+            detail=s.query if len(s.query) <= 60 else s.query[:59] + "…")
+            for s in ls.analyzer.symbols(doc.text)]
+
     @server.feature(lsp.SHUTDOWN)
     def shutdown(ls: ZQLServer, params: Any) -> None:
         ls.shut_down = True
@@ -473,5 +503,5 @@ def main(log_file: str | None = None) -> int:
     server.analyzer.diagnostics("x = 1", Settings())
     server.analyzer.completions("x", 1, Settings())
     gc.freeze()
-    server.start_io()
+    serve(server, sys.stdin.buffer, sys.stdout.buffer)
     return 0 if server.shut_down else 1

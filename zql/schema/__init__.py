@@ -22,12 +22,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from zql import _vocabulary
+from zql._fs import write_atomically
 from zql.ast import Op
 from zql.errors import ZQLError
 
 __all__ = [
     "CUSTOM_KINDS",
     "ENTITIES",
+    "STATUS_LOOKUP",
     "FieldSpec",
     "Schema",
     "SchemaError",
@@ -159,6 +162,10 @@ class FieldSpec:
         )
 
 
+#: The lookup key of the execution status field: its values come from ``Schema.values``.
+STATUS_LOOKUP = "status"
+
+
 @dataclass(frozen=True, slots=True)
 class Status:
     """One execution status as a server configures it (``testresult.testresultStatus.LOV``).
@@ -261,8 +268,21 @@ class Schema:
                                                      compare=False)
 
     def __post_init__(self) -> None:
+        # A status field's values are the value facts' statuses (one fact, one place): active
+        # ones first, then "never run", then inactive ones.
+        object.__setattr__(self, "entities", {
+            entity: {name: self._status_values(spec) for name, spec in fields.items()}
+            for entity, fields in self.entities.items()})
         for entity, fields in self.entities.items():
             self._lower[entity] = {name.lower(): spec for name, spec in fields.items()}
+
+    def _status_values(self, spec: FieldSpec) -> FieldSpec:
+        if spec.lookup != STATUS_LOOKUP:
+            return spec
+        facts = self.values
+        names = ([s.name for s in facts.statuses if s.active] + [facts.not_executed.name]
+                 + [s.name for s in facts.statuses if not s.active])
+        return replace(spec, values=tuple(dict.fromkeys(names)))
 
     # ---- queries
 
@@ -367,7 +387,8 @@ class Schema:
             "name": self.name,
             "description": self.description,
             "values": self.values.to_json(),
-            "entities": {e: [f.to_json() for f in fs.values()] for e, fs in self.entities.items()},
+            "entities": {e: [_without_status_values(f) for f in fs.values()]
+                         for e, fs in self.entities.items()},
             "renames": [
                 {"old": r.old, "new": r.new, "profile": r.profile, "entities": list(r.entities)}
                 for r in self.renames
@@ -455,10 +476,16 @@ class Schema:
         >>> load_schema("ze7").save(p); load_schema(p).name
         'ze7'
         """
-        from zql._fs import write_atomically
-
         write_atomically(Path(path), json.dumps(self.to_json(), indent=2, ensure_ascii=False)
                          + "\n")
+
+
+def _without_status_values(spec: FieldSpec) -> dict[str, Any]:
+    # Status values are derived from the `values` object; writing them twice would duplicate it.
+    out = spec.to_json()
+    if spec.lookup == STATUS_LOOKUP:
+        out.pop("values", None)
+    return out
 
 
 def _known_op(text: str) -> bool:
@@ -487,9 +514,7 @@ def custom_field(entity: str, name: str, kind: str) -> FieldSpec:
     if not name or not name[0].isalpha() or not all(c.isalnum() or c in "_-" for c in name):
         raise SchemaError(f"custom field search name {name!r} must be a letter then letters, "
                           "digits, '_' or '-' (no spaces)")
-    from zql._vocabulary import vocabulary
-
-    if name.lower() in vocabulary().keyword_by_text:
+    if name.lower() in _vocabulary.vocabulary().keyword_by_text:
         raise SchemaError(f"custom field search name {name!r} is a reserved word")
     ftype, ops = CUSTOM_KINDS[kind]
     return FieldSpec(name=name, entity=Schema.entity_name(entity), type=ftype,

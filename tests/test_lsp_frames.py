@@ -1,0 +1,123 @@
+"""Issue 11 #18: the language server survives bad frames and answers every request, over real
+stdio with raw bytes (a hostile or broken client), through ``zql lsp``."""
+
+from __future__ import annotations
+
+import json
+import tracemalloc
+from typing import Any
+
+import pytest
+
+from tests.lsp_client import LspClient, frame
+from zql.lsp.framing import FrameBuffer, FrameError
+
+URI = "untitled:q.zql"
+
+
+def _hover(msg_id: int, character: int) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "id": msg_id, "method": "textDocument/hover", "params": {
+        "textDocument": {"uri": URI}, "position": {"line": 0, "character": character}}}
+
+
+def _still_answers(client: LspClient, msg_id: int) -> None:
+    client.send_raw(frame(_hover(msg_id, 1)))
+    answer = client.response(msg_id)
+    assert "error" not in answer and "priority" in answer["result"]["contents"]["value"]
+
+
+@pytest.fixture
+def client() -> Any:
+    with LspClient() as lsp_client:
+        lsp_client.initialize()
+        lsp_client.open(URI, 'priority = "P1"')
+        lsp_client.diagnostics(URI)
+        yield lsp_client
+        assert lsp_client.shutdown() == 0
+
+
+def test_a_huge_content_length_is_dropped_and_the_server_goes_on(client: LspClient) -> None:
+    client.send_raw(b"Content-Length: 999999999999\r\n\r\n" + json.dumps(_hover(90, 1)).encode())
+    _still_answers(client, 91)
+    assert client.proc.poll() is None
+
+
+@pytest.mark.parametrize("header", [
+    b"Content-Length: abc\r\n\r\n", b"Content-Length: -5\r\n\r\n",
+    b"Content-Type: application/vscode-jsonrpc\r\n\r\n", b"Content-Length:\r\n\r\n",
+], ids=["non-numeric", "negative", "missing", "empty"])
+def test_a_bad_content_length_does_not_stop_the_server_answering(
+        client: LspClient, header: bytes) -> None:
+    client.send_raw(header + json.dumps(_hover(80, 1)).encode())
+    _still_answers(client, 81)
+    with pytest.raises(TimeoutError):  # the dropped frame itself is not answered twice
+        client.response(80, timeout=0.0)
+
+
+def test_a_header_without_end_is_bounded_then_the_stream_resyncs(client: LspClient) -> None:
+    client.send_raw(b"X-Junk: " + b"y" * 100_000 + b"\r\n")
+    _still_answers(client, 70)
+
+
+def test_hover_at_character_minus_one_gets_invalid_params(client: LspClient) -> None:
+    client.send_raw(frame(_hover(60, -1)))
+    error = client.response(60)["error"]
+    assert error["code"] == -32602 and "textDocument/hover" in error["message"]
+    _still_answers(client, 61)
+
+
+def test_not_json_gets_a_parse_error(client: LspClient) -> None:
+    body = b"{not json"
+    client.send_raw(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+    assert client.response(None)["error"]["code"] == -32700
+    _still_answers(client, 51)
+
+
+def test_requests_before_initialize_get_server_not_initialized() -> None:
+    with LspClient() as raw:
+        raw.send_raw(frame(_hover(1, 0)))
+        error = raw.response(1)["error"]
+        assert error["code"] == -32002 and "before initialize" in error["message"]
+        raw.initialize()
+        raw.open(URI, 'priority = "P1"')
+        raw.diagnostics(URI)
+        _still_answers(raw, 2)
+        assert raw.shutdown() == 0
+
+
+def test_requests_after_shutdown_get_invalid_request() -> None:
+    with LspClient() as raw:
+        raw.initialize()
+        assert raw.request("shutdown", None) is None
+        raw.send_raw(frame(_hover(40, 0)))
+        assert raw.response(40)["error"]["code"] == -32600
+        raw.notify("exit", None)
+        assert raw.proc.wait(timeout=20) == 0
+
+
+def test_the_frame_buffer_stays_bounded_while_it_discards() -> None:
+    buf = FrameBuffer(max_body=1000, max_header=100)
+    tracemalloc.start()
+    try:
+        buf.feed(b"Content-Length: 999999999999\r\n\r\n")
+        assert [type(f) for f in buf.frames()] == [FrameError]
+        for _ in range(200):  # 12.8 MB of a body nobody should buffer
+            buf.feed(b"x" * 65536)
+            assert list(buf.frames()) == [] and len(buf) <= 65536 + 20
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2_000_000
+    buf.feed(b"Content-Length: 2\r\n\r\n{}")
+    assert list(buf.frames()) == [b"{}"]
+
+
+def test_a_frame_split_anywhere_is_read_whole() -> None:
+    data = frame(_hover(1, 0)) + b"Content-Length: 3\r\n\r\nabc" + frame(_hover(2, 0))
+    for cut in range(1, len(data)):
+        buf = FrameBuffer(max_body=1000)
+        buf.feed(data[:cut])
+        got = list(buf.frames())
+        buf.feed(data[cut:])
+        got += list(buf.frames())
+        assert [json.loads(b)["id"] if b != b"abc" else b for b in got] == [1, b"abc", 2], cut
