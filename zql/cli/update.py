@@ -288,7 +288,11 @@ def _run_undo(args: argparse.Namespace) -> int:
     path = Path(args.journal_file)
     if not path.is_file():
         raise UsageError(f"no journal at {path}")
+    from zql.update.flow import undo_notes
+
     plan = undo(path)
+    for line in undo_notes(path):
+        _say(line)
     with connect(args) as client:
         _same_server(plan, client)
         _show_plan(plan, args, client)

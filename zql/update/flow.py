@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from zql.update.model import Plan
 
 __all__ = ["DEFAULT_MAX", "NotConfirmed", "add_change_arguments", "change_options", "execute",
-           "latest_journal", "present", "shell_undo", "shell_update", "show"]
+           "latest_journal", "present", "shell_undo", "shell_update", "show", "undo_notes"]
 
 #: More items than this need ``--max`` raised.
 DEFAULT_MAX = 1000
@@ -154,6 +154,19 @@ def _parse(parser: argparse.ArgumentParser, argument: str,
     return args, rest
 
 
+def undo_notes(path: Path) -> list[str]:
+    """Warnings before undoing ``path``: a run that did not finish leaves items undecided,
+    which an undo cannot restore (resume it first)."""
+    from zql.update.journal import read_journal
+
+    view = read_journal(path)
+    pending = view.counts().get("pending", 0) + view.counts().get("not-applied", 0)
+    if view.ended or not pending:
+        return []
+    return [f"note: {path} is of a run that did not finish: {pending} {view.plan.noun(pending)} "
+            f"are not decided and are left as they are (zql apply --resume {path} first)"]
+
+
 def latest_journal(environ: dict[str, str] | None = None) -> Path:
     """The newest journal in the state directory (``\\undo`` without an argument)."""
     folder = default_journal_path("x", "x", environ).parent
@@ -187,6 +200,8 @@ def shell_undo(client: Any, argument: str, *, out: Say,
     if not path.is_file():
         raise UpdateError(f"no journal at {path}")
     out(f"undoing {path}")
+    for line in undo_notes(path):
+        out(line)
     return _run_command(client, undo(path), args, out, ask, "Undo", fresh=False)
 
 
