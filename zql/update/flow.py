@@ -109,6 +109,8 @@ def execute(client: Any, plan: Plan, *, out: Say, note: Say, yes: bool,
         note("nothing to change")
         return 0, None
     _confirm(plan, yes=yes, most=most, ask=ask, verb=verb)
+    if not yes:
+        fresh = False  # time passed at the prompt: read every item again before writing
     kind = "undo" if plan.change.restore else "update"
     path = Path(journal) if journal else default_journal_path(kind, plan.entity)
     note(f"journal: {path}")
