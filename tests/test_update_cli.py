@@ -113,6 +113,9 @@ def test_plan_file_then_apply_reports_drift(sb: Sandbox, tmp_path: Path,
     code = main(["apply", str(plan), "--yes"])
     out = capsys.readouterr().out
     assert code == 1
+    # shown before the question (here --yes), then skipped and journaled by the run itself
+    assert "since the plan: 1 changed by someone else — skipped" in out
+    assert out.index("since the plan") < out.index("6 changed")
     assert "6 changed, 0 already in the target state, 1 drifted" in out
     assert f"  {victim}: drift — changed since the plan: status" in out
     assert sb.store.rows("SELECT status_id FROM executions WHERE id = ?", (victim,)) == [(1,)]

@@ -48,7 +48,7 @@ from zql.update.resolve import UpdateError, change_op
 if TYPE_CHECKING:
     from zql.client import AsyncZephyrClient, ZephyrClient
 
-__all__ = ["aapply", "aplan_update", "apply", "plan_update", "resume", "undo"]
+__all__ = ["aapply", "aplan_update", "apply", "check_now", "plan_update", "resume", "undo"]
 
 #: Most batches in flight at once.
 MAX_CONCURRENCY = 4
@@ -219,6 +219,13 @@ def _current(client: ZephyrClient, entity: str, items: Sequence[Item]) -> dict[i
             if int(hit["id"]) in wanted:
                 out[int(hit["id"])] = state_of(entity, hit, never_run=never_run)
     return out
+
+
+def check_now(client: ZephyrClient, plan: Plan) -> list[Result]:
+    """Read the plan's items again: the ones already done, drifted or gone (the rest would be
+    sent). Nothing is written; :func:`apply` checks again before it writes."""
+    _, decided = check(plan.items, _current(client, plan.entity, plan.items))
+    return decided
 
 
 def _drive(client: ZephyrClient, run: _Run, doubt: Sequence[Item], pending: Sequence[Item], *,
