@@ -32,7 +32,8 @@ BENCHES = {
                       "small sandbox start+stop"],
     "bench_shell": ["zql shell (offline)", "import prompt_toolkit"],
     "bench_update": ["status update of 1,000 executions", "bare httpx loop",
-                     "zql apply (journal, fsync each batch)", "ratio zql/bare throughput"],
+                     "zql apply (journal, fsync each batch)", "ratio zql/bare throughput (decoded)",
+                     "ratio zql/bare throughput (bytes)"],
 }
 #: benches that need more than a plain process
 MARKS = {"bench_shell": [pytest.mark.terminal]}
