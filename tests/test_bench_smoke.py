@@ -19,6 +19,8 @@ BENCHES = {
                      "ratio client/bare", "memory while streaming 400 rows (4 pages)",
                      "peak over the baseline"],
     "bench_complete": ["complete/parse"],
+    "bench_export": ["export of 1,000 execution rows", "csv", "flat jsonl", "xlsx",
+                     "constant memory"],
     "bench_lint": ["lint/parse"],
     "bench_lsp": ["per-query cache (shipped)", "200-query file over stdio",
                   "p99 after a one-character edit"],
@@ -30,7 +32,8 @@ BENCHES = {
                       "small sandbox start+stop"],
     "bench_shell": ["zql shell (offline)", "import prompt_toolkit"],
     "bench_update": ["status update of 1,000 executions", "bare httpx loop",
-                     "zql apply (journal, fsync each batch)", "ratio zql/bare throughput"],
+                     "zql apply (journal, fsync each batch)", "ratio zql/bare throughput (decoded)",
+                     "ratio zql/bare throughput (bytes)"],
 }
 #: benches that need more than a plain process
 MARKS = {"bench_shell": [pytest.mark.terminal]}

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -49,8 +50,8 @@ def test_table(env: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, FAILS, "--entity", "execution", "--limit", "7")
     lines = out.splitlines()
     assert code == 0 and err == ""
-    assert lines[0].split() == ["id", "testcaseId", "name", "status", "executedBy", "cycle",
-                                "release"]
+    assert lines[0].split() == ["id", "testcaseId", "name", "status", "priority", "executedBy",
+                                "cycle", "release"]
     assert len(lines) == 2 + 7 and all(" Fail " in line for line in lines[2:])
 
 
@@ -78,7 +79,10 @@ def test_machine_formats(env: Sandbox, capsys: pytest.CaptureFixture[str], fmt: 
 ])
 def test_no_results_is_success(env: Sandbox, capsys: pytest.CaptureFixture[str], fmt: str,
                                expected: str) -> None:
-    assert run(capsys, 'name ~ "zz-none"', "--format", fmt) == (0, expected, "")
+    code, out, err = run(capsys, 'name ~ "zz-none"', "--format", fmt)
+    assert (code, out) == (0, expected)
+    assert err.splitlines()[0] == "zql search: 0 test cases"  # never a silent empty result
+    assert err.splitlines()[1].startswith("zql search: hint: no item matches every condition")
 
 
 def test_output_file_and_summary(env: Sandbox, capsys: pytest.CaptureFixture[str],
@@ -89,7 +93,8 @@ def test_output_file_and_summary(env: Sandbox, capsys: pytest.CaptureFixture[str
     with target.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert code == 0 and out == ""
-    assert err == f"zql search: {len(rows)} of {len(rows)} rows written to {target}\n"
+    assert re.fullmatch(rf"zql search: {len(rows)} of {len(rows)} rows written to "
+                        rf"{re.escape(str(target))} in \d+ ms\n|.* s\n", err)
 
 
 def test_progress_lines_without_a_terminal(env: Sandbox, capsys: pytest.CaptureFixture[str],
@@ -125,6 +130,7 @@ def test_query_from_stdin(env: Sandbox, capsys: pytest.CaptureFixture[str],
     (["status = Fail", "--entity", "execution"], "error[ZQL107]: bare word 'Fail'"),
     (['prority = "High"'], "error[ZQL201]: no field 'prority'"),
     (["status = Fail", "--no-validate"], "zql search: the server rejected the request (400)"),
+    (['status = "Fail"', "--entity", "testcase"], "error[ZQL201]: no field 'status'"),
     (['name ~ "x"', "--release", "Atlas 9"], "zql search: no release named 'Atlas 9'"),
 ])
 def test_query_errors_exit_1(env: Sandbox, capsys: pytest.CaptureFixture[str],
@@ -157,6 +163,22 @@ def test_server_errors_exit_1_and_say_what_was_kept(env: Sandbox,
     ([FAILS], {"ZEPHYR_TOKEN": None}, "no credentials: set ZEPHYR_TOKEN"),
     ([FAILS, "--username", USER], {"ZEPHYR_TOKEN": None}, f"no password for {USER}"),
     ([FAILS, "--entity", "bugs"], {}, "unknown entity 'bugs'"),
+    ([], {}, "no query: give QUERY (- reads stdin), -f FILE --name NAME, or --all"),
+    (["  "], {}, "empty query: give one, or --all to list everything"),
+    ([FAILS, "--all"], {}, "--all lists everything: give no QUERY"),
+    ([FAILS, "--name", "x"], {}, "--name picks a query of a file: give -f FILE"),
+    (["--list"], {}, "--list lists the named queries of a file: give -f FILE"),
+    ([FAILS, "--format", "xlsx"], {}, "xlsx is a workbook file: give -o FILE.xlsx"),
+    ([FAILS, "--format", "json", "--excel"], {}, "--excel makes CSV for spreadsheets"),
+    ([FAILS, "--flat"], {}, "--flat applies to json and jsonl, not table"),
+    ([FAILS, "--entity", "execution", "--columns", "id,prority"], {},
+     "unknown column 'prority'; did you mean 'priority'?"),
+    ([FAILS, "--entity", "execution", "--order", "prority"], {},
+     "cannot sort executions by 'prority'; did you mean 'priority'?"),
+    ([FAILS, "--entity", "execution", "--order", "executedOn"], {},
+     "the server cannot sort executions by executedOn; it can sort by id, testcaseId,"),
+    ([FAILS, "--profile", "nope", "--config", "/nonexistent/zql/config.toml"], {},
+     "no config file: unknown profile 'nope'"),
     (['name ~ "x"', "-o", "/no/such/dir/out.csv"], {}, "cannot write /no/such/dir/out.csv"),
     ([FAILS, "--url", "ftp://x"], {}, "must start with http:// or https://"),
     ([FAILS, "--username", "zoë"], {"ZEPHYR_PASSWORD": "pw", "ZEPHYR_TOKEN": None},
@@ -176,7 +198,7 @@ def test_usage_errors_exit_2(env: Sandbox, capsys: pytest.CaptureFixture[str],
 
 
 @pytest.mark.parametrize("argv", [["--format", "xml"], ["--limit", "-1"], ["--page-size", "0"],
-                                  []])
+                                  ["--limit", "many"], ["--color", "sometimes"]])
 def test_argument_errors_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main(["search", *argv, *([FAILS] if argv else [])])
@@ -220,6 +242,7 @@ def test_ctrl_c_keeps_the_rows_written(sb: Sandbox, tmp_path: Path, fmt: str) ->
              "-o", str(target), "--no-progress"],
             env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
         gate.wait_held(timeout=PATIENCE)
+        assert not target.exists() and len(_parts(target)) == 1  # a temporary name until the end
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=PATIENCE)
     assert proc.returncode == 130, err
@@ -230,6 +253,11 @@ def test_ctrl_c_keeps_the_rows_written(sb: Sandbox, tmp_path: Path, fmt: str) ->
     assert err.strip().splitlines()[-1] == (
         f"zql search: interrupted; {len(items)} rows written to {target}")
     assert out == ""
+    assert _parts(target) == []  # renamed: no temporary file left behind
+
+
+def _parts(target: Path) -> list[Path]:
+    return sorted(target.parent.glob(f".{target.name}.*.part"))
 
 
 @pytest.mark.terminal

@@ -102,9 +102,13 @@ def test_refused_by_default_with_the_hint(https: str, capsys: pytest.CaptureFixt
 
 
 def test_refused_by_the_library_too(https: str) -> None:
-    with ZephyrClient(https, token=TOKEN, retries=0) as client, \
+    from tests.client_support import Sleeps, recording
+
+    sleeps = Sleeps()
+    with recording(ZephyrClient(https, token=TOKEN, retries=4), sleeps) as client, \
             pytest.raises(TransportError, match="not trusted"):
         client.projects()
+    assert sleeps == []  # an untrusted certificate is never retried
 
 
 def test_accepted_with_ca_cert(https: str, pki: dict[str, Path],

@@ -213,7 +213,7 @@ def test_csv_and_jsonl_and_vertical() -> None:
 
 
 @pytest.mark.parametrize(("value", "text"), [
-    (None, ""), (False, "false"), (12, "12"), (["a", 1], "a, 1"), ("a\tb", "a?b"),
+    (None, ""), (False, "false"), (12, "12"), (["a", 1], "a, 1"), ("a\tb", "a\\x09b"),
     ({"k": 1}, '{"k": 1}'),
 ])
 def test_cells(value: object, text: str) -> None:

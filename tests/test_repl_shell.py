@@ -134,7 +134,7 @@ def test_named_queries_save_list_run_delete(sandbox: Sandbox, tmp_path: Path) ->
         shell.run("\\entity execution", "entity: execution")
         shell.run('\\ns fails status = "Fail"', r"saved fails \(execution\)")
         shell.run("\\entity testcase", "entity: testcase")
-        shell.run("\\nl", r"fails\s+execution\s+status = \"Fail\"")
+        shell.run("\\nl", r"fails\s+execution: status = \"Fail\"")
         shell.run("\\n fails", r"executions")  # runs against its own entity
         shell.run("\\nd fails", "deleted fails")
         shell.run("\\n fails", r"no named query 'fails'")

@@ -75,6 +75,7 @@ def test_more_than_max_needs_max_raised(sb: Sandbox, capsys: pytest.CaptureFixtu
     ([], "nothing to change: give --status, --notes or --assign"),
     (["--status", "WIP", "--entity", "requirement"], "--entity must be execution or testcase"),
     (["--status", "WIP", "--batch-size", "501", "--yes"], "the batch size must be between 1"),
+    (["--status", "WIP", "--concurrency", "5", "--yes"], "--concurrency must be between 1 and 4"),
 ])
 def test_bad_options_are_usage_errors(sb: Sandbox, capsys: pytest.CaptureFixture[str],
                                       argv: list[str], message: str) -> None:
@@ -92,6 +93,7 @@ def test_yes_applies_and_prints_the_journal_and_undo(sb: Sandbox, tmp_path: Path
     assert code == 0 and "7 changed, 0 already in the target state" in out
     journal = Path(err.split("journal: ", 1)[1].splitlines()[0])
     assert journal.parent == tmp_path / "state" / "zql" / "journal" and journal.is_file()
+    assert sb.token not in journal.read_text(encoding="utf-8")
     assert f"undo with: zql undo {journal}" in out
     assert main(["undo", str(journal), "--yes"]) == 0
     assert "7 changed" in capsys.readouterr().out
@@ -111,6 +113,9 @@ def test_plan_file_then_apply_reports_drift(sb: Sandbox, tmp_path: Path,
     code = main(["apply", str(plan), "--yes"])
     out = capsys.readouterr().out
     assert code == 1
+    # shown before the question (here --yes), then skipped and journaled by the run itself
+    assert "since the plan: 1 changed by someone else — skipped" in out
+    assert out.index("since the plan") < out.index("6 changed")
     assert "6 changed, 0 already in the target state, 1 drifted" in out
     assert f"  {victim}: drift — changed since the plan: status" in out
     assert sb.store.rows("SELECT status_id FROM executions WHERE id = ?", (victim,)) == [(1,)]

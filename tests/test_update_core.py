@@ -4,7 +4,6 @@ driven here with the answers a server would give."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
@@ -12,11 +11,12 @@ from typing import Any
 import pytest
 
 from zql.client import PermissionDeniedError, QueryRejectedError, TransportError
+from zql.schema import Status
 from zql.update import Change, Item, Plan, PlanError, StatusRef, UserRef, read_journal
 from zql.update.endpoints import Request, requests_for
 from zql.update.engine import Result, Stop, check, resume_items, send_batch, undo_plan
 from zql.update.journal import Journal
-from zql.update.resolve import UpdateError, change_op, parse_statuses
+from zql.update.resolve import UpdateError, change_op
 
 BLOCKED = Change(status=StatusRef(4, "Blocked"))
 
@@ -132,14 +132,11 @@ def _run(op: Generator[Request, Any, Any], answers: dict[str, Any]) -> Any:
 
 
 def test_change_op_resolves_names_and_refuses_mistakes() -> None:
-    lov = {"value": json.dumps([{"id": 1, "value": "Pass", "active": True},
-                                {"id": 12, "value": "Deferred", "active": True},
-                                {"id": 11, "value": "Outscoped", "active": False}])}
-    change, names = _run(change_op("execution", status="deferred"),
-                         {"admin/preference": lov})
+    statuses = [Status(1, "Pass"), Status(12, "Deferred"), Status(11, "Outscoped", False)]
+    change, names = _run(change_op("execution", status="deferred", statuses=statuses), {})
     assert change.status == StatusRef(12, "Deferred") and names["statuses"]["12"] == "Deferred"
     with pytest.raises(UpdateError, match="not active"):
-        _run(change_op("execution", status="Outscoped"), {"admin/preference": lov})
+        _run(change_op("execution", status="Outscoped", statuses=statuses), {})
     for kwargs, message in [({"add_tags": ["two words"]}, "bad tag"),
                             ({"add_tags": ["a"], "remove_tags": ["a"]}, "both added"),
                             ({}, "nothing to change")]:
@@ -147,8 +144,6 @@ def test_change_op_resolves_names_and_refuses_mistakes() -> None:
             _run(change_op("testcase", **kwargs), {})
     with pytest.raises(UpdateError, match="did you mean: High"):
         _run(change_op("testcase", priority="hihg", priorities=["High", "Low"]), {})
-    assert parse_statuses([{"id": 3, "value": "WIP"}]) == parse_statuses(
-        {"value": '[{"id": 3, "value": "WIP"}]'})
 
 
 def _journal(tmp_path: Path, items: list[Item]) -> Path:

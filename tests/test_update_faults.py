@@ -27,6 +27,7 @@ from tests.update_support import (
 )
 from zql.sandbox import Sandbox
 from zql.update import apply, plan_update, read_journal, undo
+from zql.update.flow import undo_notes
 
 
 @pytest.fixture
@@ -114,6 +115,7 @@ def test_killed_mid_run_then_resumed(sb: Sandbox, tmp_path: Path) -> None:
         assert not view.ended and len(view.results) == 30
     planned = {i.id for i in view.plan.items}
     assert len(planned) > 50
+    assert "did not finish" in undo_notes(journal)[0]
     mark = len(sb.control.requests)
     resumed = subprocess.run([sys.executable, "-m", "zql.cli", "apply", "--resume",
                               str(journal), "--yes", "--batch-size", "10"], env=env,
@@ -129,6 +131,7 @@ def test_killed_mid_run_then_resumed(sb: Sandbox, tmp_path: Path) -> None:
     counts = _outcomes(journal)
     assert set(counts) == planned and set(counts.values()) == {1}
     final = read_journal(journal)
+    assert undo_notes(journal) == []
     assert final.ended and final.counts() == {"already": len(view.plan.already),
                                               "changed": len(planned)}
 

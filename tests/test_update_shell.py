@@ -65,6 +65,10 @@ def test_update_then_undo_in_a_running_shell(sb: Sandbox, tmp_path: Path) -> Non
         done = shell.wait_for(r"undo with: zql undo \S+")
         assert "7 changed, 0 already in the target state" in done
         journal = done.split("undo with: zql undo ", 1)[1].split()[0]
+        kinds = ["reread" if "testcaseId" in q else m for m, p, q in sb.control.requests
+                 if m == "PUT" or p.endswith("/advancesearch")]
+        # after a prompt (time passed) the items are read again before the first write
+        assert kinds.index("reread") < kinds.index("PUT")
         assert Path(journal).parent == tmp_path / "state" / "zql" / "journal"
         assert {r[0] for r in sb.store.rows(
             "SELECT status_id FROM executions e JOIN cycles c ON c.id = e.cycle_id "

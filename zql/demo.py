@@ -29,7 +29,9 @@ _BROKEN = [
 
 
 def _heading(text: str) -> None:
-    print(f"\n\033[1m== {text}\033[0m" if sys.stdout.isatty() else f"\n== {text}")
+    # Bold only on a terminal, and not under NO_COLOR (https://no-color.org).
+    bold = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    print(f"\n\033[1m== {text}\033[0m" if bold else f"\n== {text}")
 
 
 def _lint_examples() -> None:

@@ -1,11 +1,18 @@
-"""Search results as rows: table, vertical, json, jsonl and csv, streamed page by page.
+"""Search results as rows: table, vertical, json, jsonl, csv, excel-csv and xlsx, streamed.
 
-The one implementation behind ``zql search`` and the shell. A renderer is fed the pages of a
-result (:meth:`Renderer.page`) and then :meth:`Renderer.end`; each call returns the text to
-write, so whatever the size of the result a renderer holds at most a page (plus the rows a table
-samples for its column widths). Table, vertical and csv show flat rows (give ``flatten``,
-normally :func:`zql.client.flatten`); json and jsonl write the server's items unchanged, for
-scripts. Pure: no terminal, no I/O, no prompt_toolkit.
+The one implementation behind ``zql search``, the shell and the Python API; what to render is
+one :class:`OutputOptions`. A renderer is fed the pages of a result (:meth:`Renderer.page`) and
+then :meth:`Renderer.end`; each call returns the text to write, so whatever the size of the
+result a renderer holds at most a page (plus the rows a table samples for its column widths).
+Table, vertical, csv and xlsx show flat rows (give ``flatten``, normally
+:func:`zql.client.flatten`), in the chosen columns (:func:`zql.columns.choose_columns`); json
+and jsonl write the server's items unchanged, for scripts, unless ``flat`` is set.
+
+Data is never altered in files: CSV, JSON and xlsx keep every character. Only what goes to a
+terminal (table, vertical) shows control, bidi and zero-width characters as visible escapes.
+``excel-csv`` is CSV for spreadsheets: UTF-8 with a BOM, and values a spreadsheet would run as
+formulas (leading ``=``, ``+``, ``-``, ``@``, tab, CR) prefixed with ``'`` (OWASP's advice).
+Pure apart from xlsx (which writes its workbook file itself): no terminal, no prompt_toolkit.
 
 >>> r = make_renderer("table", "testcase", width=40)
 >>> print(r.page([{"id": 1, "name": "Login works"}, {"id": 22, "name": "Logout"}]) + r.end(),
@@ -21,6 +28,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,16 +37,25 @@ from typing import Any
 from wcwidth import wcswidth
 
 from zql import _vocabulary
+from zql.columns import choose_columns, path_value
+from zql.summary import empty_result_hint, noun, seconds
 
 __all__ = [
     "DEFAULT_COLUMNS",
+    "EXTENSIONS",
     "FORMATS",
     "TABLE_STYLES",
+    "OutputOptions",
     "Renderer",
     "cell_text",
     "default_columns",
     "display_width",
+    "empty_result_hint",
+    "format_for_path",
     "make_renderer",
+    "neutralise",
+    "noun",
+    "seconds",
     "truncate",
 ]
 
@@ -45,13 +63,19 @@ Item = Mapping[str, Any]
 Flatten = Callable[[Item, str], Mapping[str, Any]]
 
 #: Every output format, in the order help texts list them.
-FORMATS: tuple[str, ...] = ("table", "vertical", "json", "jsonl", "csv")
+FORMATS: tuple[str, ...] = ("table", "vertical", "json", "jsonl", "csv", "excel-csv", "xlsx")
+#: Formats written to files only (a workbook is not text).
+FILE_ONLY: tuple[str, ...] = ("xlsx",)
+#: A file's extension -> its format (``-o hits.csv``, ``\\o hits.xlsx``).
+EXTENSIONS: dict[str, str] = {".csv": "csv", ".json": "json", ".jsonl": "jsonl",
+                              ".ndjson": "jsonl", ".xlsx": "xlsx"}
 
 #: Columns a table shows first for each entity, when the flat rows have them.
 DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
     "testcase": ("id", "name", "priority", "tags", "release", "project"),
     "requirement": ("id", "name", "priority", "tags", "release", "project"),
-    "execution": ("id", "testcaseId", "name", "status", "executedBy", "cycle", "release"),
+    "execution": ("id", "testcaseId", "name", "status", "priority", "executedBy", "cycle",
+                  "release"),
 }
 _MIN_WIDTH = 6
 _MAX_WIDTH = 60
@@ -118,24 +142,84 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _visible(text: str, keep: str = "") -> str:
-    # A raw escape sequence from server data must never reach the terminal.
-    return "".join(ch if ch in keep or (ord(ch) >= 32 and ord(ch) != 127) else
-                   ("⏎" if ch == "\n" else "?") for ch in text)
+# Control characters (C0, DEL, C1) and the bidi / zero-width characters of Trojan Source.
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    ch = match.group()
+    if ch == "\n":
+        return "⏎"
+    return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+
+
+def _visible(text: str) -> str:
+    # A raw escape sequence or a bidi override from server data must never reach the terminal.
+    return _INVISIBLE.sub(_escape, text) if _INVISIBLE.search(text) else text
 
 
 def cell_text(value: Any) -> str:
-    """One table cell: lists joined, booleans lowercase, control characters made visible.
+    """One table cell: lists joined, booleans lowercase, invisible characters made visible.
+
+    Line breaks show as ``⏎``; other control characters and the bidi and zero-width ones
+    (U+202A-202E, U+2066-2069, U+200B-200F, U+FEFF) as ``\\x1b`` / ``\\u202e`` escapes.
 
     >>> cell_text(["smoke", "ui"]), cell_text(True), cell_text(None), cell_text("a\\nb")
     ('smoke, ui', 'true', '', 'a⏎b')
+    >>> print(cell_text("\\x1b[31mred \\u202eevil"))
+    \\x1b[31mred \\u202eevil
     """
     return _visible(_text(value))
 
 
-def _csv_text(value: Any) -> str:
-    # CSV quotes line breaks and tabs, so they stay data; other control characters do not.
-    return _visible(_text(value), keep="\t\n\r")
+#: What a spreadsheet runs as a formula when a cell starts with it (OWASP CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """A value made safe for a spreadsheet: text starting like a formula gets a leading ``'``.
+
+    Numbers stay numbers (``-5`` is a number, not a formula); only text is changed.
+
+    >>> neutralise("=HYPERLINK(\\"http://x\\")"), neutralise("-1+1"), neutralise(-5)
+    ('\\'=HYPERLINK("http://x")', "'-1+1", -5)
+    >>> neutralise("Login"), neutralise(["=a", "b"])
+    ('Login', "'=a, b")
+    """
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    text = _text(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def format_for_path(path: str | os.PathLike[str], default: str) -> str:
+    """The format for an output file: from its extension (:data:`EXTENSIONS`), else ``default``.
+
+    >>> format_for_path("hits.CSV", "table"), format_for_path("a.txt", "vertical")
+    ('csv', 'vertical')
+    """
+    return EXTENSIONS.get(os.path.splitext(os.fspath(path))[1].lower(), default)
+
+
+@dataclass(frozen=True, slots=True)
+class OutputOptions:
+    """How results are rendered: one object shared by ``zql search``, the shell and the API.
+
+    ``columns`` None means the entity's usual columns in a table and every flat column in
+    csv, xlsx and flat JSON; ``flat`` makes json/jsonl write those flat rows instead of the
+    server's items; ``width`` is a terminal's width (None: never cut, for pipes and files);
+    ``sample`` how many rows a table waits for before fixing its widths (0: the first page).
+
+    >>> OutputOptions("csv", columns=("id", "name")).columns
+    ('id', 'name')
+    """
+
+    format: str = "table"
+    columns: tuple[str, ...] | None = None
+    flat: bool = False
+    width: int | None = None
+    style: str = "psql"
+    sample: int = 0
 
 
 def default_columns(entity: str, keys: Sequence[str], *, most: int = 8) -> list[str]:
@@ -168,18 +252,27 @@ class Renderer:
     ('{"id": 1}\\n{"id": 2}\\n', 2)
     """
 
-    def __init__(self, entity: str, flatten: Flatten | None = None) -> None:
+    def __init__(self, entity: str, flatten: Flatten | None = None,
+                 columns: Sequence[str] | None = None) -> None:
         self.entity = entity
         self._flatten = flatten
         self.rows = 0
+        #: the columns chosen (None: the format's default)
+        self.chosen = tuple(columns) if columns is not None else None
 
     def flat(self, item: Item) -> Mapping[str, Any]:
-        """The flat row for ``item`` (the item itself when no flatten function is set).
+        """The flat row for ``item`` (the item itself when no flatten function is set), in the
+        chosen columns; a dotted column reads the raw item.
 
         >>> Renderer("testcase", lambda item, entity: {"n": item["id"]}).flat({"id": 3})
         {'n': 3}
+        >>> Renderer("testcase", None, ["a.b", "id"]).flat({"id": 3, "a": {"b": 4}})
+        {'a.b': 4, 'id': 3}
         """
-        return self._flatten(item, self.entity) if self._flatten else item
+        row = self._flatten(item, self.entity) if self._flatten else item
+        if self.chosen is None:
+            return row
+        return {c: row[c] if c in row else path_value(item, c) for c in self.chosen}
 
     def page(self, items: Sequence[Item]) -> str:
         """Text for the next page (the first one brings the headers).
@@ -223,46 +316,103 @@ class Renderer:
         return ""
 
 
-class _Json(Renderer):
-    """One JSON array, an item per line; valid whenever :meth:`end` has been written."""
+class _FlatLines(Renderer):
+    """JSON lines of flat rows: the same columns (and values) as the table and CSV."""
 
     def one(self, item: Item) -> str:
         self.rows += 1
-        return ("[\n" if self.rows == 1 else ",\n") + _dumps(item)
+        return _dumps(self.flat(item)) + "\n"
+
+
+class _Json(Renderer):
+    """One JSON array, an item per line; valid whenever :meth:`end` has been written."""
+
+    def __init__(self, entity: str, flatten: Flatten | None = None,
+                 columns: Sequence[str] | None = None, *, flat: bool = False) -> None:
+        super().__init__(entity, flatten, columns)
+        self._flat_rows = flat
+
+    def one(self, item: Item) -> str:
+        self.rows += 1
+        return ("[\n" if self.rows == 1 else ",\n") + _dumps(
+            self.flat(item) if self._flat_rows else item)
 
     def end(self) -> str:
         return "\n]\n" if self.rows else "[]\n"
 
 
 class _Csv(Renderer):
-    """Every flat column, a header row first (for no rows too, when a flatten function is set)."""
+    """Every flat column (or the chosen ones), a header row first (for no rows too, when a
+    flatten function is set). Values are exact; ``excel`` adds a BOM and neutralises formulas."""
 
     columns: list[str] | None = None
 
+    def __init__(self, entity: str, flatten: Flatten | None = None,
+                 columns: Sequence[str] | None = None, *, excel: bool = False) -> None:
+        super().__init__(entity, flatten, columns)
+        self.excel = excel
+        self._cell: Callable[[Any], Any] = neutralise if excel else _text
+
+    def _header(self, columns: list[str]) -> str:
+        self.columns = columns
+        return ("\ufeff" if self.excel else "") + _csv_line([self._cell(c) for c in columns])
+
     def page(self, items: Sequence[Item]) -> str:
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
+        out: list[str] = []
         for item in items:
             flat = self.flat(item)
             if self.columns is None:
-                self.columns = list(flat)
-                writer.writerow(self.columns)
-            writer.writerow([_csv_text(flat.get(c)) for c in self.columns])
+                out.append(self._header(list(flat)))
+            out.append(_csv_line([self._cell(flat.get(c)) for c in self.columns or ()]))
         self.rows += len(items)
-        return buf.getvalue()
+        return "".join(out)
 
     def end(self) -> str:
         if self.columns is not None:
             return ""
         # No rows: the flatten function still knows the columns (an empty item has them all).
-        self.columns = list(self.flat({}))
-        return _csv_line(self.columns) if self.columns else ""
+        columns = list(self.flat({}))
+        return self._header(columns) if columns else ""
 
 
-def _csv_line(cells: Sequence[str]) -> str:
+class _Xlsx(Renderer):
+    """A workbook (see :mod:`zql._xlsx`) written to ``path``; the text it returns is empty."""
+
+    def __init__(self, entity: str, flatten: Flatten | None, columns: Sequence[str] | None,
+                 path: str | os.PathLike[str]) -> None:
+        super().__init__(entity, flatten, columns)
+        self.path = path
+        self.book: Any = None
+
+    def _open(self, columns: list[str]) -> None:
+        from zql._xlsx import Workbook
+
+        self.columns = columns
+        self.book = Workbook(self.path, columns)
+
+    def page(self, items: Sequence[Item]) -> str:
+        for item in items:
+            flat = self.flat(item)
+            if self.book is None:
+                self._open(list(flat))
+            self.book.row([flat.get(c) for c in self.columns])
+        self.rows += len(items)
+        return ""
+
+    def end(self) -> str:
+        if self.book is None:
+            self._open(list(self.flat({})))
+        self.book.close()
+        return ""
+
+
+def _csv_line(cells: Sequence[Any]) -> str:
+    # The writer quotes a field holding a character of its line terminator: with "\r\n" both
+    # a lone CR and a LF in the data get quoted (with "\n" a CR went out bare and split the
+    # row in readers); the row itself then ends in "\n" like the rest of the output.
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerow(cells)
-    return buf.getvalue()
+    csv.writer(buf, lineterminator="\r\n").writerow(cells)
+    return buf.getvalue()[:-2] + "\n"
 
 
 class _Vertical(Renderer):
@@ -281,9 +431,9 @@ class _Vertical(Renderer):
 class _Table(Renderer):
     """An aligned table; column widths come from the first ``sample`` rows (at least a page)."""
 
-    def __init__(self, entity: str, flatten: Flatten | None, width: int, style: _Style,
-                 sample: int) -> None:
-        super().__init__(entity, flatten)
+    def __init__(self, entity: str, flatten: Flatten | None, width: int | None, style: _Style,
+                 sample: int, columns: Sequence[str] | None = None) -> None:
+        super().__init__(entity, flatten, columns)
         self.width = width
         self.style = style
         self.sample = sample
@@ -310,13 +460,15 @@ class _Table(Renderer):
         keys: list[str] = []
         for flat in flats or [self.flat({})]:  # no rows: an empty item's flat row has the keys
             keys.extend(k for k in flat if k not in keys)
-        columns = default_columns(self.entity, keys)
+        columns = list(self.chosen) if self.chosen else default_columns(self.entity, keys)
         if not columns:
             return ""
         self.pending = []
         texts = [[cell_text(f.get(c)) for c in columns] for f in flats]
-        natural = [min(_MAX_WIDTH, max([display_width(c)] + [display_width(t[i]) for t in texts]))
+        cap = _MAX_WIDTH if self.width is not None else None  # no terminal: never cut
+        natural = [max([display_width(c)] + [display_width(t[i]) for t in texts])
                    for i, c in enumerate(columns)]
+        natural = [min(cap, n) for n in natural] if cap else natural
         # Numbers (ids) are right-aligned and never cut; unless every row is already here,
         # later ones may hold bigger ids: give them room.
         self.numeric = [all(_is_int(f.get(c)) for f in flats)
@@ -327,9 +479,13 @@ class _Table(Renderer):
         minimum = [n if num else min(n, max(_MIN_WIDTH, display_width(c)))
                    for n, num, c in zip(natural, self.numeric, columns, strict=True)]
         style = self.style
-        room = self.width - 2 * len(style.rule_edge) - len(style.rule_sep) * (len(columns) - 1)
-        self.widths = _fit(natural, minimum, room,
-                           keep=columns.index("name") if "name" in columns else None)
+        if self.width is None:
+            self.widths = natural
+        else:
+            room = (self.width - 2 * len(style.rule_edge)
+                    - len(style.rule_sep) * (len(columns) - 1))
+            self.widths = _fit(natural, minimum, room,
+                               keep=columns.index("name") if "name" in columns else None)
         self.columns = columns
         rule = style.rule_sep.join("-" * w for w in self.widths)
         return (self._line(columns) + style.rule_edge + rule + style.rule_edge + "\n"
@@ -343,7 +499,7 @@ class _Table(Renderer):
         parts = []
         for cell, width, num in zip(cells, self.widths, self.numeric, strict=True):
             # A number wider than its column pushes the row right rather than lose digits.
-            text = cell if num else truncate(cell, width)
+            text = cell if num or self.width is None else truncate(cell, width)
             pad = " " * (width - display_width(text))
             parts.append(pad + text if num else text + pad)  # numbers right-aligned (psql)
         return (self.style.lead + self.style.sep.join(parts)).rstrip() + "\n"
@@ -375,13 +531,19 @@ def _fit(natural: list[int], minimum: list[int], room: int,
     return widths
 
 
-def make_renderer(fmt: str, entity: str, *, width: int = 100, flatten: Flatten | None = None,
-                  style: str = "psql", sample: int = 0) -> Renderer:
-    """A renderer for one of :data:`FORMATS`.
+def make_renderer(fmt: str | OutputOptions, entity: str, *, width: int | None = 100,
+                  flatten: Flatten | None = None, style: str = "psql", sample: int = 0,
+                  columns: str | Sequence[str] | None = None, flat: bool = False,
+                  path: str | os.PathLike[str] | None = None) -> Renderer:
+    """A renderer for one of :data:`FORMATS`, or for an :class:`OutputOptions` (whose fields
+    then replace the keyword arguments).
 
-    ``width`` is the terminal's width, ``style`` one of :data:`TABLE_STYLES`, and ``sample``
-    how many rows a table waits for before fixing its column widths (0: the first page fixes
-    them). Without ``flatten`` the items are taken as flat rows already.
+    ``width`` is the terminal's width (None: no terminal, never cut), ``style`` one of
+    :data:`TABLE_STYLES`, and ``sample`` how many rows a table waits for before fixing its
+    column widths (0: the first page fixes them). Without ``flatten`` the items are taken as
+    flat rows already. ``columns`` are checked against the flat columns (a
+    :class:`zql.columns.ColumnError` with a did-you-mean for an unknown one). ``xlsx``
+    writes its workbook to ``path``.
 
     >>> r = make_renderer("csv", "testcase")
     >>> r.page([{"id": 1, "tag": ["a", "b"]}]) + r.end()
@@ -395,16 +557,35 @@ def make_renderer(fmt: str, entity: str, *, width: int = 100, flatten: Flatten |
      7  Login
     12  Logout
     """
+    if isinstance(fmt, OutputOptions):
+        options = fmt
+        fmt, width, style, sample = options.format, options.width, options.style, options.sample
+        columns, flat = options.columns, options.flat
+    chosen = _checked(columns, entity, flatten)
     if fmt == "table":
         if style not in _STYLES:
             raise ValueError(f"unknown table style {style!r}")
-        return _Table(entity, flatten, width, _STYLES[style], sample)
+        return _Table(entity, flatten, width, _STYLES[style], sample, chosen)
     if fmt == "vertical":
-        return _Vertical(entity, flatten)
-    if fmt == "csv":
-        return _Csv(entity, flatten)
+        return _Vertical(entity, flatten, chosen)
+    if fmt in ("csv", "excel-csv"):
+        return _Csv(entity, flatten, chosen, excel=fmt == "excel-csv")
+    if fmt == "xlsx":
+        if path is None:
+            raise ValueError("xlsx writes a workbook file: give path")
+        return _Xlsx(entity, flatten, chosen, path)
     if fmt == "json":
-        return _Json(entity, None)
+        return _Json(entity, flatten if flat else None, chosen if flat else None, flat=flat)
     if fmt == "jsonl":
-        return Renderer(entity, None)
+        return (_FlatLines(entity, flatten, chosen) if flat else Renderer(entity, None))
     raise ValueError(f"unknown format {fmt!r}")
+
+
+def _checked(columns: str | Sequence[str] | None, entity: str,
+             flatten: Flatten | None) -> tuple[str, ...] | None:
+    if columns is None:
+        return None
+    known = list(flatten({}, entity)) if flatten else []
+    return choose_columns(columns, known) if known else choose_columns(
+        columns, [c.strip() for c in (columns.split(",") if isinstance(columns, str)
+                                      else columns)])

@@ -9,11 +9,12 @@ Ctrl-D leaves. Everything the shell prints goes to ``out`` (the terminal, or a b
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -21,7 +22,13 @@ from prompt_toolkit import PromptSession
 from prompt_toolkit.application import run_in_terminal
 from prompt_toolkit.completion import DynamicCompleter, ThreadedCompleter
 from prompt_toolkit.enums import DEFAULT_BUFFER, EditingMode
-from prompt_toolkit.filters import has_focus
+from prompt_toolkit.filters import (
+    emacs_insert_mode,
+    emacs_mode,
+    has_focus,
+    vi_insert_mode,
+    vi_navigation_mode,
+)
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from prompt_toolkit.input import DummyInput, Input
@@ -32,6 +39,7 @@ from prompt_toolkit.styles import BaseStyle, Style, merge_styles, style_from_pyg
 from zql.complete import UsageCounts
 from zql.errors import Severity, render
 from zql.lint import lint
+from zql.rows import empty_result_hint
 from zql.schema import FieldSpec, Schema
 from zql.search_options import SearchOptions
 from zql_repl import commands
@@ -70,7 +78,9 @@ _SETTLE = 2.0  # seconds a cancelled search may take to finish its last request 
 
 
 class SafeHistory(FileHistory):
-    """A history file that refuses any line containing one of the session's secrets.
+    """A history file that refuses any line containing one of the session's secrets, and that
+    falls back to memory (with one warning) when the file cannot be read or written: a
+    root-owned file after ``sudo zql shell``, or ``history_file`` naming a directory.
 
     >>> import tempfile, pathlib
     >>> h = SafeHistory(str(pathlib.Path(tempfile.mkdtemp()) / "h"), secrets=("t0k3n",))
@@ -82,6 +92,48 @@ class SafeHistory(FileHistory):
     def __init__(self, filename: str, *, secrets: Sequence[str] = ()) -> None:
         super().__init__(filename)
         self.secrets = tuple(s for s in secrets if s)
+        #: why the file is not used (None while it is)
+        self.failed: str | None = None
+        #: where the one warning goes (the shell sets it to its own printer)
+        self.warn: Callable[[str], None] | None = None
+
+    def _fail(self, err: OSError) -> None:
+        if self.failed is None:
+            self.failed = (f"zql shell: cannot use the history file {os.fsdecode(self.filename)}: "
+                           f"{err.strerror or err}; history is kept in memory this session")
+            if self.warn is not None:
+                self.warn(self.failed)
+
+    def probe(self) -> str | None:
+        """Check the file can be read and appended to now; the warning when it cannot.
+
+        >>> import tempfile
+        >>> SafeHistory(tempfile.mkdtemp()).probe()  # doctest: +ELLIPSIS
+        'zql shell: cannot use the history file ...: Is a directory; history is kept in ...'
+        """
+        try:
+            with open(self.filename, "ab"):
+                pass
+            with open(self.filename, "rb") as handle:
+                handle.read(1)
+        except OSError as err:
+            self._fail(err)
+        return self.failed
+
+    def load_history_strings(self) -> Iterable[str]:
+        """The file's entries, newest first; none (and the warning) if it cannot be read.
+
+        >>> import tempfile
+        >>> list(SafeHistory(tempfile.mkdtemp()).load_history_strings())
+        []
+        """
+        if self.failed is not None:
+            return []
+        try:
+            return list(super().load_history_strings())
+        except OSError as err:
+            self._fail(err)
+            return []
 
     def store_string(self, string: str) -> None:
         """Append ``string`` unless it contains a secret.
@@ -91,9 +143,12 @@ class SafeHistory(FileHistory):
         >>> h.store_string("a = 1"); h.store_string('b ~ "pw"'); list(h.load_history_strings())
         ['a = 1']
         """
-        if any(secret in string for secret in self.secrets):
+        if any(secret in string for secret in self.secrets) or self.failed is not None:
             return
-        super().store_string(string)
+        try:
+            super().store_string(string)
+        except OSError as err:
+            self._fail(err)
 
 
 class Shell:
@@ -136,6 +191,8 @@ class Shell:
         self._noted = False
         #: text put in the next prompt (``\e`` uses it)
         self.next_text: str | None = None
+        #: the text Enter last refused, while it stays in the prompt unchanged
+        self.refused: str | None = None
         self.complete_while_typing = complete_while_typing
         self.linter = Linter(self._context)
         self.ranking = UsageCounts()
@@ -145,6 +202,8 @@ class Shell:
             version=lambda: self.metadata.version, on_stale=self._metadata_changed)
         self._reopening = False
         self.history = history or InMemoryHistory()
+        if isinstance(self.history, SafeHistory):
+            self.history.warn = self.print
         self.session: PromptSession[str] = PromptSession(
             message=self._message,
             multiline=True,
@@ -243,6 +302,7 @@ class Shell:
                 return
             buf.validate_and_handle()
             if buf.validation_error is not None:
+                self.refused = text
                 errors = self.linter.errors(text)
                 shown = "\n".join(render(text, d) for d in errors[:3])
                 run_in_terminal(lambda: self.print(shown))
@@ -250,6 +310,23 @@ class Shell:
         @kb.add("escape", "enter", filter=focused)
         def _newline(event: KeyPressEvent) -> None:
             event.current_buffer.insert_text("\n")
+
+        @kb.add("\\", filter=focused & (emacs_insert_mode | vi_insert_mode))
+        def _backslash(event: KeyPressEvent) -> None:
+            # A command typed at the start of a refused query starts clean, rather than
+            # gluing the query onto the command (``\format verticalname ~ …``).
+            buf = event.current_buffer
+            if buf.cursor_position == 0 and buf.text and buf.text == self.refused:
+                buf.reset()
+            self.refused = None
+            buf.insert_text("\\")
+
+        def _edit_for_review(event: KeyPressEvent) -> None:
+            # The editor's text comes back into the prompt to be reviewed, not run at once.
+            event.current_buffer.open_in_editor(validate_and_handle=False)
+
+        kb.add("c-x", "c-e", filter=focused & emacs_mode)(_edit_for_review)
+        kb.add("v", filter=focused & vi_navigation_mode)(_edit_for_review)
 
         @kb.add("f4")
         def _toggle_vi(event: KeyPressEvent) -> None:
@@ -334,13 +411,15 @@ class Shell:
         self.print("zql shell: type a query, Tab completes, \\? for help, Ctrl-D quits.")
         while not self.done:
             self._show_notes()
+            # Text handed back for review (\e) fills this prompt only: Ctrl-C discards it.
+            default, self.next_text = self.next_text or "", None
+            self.refused = None
             try:
-                text = self.session.prompt(default=self.next_text or "")
+                text = self.session.prompt(default=default)
             except KeyboardInterrupt:
                 continue
             except EOFError:
                 break
-            self.next_text = None
             self.handle(text)
         return 0
 
@@ -393,15 +472,27 @@ class Shell:
         size = self.session.output.get_size()
         target, self.state.output_file = self.state.output_file, None
         outcome = self.runner.run(request, fmt=self.state.format, pager=self.state.pager,
-                                  output_file=target, width=size.columns, height=size.rows)
+                                  output_file=target, width=size.columns, height=size.rows,
+                                  columns=self.state.columns)
         if outcome.error is not None:
             self.print(outcome.error)
             return
         if outcome.rows == 0 and not outcome.cancelled and target is None:
             self.print("(no matches" + (f", {seconds(outcome.elapsed)})" if self.state.timing
                                         else ")"))
+            self._explain_empty(text, entity, quick)
             return
         self.print(outcome.summary(entity, timing=self.state.timing, limit=self.state.limit))
+
+    def _explain_empty(self, text: str, entity: str, quick: bool) -> None:
+        # No silent empty result: the query's warnings again, and the likeliest cause.
+        warnings = [] if quick else [d for d in lint(text, entity=entity, schema=self.schema)
+                                     if d.severity is not Severity.ERROR]
+        if warnings:
+            self.print("\n".join(render(text, d) for d in warnings))
+        self.print("hint: " + empty_result_hint(
+            warned=bool(warnings), release=self.state.release, project=self.state.project,
+            quick=quick, widen="\\release - / \\project -"))
 
     def wait_values(self, spec: FieldSpec) -> Sequence[str] | None:
         """Server values of a field, waiting a little for them (``\\schema FIELD``).

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from prompt_toolkit.completion import Completion
 
+from zql.columns import SORT_FIELDS, ColumnError, choose_columns, sort_key
 from zql.errors import ZQLError
 from zql.schema import ENTITIES, Schema, SchemaError
 from zql_repl.config import FORMATS
@@ -56,6 +57,8 @@ class Command:
     help: str
     run: Callable[[Shell, str], None]
     complete: Callable[[Shell], list[str]] | None = None
+    #: the argument is a list joined by this (``\\columns a,b``): each item completes
+    separator: str | None = None
 
 
 #: Every command by name, in help order.
@@ -63,7 +66,7 @@ COMMANDS: dict[str, Command] = {}
 
 
 def command(name: str, args: str, help: str,
-            complete: Callable[[Shell], list[str]] | None = None
+            complete: Callable[[Shell], list[str]] | None = None, separator: str | None = None
             ) -> Callable[[Callable[[Shell, str], None]], Callable[[Shell, str], None]]:
     """Register a command handler under ``name`` (with its backslash).
 
@@ -72,7 +75,7 @@ def command(name: str, args: str, help: str,
     """
 
     def register(func: Callable[[Shell, str], None]) -> Callable[[Shell, str], None]:
-        COMMANDS[name] = Command(name, args, help, func, complete)
+        COMMANDS[name] = Command(name, args, help, func, complete, separator)
         return func
 
     return register
@@ -154,8 +157,12 @@ def complete_line(shell: Shell, before: str) -> Iterator[Completion]:
     if found is None or found.complete is None:
         return
     word = partial.lstrip()
+    taken: set[str] = set()
+    if found.separator and found.separator in word:
+        head, _, word = word.rpartition(found.separator)
+        taken = {w.strip().casefold() for w in head.split(found.separator)}
     for option in found.complete(shell):
-        if option.casefold().startswith(word.casefold()):
+        if option.casefold().startswith(word.casefold()) and option.casefold() not in taken:
             yield Completion(option, -len(word))
 
 
@@ -250,27 +257,62 @@ def _fields(shell: Shell) -> list[str]:
     return [f.name for f in shell.schema.fields(shell.state.entity)]
 
 
-@command("\\order", "[FIELD [desc]|-]", "sort results by a field (- for the server's order)",
-         complete=_fields)
+def _flat_columns(shell: Shell) -> list[str]:
+    from zql.client import flat_columns
+
+    return flat_columns(shell.state.entity)
+
+
+def _sortable(shell: Shell) -> list[str]:
+    columns = [c for c, f in SORT_FIELDS.get(shell.state.entity, {}).items() if f is not None]
+    folded = {c.casefold() for c in columns}
+    return columns + [f for f in _fields(shell) if f.casefold() not in folded]
+
+
+@command("\\order", "[COLUMN [desc]|-]", "sort results by a column or field (- for the "
+         "server's order)", complete=_sortable)
 def _order(shell: Shell, arg: str) -> None:
     words = arg.split()
     if words == ["-"]:
-        shell.state.order_by, shell.state.ascending = None, True
+        shell.state.order_by = shell.state.order_column = None
+        shell.state.ascending = True
     elif words:
         if len(words) > 2 or (len(words) == 2 and words[1].lower() not in ("asc", "desc")):
-            raise CommandError("usage: \\order FIELD [asc|desc]")
-        spec = shell.schema.field(shell.state.entity, words[0])
-        if spec is None:
-            raise CommandError(f"no field {words[0]!r} in {shell.state.entity}")
-        shell.state.order_by = spec.name
+            raise CommandError("usage: \\order COLUMN [asc|desc]")
+        try:
+            key = sort_key(shell.state.entity, words[0], shell.schema)
+        except ColumnError as err:
+            raise CommandError(str(err)) from None
+        shell.state.order_by, shell.state.order_column = key.field, key.column
         shell.state.ascending = len(words) == 1 or words[1].lower() == "asc"
-    order = shell.state.order_by
+    order = shell.state.order_column or shell.state.order_by
     shell.print("order: " + (f"{order} {'asc' if shell.state.ascending else 'desc'}"
                              if order else "server default"))
 
 
-@command("\\o", "[FILE]", "write the next results to FILE (format from .csv/.json/.jsonl); "
-         "no FILE cancels")
+@command("\\columns", "[A,B,…]", "show these columns, in order (no argument: the default ones)",
+         complete=_flat_columns, separator=",")
+def _columns(shell: Shell, arg: str) -> None:
+    if arg:
+        try:
+            shell.state.columns = choose_columns(arg, _flat_columns(shell))
+        except ColumnError as err:
+            raise CommandError(str(err)) from None
+    else:
+        shell.state.columns = None
+    shown = ", ".join(shell.state.columns) if shell.state.columns else "the default ones"
+    shell.print(f"columns: {shown}")
+
+
+@command("\\all", "", "list every item of the entity (of the release/project, if set)")
+def _all(shell: Shell, arg: str) -> None:
+    if arg:
+        raise CommandError("\\all takes no argument (it lists everything)")
+    shell.search("", quick=True)
+
+
+@command("\\o", "[FILE]", "write the next results to FILE (format from .csv/.json/.jsonl/"
+         ".xlsx); no FILE cancels")
 def _output(shell: Shell, arg: str) -> None:
     if not arg:
         shell.state.output_file = None
@@ -369,7 +411,8 @@ def _names(shell: Shell) -> list[str]:
         return []
 
 
-@command("\\ns", "NAME [QUERY]", "save the query (default: the last one) as NAME")
+@command("\\ns", "NAME [QUERY]", "save the query (default: the last one) as NAME, with the "
+         "entity, release and project")
 def _named_save(shell: Shell, arg: str) -> None:
     name, _, query = arg.partition(" ")
     if not name:
@@ -379,13 +422,21 @@ def _named_save(shell: Shell, arg: str) -> None:
     if errors:
         raise CommandError(f"not saved: {errors[0].code} {errors[0].message}")
     try:
-        shell.named.save(name, text, shell.state.entity)
+        shell.named.save(name, text, shell.state.entity, shell.state.release,
+                         shell.state.project)
     except NamedQueryError as err:
         raise CommandError(str(err)) from None
-    shell.print(f"saved {name} ({shell.state.entity}): {text}")
+    where = _where(shell.state.entity, shell.state.release, shell.state.project)
+    shell.print(f"saved {name} ({where}): {text}")
 
 
-@command("\\n", "NAME", "run the named query", complete=_names)
+def _where(entity: str, release: str | None, project: str | None) -> str:
+    parts = [entity] + [f"{k} {v}" for k, v in (("release", release), ("project", project)) if v]
+    return ", ".join(parts)
+
+
+@command("\\n", "NAME", "run the named query (with its entity, release and project)",
+         complete=_names)
 def _named_run(shell: Shell, arg: str) -> None:
     if not arg:
         raise CommandError("usage: \\n NAME (\\nl lists the names)")
@@ -393,6 +444,11 @@ def _named_run(shell: Shell, arg: str) -> None:
         found = shell.named.get(arg)
     except NamedQueryError as err:
         raise CommandError(str(err)) from None
+    # The query runs where it was saved: the shell is set to that entity, release and project.
+    shell.state.entity = found.entity
+    shell.state.release, shell.state.project = found.release, found.project
+    shell.metadata.set_release(found.release)
+    shell.print(f"({_where(found.entity, found.release, found.project)})")
     shell.print(f"{found.entity}> {found.query}")
     shell.search(found.query, entity=found.entity)
 
@@ -408,7 +464,8 @@ def _named_list(shell: Shell, arg: str) -> None:
         return
     width = max(len(q.name) for q in found)
     for q in found:
-        shell.print(f"  {q.name:<{width}}  {q.entity:<11}  {q.query}")
+        where = _where(q.entity, q.release, q.project)
+        shell.print(f"  {q.name:<{width}}  {where}: {q.query}")
 
 
 @command("\\nd", "NAME", "delete the named query", complete=_names)

@@ -8,6 +8,7 @@ without echo before the first prompt (typing it is the user's act, not a remote 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import sys
 from collections.abc import Mapping
@@ -139,18 +140,20 @@ def build(args: argparse.Namespace, *, input: Input | None = None, output: Outpu
         opener, server = None, ""
     data = data or data_dir()
     history_file = history_path(defaults.history_file, data)
-    try:
+    with contextlib.suppress(OSError):  # SafeHistory.probe says what is wrong, once
         history_file.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise ShellError(f"cannot create {history_file.parent}: {err.strerror}") from None
+    history = SafeHistory(str(history_file), secrets=creds.secrets if creds else ())
+    problem = history.probe()
     named_file = (Path(defaults.named_queries_file).expanduser() if defaults.named_queries_file
                   else data / "named_queries.json")
-    return Shell(
+    shell = Shell(
         Connection(opener, metadata, server=server), state, named=NamedQueries(named_file),
-        history=SafeHistory(str(history_file), secrets=creds.secrets if creds else ()),
-        input=input, output=output, out=out,
+        history=history, input=input, output=output, out=out,
         vi=bool(getattr(args, "vi", False)) or defaults.key_bindings == "vi",
         style=defaults.style, complete_while_typing=defaults.complete_while_typing)
+    if problem:
+        shell.print(problem)
+    return shell
 
 
 def start(args: argparse.Namespace, *, sandbox: Opener | None = None) -> int:

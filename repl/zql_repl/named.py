@@ -1,13 +1,14 @@
 """Named queries (``\\ns``, ``\\n``, ``\\nl``, ``\\nd``), kept in a small JSON file.
 
-Each entry remembers the entity it was written for, so ``\\n NAME`` runs it against the right
-entity whatever the shell is set to. Writes are atomic: a crash never leaves half a file.
+Each entry remembers the entity, release and project it was saved with, so ``\\n NAME`` runs it
+against them whatever the shell is set to (and sets the shell to them). Writes are atomic: a
+crash never leaves half a file.
 
 >>> import tempfile, pathlib
 >>> store = NamedQueries(pathlib.Path(tempfile.mkdtemp()) / "named.json")
 >>> store.save("fails", 'status = "Fail"', "execution")
 >>> NamedQueries(store.path).get("fails")
-NamedQuery(name='fails', query='status = "Fail"', entity='execution')
+NamedQuery(name='fails', query='status = "Fail"', entity='execution', release=None, project=None)
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ class NamedQuery:
     name: str
     query: str
     entity: str
+    release: str | None = None
+    project: str | None = None
 
 
 class NamedQueries:
@@ -70,12 +73,16 @@ class NamedQueries:
         out: dict[str, NamedQuery] = {}
         for name, entry in entries.items():
             if isinstance(entry, dict) and isinstance(entry.get("query"), str):
-                out[name] = NamedQuery(name, entry["query"], str(entry.get("entity", "testcase")))
+                out[name] = NamedQuery(name, entry["query"], str(entry.get("entity", "testcase")),
+                                       _text_or_none(entry.get("release")),
+                                       _text_or_none(entry.get("project")))
         return out
 
     def _write(self, entries: dict[str, NamedQuery]) -> None:
         data = {"format": _FORMAT, "queries": {
-            n: {"query": q.query, "entity": q.entity} for n, q in sorted(entries.items())}}
+            n: {"query": q.query, "entity": q.entity,
+                **{k: v for k, v in (("release", q.release), ("project", q.project)) if v}}
+            for n, q in sorted(entries.items())}}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(self.path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
@@ -112,7 +119,8 @@ class NamedQueries:
             raise NamedQueryError(f"no named query {name!r} (\\nl lists them)")
         return found
 
-    def save(self, name: str, query: str, entity: str) -> None:
+    def save(self, name: str, query: str, entity: str, release: str | None = None,
+             project: str | None = None) -> None:
         """Save (or replace) ``name``.
 
         >>> import tempfile, pathlib
@@ -124,7 +132,7 @@ class NamedQueries:
         if not _NAME.match(name):
             raise NamedQueryError(f"a name is 1-64 letters, digits, '_', '-' or '.': {name!r}")
         entries = self._read()
-        entries[name] = NamedQuery(name, query, entity)
+        entries[name] = NamedQuery(name, query, entity, release or None, project or None)
         self._write(entries)
 
     def delete(self, name: str) -> None:
@@ -140,3 +148,8 @@ class NamedQueries:
             raise NamedQueryError(f"no named query {name!r} (\\nl lists them)")
         del entries[name]
         self._write(entries)
+
+
+def _text_or_none(value: object) -> str | None:
+    return str(value) if isinstance(value, str | int) and not isinstance(value, bool) and \
+        str(value) else None

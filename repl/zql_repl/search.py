@@ -11,6 +11,7 @@ a pager when the whole result will not fit on the screen.
 from __future__ import annotations
 
 import asyncio
+import io
 import queue
 import threading
 import time
@@ -26,7 +27,9 @@ from prompt_toolkit.key_binding import KeyBindings
 from prompt_toolkit.layout import FormattedTextControl, Layout, Window
 from prompt_toolkit.output import Output
 
-from zql.rows import Renderer, make_renderer
+from zql._xlsx import MissingXlsxWriter
+from zql.columns import ColumnError
+from zql.rows import FILE_ONLY, OutputOptions, Renderer, format_for_path, make_renderer, seconds
 from zql.search_options import SearchOptions
 from zql_repl.connection import Connection, NotConnected
 from zql_repl.output import Sink, open_pager, pager_command
@@ -111,15 +114,6 @@ class Outcome:
         return "(" + ", ".join(parts) + ")"
 
 
-def seconds(elapsed: float) -> str:
-    """A duration as people read it.
-
-    >>> seconds(0.0123), seconds(2.5)
-    ('12 ms', '2.50 s')
-    """
-    return f"{elapsed * 1000:.0f} ms" if elapsed < 1 else f"{elapsed:.2f} s"
-
-
 def error_line(err: BaseException) -> str:
     """One clear line for a failed search; query errors keep their caret rendering.
 
@@ -136,16 +130,6 @@ def error_line(err: BaseException) -> str:
         return str(err)
     lines = str(err).strip().splitlines()
     return f"error: {lines[0] if lines else type(err).__name__}"
-
-
-def format_for_path(path: Path, current: str) -> str:
-    """The output format for ``\\o FILE``: from the file's extension, else the current one.
-
-    >>> format_for_path(Path("a.csv"), "table"), format_for_path(Path("a.txt"), "vertical")
-    ('csv', 'vertical')
-    """
-    return {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}.get(
-        path.suffix.lower(), current)
 
 
 @dataclass
@@ -272,7 +256,8 @@ class SearchRunner:
     # ---- running
 
     def run(self, request: Request, *, fmt: str, pager: bool, output_file: Path | None = None,
-            width: int = 100, height: int = 40) -> Outcome:
+            width: int = 100, height: int = 40,
+            columns: tuple[str, ...] | None = None) -> Outcome:
         """Run one search and render it; never raises for a search or server failure.
 
         >>> import io
@@ -323,10 +308,15 @@ class SearchRunner:
                         continue
                     try:
                         sink, renderer = self._open(request, fmt, pager, output_file, width,
-                                                    height, outcome)
+                                                    height, outcome, columns)
                     except OSError as err:
                         fetch.cancel.set()
                         outcome.error = f"cannot write {output_file}: {err.strerror or err}"
+                        break
+                    except (ColumnError, MissingXlsxWriter) as err:
+                        fetch.cancel.set()
+                        outcome.error = (f"{err} (\\columns alone resets)"
+                                         if isinstance(err, ColumnError) else str(err))
                         break
                 assert sink is not None
                 sink.write(renderer.page(items))  # the first page brings the headers
@@ -364,14 +354,20 @@ class SearchRunner:
         self.abandoned = [f for f in self.abandoned if f.thread and f.thread.is_alive()]
 
     def _open(self, request: Request, fmt: str, pager: bool, output_file: Path | None,
-              width: int, height: int, outcome: Outcome) -> tuple[Sink, Renderer]:
+              width: int, height: int, outcome: Outcome,
+              columns: tuple[str, ...] | None = None) -> tuple[Sink, Renderer]:
         if output_file is not None:
             fmt = format_for_path(output_file, fmt)
+            # A file is never cut to the terminal's width; a workbook writes itself.
+            renderer = make_renderer(OutputOptions(fmt, columns=columns, width=None),
+                                     request.entity, flatten=self.flatten, path=output_file)
             outcome.written_to = output_file
+            if fmt in FILE_ONLY:
+                return Sink(io.StringIO(), own=True), renderer
             stream = output_file.open("w", encoding="utf-8", newline="")
-            return Sink(stream, own=True), make_renderer(fmt, request.entity, width=width,
-                                                         flatten=self.flatten)
-        renderer = make_renderer(fmt, request.entity, width=width, flatten=self.flatten)
+            return Sink(stream, own=True), renderer
+        renderer = make_renderer(OutputOptions(fmt, columns=columns, width=width),
+                                 request.entity, flatten=self.flatten)
         rows = min(outcome.total or 0, request.limit or outcome.total or 0)
         expected = rows * (8 if fmt == "vertical" else 1)  # json too has an item per line
         if pager and expected > height - _SCREEN_MARGIN and _is_tty(self.out):

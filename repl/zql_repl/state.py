@@ -14,23 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from zql.rows import noun
 from zql_repl.config import Defaults
 
 __all__ = ["ShellState", "noun"]
-
-_NOUNS = {"testcase": ("test case", "test cases"), "execution": ("execution", "executions"),
-          "requirement": ("requirement", "requirements")}
-
-
-def noun(entity: str, count: int) -> str:
-    """``count`` and the entity's name in the right number.
-
-    >>> noun("testcase", 1), noun("execution", 1234)
-    ('1 test case', '1,234 executions')
-    """
-    one, many = _NOUNS.get(entity, (entity, entity + "s"))
-    return f"{count:,} {one if count == 1 else many}"
-
 
 def _id_or_name(value: str | None) -> int | str | None:
     if value is None or value == "":
@@ -53,7 +40,11 @@ class ShellState:
     limit: int = 500
     page_size: int = 100
     order_by: str | None = None
+    #: the column the user asked to sort by (``order_by`` is the server's field for it)
+    order_column: str | None = None
     ascending: bool = True
+    #: the columns shown (``\\columns``); None: the format's default
+    columns: tuple[str, ...] | None = None
     timing: bool = True
     pager: bool = True
     #: the next results go to this file instead of the screen (``\o FILE``), once

@@ -18,7 +18,8 @@ __all__ = ["SUBCOMMANDS", "main"]
 
 #: Subcommand modules, in the order ``zql --help`` lists them.
 SUBCOMMANDS: tuple[str, ...] = ("lint", "fmt", "search", "report", "diff", "shell", "sandbox",
-                                 "schema", "doctor", "update", "apply", "undo", "lsp")
+                                 "schema", "doctor", "update", "apply", "undo", "lsp",
+                                 "completion")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,6 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     0
     """
     parser = build_parser()
+    from zql.cli.completion import autocomplete
+
+    autocomplete(parser)  # a completion request from the shell script answers and exits
     args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     run = getattr(args, "run", None)
     if run is None:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from zql.cli._inputs import UsageError
+from zql.cli._profiles import load_profile, profile_credentials
 
 if TYPE_CHECKING:
     from zql.client import ZephyrClient
@@ -175,13 +176,17 @@ def _open(args: argparse.Namespace,
             sandbox.stop()
         return
     env = os.environ if environ is None else environ
-    url = args.url or env.get("ZEPHYR_URL")
+    profile = load_profile(args)
+    if profile is not None:  # --profile: the shell's profiles (options still win)
+        url, token, username, password, auth = profile_credentials(args, profile, env)
+    else:
+        url = args.url or env.get("ZEPHYR_URL") or ""
+        token = env.get(args.token_env) or None
+        username = args.username or env.get("ZEPHYR_USERNAME") or None
+        password = env.get(args.password_env) or None
+        auth = args.auth or env.get("ZEPHYR_AUTH") or None
     if not url:
         raise UsageError("no server: pass --url or set ZEPHYR_URL (or try --sandbox)")
-    token = env.get(args.token_env) or None
-    username = args.username or env.get("ZEPHYR_USERNAME") or None
-    password = env.get(args.password_env) or None
-    auth = args.auth or env.get("ZEPHYR_AUTH") or None
     if auth == "bearer":
         username = None
     elif auth in ("basic", "cookie") or (username and not token):

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from zql.cli._color import add_color_argument, paint_diagnostics, use_color
 from zql.cli._inputs import Source, UsageError, add_input_arguments, iter_sources, write_back
 from zql.config import Settings
 from zql.documents import apply_fixes, fix_text, lint_text
@@ -65,6 +66,7 @@ def register(subparsers: Any) -> None:
                         help="list every rule (code, name, severity, summary) and exit")
     parser.add_argument("--explain", default=None, metavar="CODE",
                         help="explain a rule: what it catches, why, an example and its fix")
+    add_color_argument(parser)
     parser.set_defaults(run=run)
 
 
@@ -237,7 +239,10 @@ def run(args: argparse.Namespace) -> int:
     if output:
         # With --fix or --diff, stdout carries the fixed text or the diff.
         quiet_stdout = args.diff or (args.fix and args.output_format == "human")
-        print(output, file=sys.stderr if quiet_stdout else sys.stdout)
+        stream = sys.stderr if quiet_stdout else sys.stdout
+        if args.output_format == "human":
+            output = paint_diagnostics(output, use_color(args.color, stream))
+        print(output, file=stream)
     worst = max((r.worst for r in results if r.worst is not None), default=None)
     return 1 if worst is Severity.ERROR or (args.diff and changed) else 0
 

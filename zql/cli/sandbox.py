@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
 from types import FrameType
 from typing import Any
+
+from zql.cli._sandbox_env import export_line
 
 __all__ = ["register"]
 
@@ -68,6 +71,12 @@ def register(subparsers: Any) -> None:
                         "and BAD CREDENTIALS ANSWERED WITH HTTP 200 whose body is a JSON string "
                         "describing the 401 (a client that checks only the status takes a "
                         "wrong password for success)")
+    parser.add_argument("--env", action="store_true",
+                        help="start in the background and print only an 'export ZEPHYR_URL=… "
+                        "ZEPHYR_TOKEN=… ZQL_SANDBOX_PID=…' line, for eval \"$(zql sandbox "
+                        "--env)\" (the token never appears on a command line or in history); "
+                        "stop it with kill $ZQL_SANDBOX_PID")
+    parser.add_argument("--detached", action="store_true", help=argparse.SUPPRESS)
     parser.set_defaults(run=run)
 
 
@@ -79,10 +88,19 @@ def run(args: argparse.Namespace) -> int:
         print(f"zql sandbox: --lose-write-rate must be between 0 and 1, not "
               f"{args.lose_write_rate}", file=sys.stderr)
         return 2
+    if args.env:
+        from zql.cli._sandbox_env import spawn
+
+        return spawn(args)
+    token, user, readonly_user = args.token, args.user, args.readonly_user
+    if args.detached:  # started by --env: secrets come through the environment, not argv
+        token = os.environ.pop("ZQL_SANDBOX_TOKEN", None) or token
+        user = os.environ.pop("ZQL_SANDBOX_USER", None) or user
+        readonly_user = os.environ.pop("ZQL_SANDBOX_READONLY_USER", None) or readonly_user
     try:
         sandbox = Sandbox(
             args.size, args.seed, host=args.host, port=args.port, db=args.db,
-            token=args.token, user=args.user, readonly_user=args.readonly_user,
+            token=token, user=user, readonly_user=readonly_user,
             server=args.server, page_cap=args.page_cap,
             cookie_ttl=args.cookie_ttl, latency_ms=args.latency_ms, fail_rate=args.fail_rate,
             quirks=args.quirks, public=args.public)
@@ -111,7 +129,12 @@ def run(args: argparse.Namespace) -> int:
 
     previous = signal.signal(signal.SIGTERM, on_term)
     try:
-        _announce(sandbox)
+        if args.detached:
+            from zql.cli._sandbox_env import detach
+
+            detach(sandbox)
+        else:
+            _announce(sandbox)
         while not stop.wait(1.0):  # a timed wait also runs signal handlers while blocked
             pass
     except KeyboardInterrupt:
@@ -138,6 +161,9 @@ def _announce(sandbox: Any) -> None:
         "  try:       curl -G -H 'Authorization: Bearer " + sandbox.token + "' "
         f"'{sandbox.api_url}/advancesearch' -d entitytype=testcase -d zql=true "
         f"--data-urlencode 'word={word}'",
+        "Paste into another shell to point zql at it (the leading space keeps the line "
+        "out of bash/zsh history; or use eval \"$(zql sandbox --env)\"):",
+        " " + export_line(sandbox),
         "Press Ctrl-C to stop.",
     ]
     print("\n".join(lines), flush=True)

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 __all__ = ["register", "register_apply", "register_undo"]
 
+#: A plan of 50,000 items is about 11 MB; anything far larger is not one of ours.
+_MAX_PLAN = 512 * 2**20
+
 
 
 def _positive(text: str) -> int:
@@ -224,9 +227,13 @@ def _load_plan(path: str) -> Plan:
     from zql.update import Plan, PlanError
 
     try:
+        if Path(path).stat().st_size > _MAX_PLAN:
+            raise UsageError(f"{path} is larger than {_MAX_PLAN // 2**20} MB: not a plan file")
         text = Path(path).read_text(encoding="utf-8")
     except OSError as err:
         raise UsageError(f"cannot read {path}: {err.strerror or err}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path} is not a text file: not a plan file") from None
     try:
         data = json.loads(text)
     except ValueError as err:
@@ -281,7 +288,11 @@ def _run_undo(args: argparse.Namespace) -> int:
     path = Path(args.journal_file)
     if not path.is_file():
         raise UsageError(f"no journal at {path}")
+    from zql.update.flow import undo_notes
+
     plan = undo(path)
+    for line in undo_notes(path):
+        _say(line)
     with connect(args) as client:
         _same_server(plan, client)
         _show_plan(plan, args, client)

@@ -164,6 +164,8 @@ class TransportError(ZephyrError):
     """
 
     request_sent: bool = True
+    #: trying again cannot help (an untrusted certificate): never retried
+    permanent: bool = False
 
 
 class TimeoutError(TransportError, builtins.TimeoutError):
@@ -487,6 +489,7 @@ def transport_error(exc: httpx.HTTPError | httpx.InvalidURL,
             f"the server's TLS certificate is not trusted ({detail}): {TLS_HINT}",
             request=request)
         error.request_sent = False
+        error.permanent = True
         return error
     if isinstance(exc, httpx.ConnectError):
         error = TransportError(f"cannot connect to the server: {reason}", request=request)

@@ -70,7 +70,7 @@ class Retry:
         False
         """
         if isinstance(error, TransportError):
-            return idempotent or not error.request_sent
+            return not error.permanent and (idempotent or not error.request_sent)
         if not idempotent:
             return False
         if isinstance(error, RateLimitedError):

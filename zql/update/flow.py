@@ -25,10 +25,11 @@ if TYPE_CHECKING:
     from zql.update.model import Plan
 
 __all__ = ["DEFAULT_MAX", "NotConfirmed", "add_change_arguments", "change_options", "execute",
-           "latest_journal", "present", "shell_undo", "shell_update", "show"]
+           "latest_journal", "present", "shell_undo", "shell_update", "show", "undo_notes"]
 
 #: More items than this need ``--max`` raised.
 DEFAULT_MAX = 1000
+_SHOWN = 20
 Say = Callable[[str], None]
 
 
@@ -66,17 +67,39 @@ def show(plan: Plan, out: Say, *, dry_run: bool = False, api: str = "",
 
 
 def _confirm(plan: Plan, *, yes: bool, most: int, ask: Callable[[str], bool] | None,
-             verb: str) -> None:
-    if len(plan.items) > most:
-        raise UpdateError(f"{len(plan.items):,} {plan.noun()} would change, more than --max "
+             verb: str, count: int) -> None:
+    if count > most:
+        raise UpdateError(f"{count:,} {plan.noun(count)} would change, more than --max "
                           f"{most:,}; raise --max to go ahead")
     if yes:
         return
     if ask is None:
-        raise UpdateError(f"refusing to change {len(plan.items):,} {plan.noun()} without "
+        raise UpdateError(f"refusing to change {count:,} {plan.noun(count)} without "
                           "confirmation: there is no terminal to ask on; pass --yes")
-    if not ask(confirm_prompt(plan, verb)):
+    if not ask(confirm_prompt(plan, verb, count)):
         raise NotConfirmed("not confirmed: nothing changed")
+
+
+def _precheck(client: Any, plan: Plan, out: Say) -> tuple[int, bool]:
+    """Show what changed since the plan; ``(items still to send, any drifted or gone)``."""
+    from zql.update.run import check_now
+
+    decided = check_now(client, plan)
+    if not decided:
+        return len(plan.items), False
+    counts: dict[str, int] = {}
+    for result in decided:
+        counts[result.result] = counts.get(result.result, 0) + 1
+    words = {"already": "already in the target state", "drift": "changed by someone else",
+             "failed": "gone from the server"}
+    out("since the plan: " + ", ".join(f"{n} {words[k]}" for k, n in counts.items())
+        + " — skipped")
+    for result in decided[:_SHOWN]:
+        if result.result != "already":
+            out(f"  {result.id}: {result.result} — {result.message}")
+    if len(decided) > _SHOWN:
+        out(f"  … and {len(decided) - _SHOWN} more")
+    return len(plan.items) - len(decided), any(r.result != "already" for r in decided)
 
 
 def report_lines(report: Report) -> list[str]:
@@ -108,7 +131,15 @@ def execute(client: Any, plan: Plan, *, out: Say, note: Say, yes: bool,
     if not plan.items:
         note("nothing to change")
         return 0, None
-    _confirm(plan, yes=yes, most=most, ask=ask, verb=verb)
+    count, problems_found = len(plan.items), False
+    if not fresh:  # a saved plan, an undo: show the drift before asking
+        count, problems_found = _precheck(client, plan, out)
+        if count == 0:
+            note("nothing to change")
+            return int(problems_found), None
+    _confirm(plan, yes=yes, most=most, ask=ask, verb=verb, count=count)
+    if not yes:
+        fresh = False  # time passed at the prompt: read every item again before writing
     kind = "undo" if plan.change.restore else "update"
     path = Path(journal) if journal else default_journal_path(kind, plan.entity)
     note(f"journal: {path}")
@@ -154,6 +185,19 @@ def _parse(parser: argparse.ArgumentParser, argument: str,
     return args, rest
 
 
+def undo_notes(path: Path) -> list[str]:
+    """Warnings before undoing ``path``: a run that did not finish leaves items undecided,
+    which an undo cannot restore (resume it first)."""
+    from zql.update.journal import read_journal
+
+    view = read_journal(path)
+    pending = view.counts().get("pending", 0) + view.counts().get("not-applied", 0)
+    if view.ended or not pending:
+        return []
+    return [f"note: {path} is of a run that did not finish: {pending} {view.plan.noun(pending)} "
+            f"are not decided and are left as they are (zql apply --resume {path} first)"]
+
+
 def latest_journal(environ: dict[str, str] | None = None) -> Path:
     """The newest journal in the state directory (``\\undo`` without an argument)."""
     folder = default_journal_path("x", "x", environ).parent
@@ -187,6 +231,8 @@ def shell_undo(client: Any, argument: str, *, out: Say,
     if not path.is_file():
         raise UpdateError(f"no journal at {path}")
     out(f"undoing {path}")
+    for line in undo_notes(path):
+        out(line)
     return _run_command(client, undo(path), args, out, ask, "Undo", fresh=False)
 
 

@@ -127,14 +127,15 @@ def _prefixed(request: Request, api: str) -> str:
     return f"{method} {urlsplit(api).path.rstrip('/')}/{rest}" if api else text
 
 
-def confirm_prompt(plan: Plan, verb: str = "Update") -> str:
-    """``Update 42 executions? [y/N] ``.
+def confirm_prompt(plan: Plan, verb: str = "Update", count: int | None = None) -> str:
+    """``Update 42 executions? [y/N] `` (``count``: how many will be sent, default all).
 
     >>> from zql.update.model import Change
     >>> confirm_prompt(Plan("testcase", "", Change(), ()), "Undo")
     'Undo 0 test cases? [y/N] '
     """
-    return f"{verb} {len(plan.items)} {plan.noun()}? [y/N] "
+    count = len(plan.items) if count is None else count
+    return f"{verb} {count:,} {plan.noun(count)}? [y/N] "
 
 
 def problems(report: Report, limit: int = _PROBLEMS) -> str:

@@ -1,7 +1,7 @@
 """Turning what the user typed into ids the server knows, before anything is sent.
 
-Status names resolve through the server's configured list (:func:`statuses_op`: the one place
-that reads it), users through ``GET /user``, priorities through the server's priority values.
+Status names resolve through the server's configured list (``client.statuses()``), users
+through ``GET /user``, priorities through the server's priority values.
 A name the server does not have is an :class:`UpdateError` with did-you-mean. These are client
 operations (generators yielding requests), run by either client.
 
@@ -17,18 +17,15 @@ zql.update.resolve.UpdateError: no status named 'Blokced' on this server; did yo
 from __future__ import annotations
 
 import difflib
-import json
 from collections.abc import Generator, Mapping, Sequence
 from typing import Any
 
-from zql.client import NotFoundError, RequestRejectedError, UnexpectedResponseError
 from zql.schema import Status
 from zql.update.endpoints import Request
 from zql.update.model import Change, StatusRef, UserRef
 
-__all__ = ["UpdateError", "change_op", "pick_status", "pick_user", "statuses_op"]
+__all__ = ["UpdateError", "change_op", "pick_status", "pick_user"]
 
-_STATUS_KEY = "testresult.testresultStatus.LOV"
 _MAX_TAG = 255
 
 
@@ -71,34 +68,6 @@ def pick_user(value: str, users: Sequence[Mapping[str, Any]]) -> UserRef:
     raise _did_you_mean("user", text, [str(u.get("username")) for u in users])
 
 
-def parse_statuses(data: Any) -> list[Status]:
-    """The configured statuses in a ``testresult.testresultStatus.LOV`` preference: its
-    ``value`` is a JSON string holding ``[{"id", "value", "active"}]``.
-
-    >>> parse_statuses({"value": '[{"id": 1, "value": "Pass", "active": true}]'})
-    [Status(id=1, name='Pass', active=True)]
-    """
-    value = data.get("value") if isinstance(data, dict) else data
-    if isinstance(value, str):
-        value = json.loads(value)
-    if not isinstance(value, list):
-        raise ValueError("the status preference holds no list")
-    return [Status(int(e["id"]), str(e["value"]), bool(e.get("active", True)))
-            for e in value if isinstance(e, dict) and "id" in e and "value" in e]
-
-
-def statuses_op(fallback: Sequence[Status]) -> Generator[Request, Any, list[Status]]:
-    """The server's configured execution statuses; ``fallback`` (the schema's) when the
-    server has no such preference."""
-    try:
-        data = yield Request("GET", "admin/preference", {"key": _STATUS_KEY}, None)
-        statuses = parse_statuses(data)
-    except (NotFoundError, RequestRejectedError, UnexpectedResponseError, ValueError,
-            KeyError, TypeError):
-        return list(fallback)
-    return statuses or list(fallback)
-
-
 def _tag(text: str) -> str:
     tag = text.strip()
     if not tag or any(c.isspace() for c in tag) or len(tag) > _MAX_TAG:
@@ -110,12 +79,12 @@ def _tag(text: str) -> str:
 def change_op(entity: str, *, status: str | None = None, notes: str | None = None,
               assign: str | None = None, add_tags: Sequence[str] = (),
               remove_tags: Sequence[str] = (), priority: str | None = None,
-              fallback_statuses: Sequence[Status] = (),
+              statuses: Sequence[Status] = (),
               priorities: Sequence[str] | None = None,
               ) -> Generator[Request, Any, tuple[Change, dict[str, dict[str, str]]]]:
     """The :class:`~zql.update.model.Change` for the options given, with every name resolved
-    on the server (statuses, users), and the names of status and user ids (for tables);
-    ``priorities`` are the server's priority values."""
+    on the server (users) or in the server's lists given (``statuses``: ``client.statuses()``;
+    ``priorities``), and the names of status and user ids (for tables)."""
     if entity == "execution":
         if add_tags or remove_tags or priority is not None:
             raise UpdateError("--add-tag, --remove-tag and --priority apply to test cases "
@@ -138,7 +107,6 @@ def change_op(entity: str, *, status: str | None = None, notes: str | None = Non
     names: dict[str, dict[str, str]] = {}
     status_ref = None
     if entity == "execution":
-        statuses = yield from statuses_op(fallback_statuses)
         names["statuses"] = {str(s.id): s.name for s in statuses}
         if status is not None:
             status_ref = pick_status(status, statuses)

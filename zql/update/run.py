@@ -48,7 +48,7 @@ from zql.update.resolve import UpdateError, change_op
 if TYPE_CHECKING:
     from zql.client import AsyncZephyrClient, ZephyrClient
 
-__all__ = ["aapply", "aplan_update", "apply", "plan_update", "resume", "undo"]
+__all__ = ["aapply", "aplan_update", "apply", "check_now", "plan_update", "resume", "undo"]
 
 #: Most batches in flight at once.
 MAX_CONCURRENCY = 4
@@ -94,13 +94,12 @@ def _with_names(plan: Plan, names: dict[str, dict[str, str]], **where: Any) -> P
 
 
 def _change_op(client: Any, entity: str, options: dict[str, Any]) -> Generator[Any, Any, Any]:
-    schema = client._core.known_schema or zql.load_schema()
+    statuses = (yield from client._core.statuses_plan()) if entity == "execution" else ()
     priorities = None
     if options.get("priority") is not None:
         priorities = yield from client._core.suggest_plan("priority", "", entity="testcase",
                                                           release=None, limit=100)
-    return (yield from change_op(entity, fallback_statuses=schema.values.statuses,
-                                 priorities=priorities, **options))
+    return (yield from change_op(entity, statuses=statuses, priorities=priorities, **options))
 
 
 def _me_op(client: Any) -> Generator[Any, Any, int | None]:
@@ -220,6 +219,13 @@ def _current(client: ZephyrClient, entity: str, items: Sequence[Item]) -> dict[i
             if int(hit["id"]) in wanted:
                 out[int(hit["id"])] = state_of(entity, hit, never_run=never_run)
     return out
+
+
+def check_now(client: ZephyrClient, plan: Plan) -> list[Result]:
+    """Read the plan's items again: the ones already done, drifted or gone (the rest would be
+    sent). Nothing is written; :func:`apply` checks again before it writes."""
+    _, decided = check(plan.items, _current(client, plan.entity, plan.items))
+    return decided
 
 
 def _drive(client: ZephyrClient, run: _Run, doubt: Sequence[Item], pending: Sequence[Item], *,

@@ -1,0 +1,99 @@
+"""Export memory and time: 50,000 execution rows to xlsx (xlsxwriter constant_memory) beside
+CSV and flat JSON lines, through the same renderers ``zql search -o`` uses.
+
+Items are real sandbox executions (the small data set), repeated with fresh ids to the row
+count, fed in pages of 500 as the client yields them. Memory is tracemalloc's peak of Python
+allocations during the export; a run of a tenth of the rows shows whether memory stays flat
+(constant memory: the peak does not grow with the row count). Times are ratios against the CSV
+export of the same run (the machine is shared and busy; ratios hold up under load).
+
+    python bench/bench_export.py            # 50,000 rows
+    python bench/bench_export.py --quick    # 1,000 rows (smoke)
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+from zql.client import flatten
+from zql.rows import OutputOptions, make_renderer
+from zql.sandbox import Store
+
+PAGE = 500
+
+
+def items(rows: int) -> list[dict[str, Any]]:
+    """``rows`` execution items shaped as the server sends them."""
+    import json
+
+    with Store.open() as store:
+        ids = [r[0] for r in store.rows("SELECT id FROM executions ORDER BY id")]
+        base = [json.loads(b) for b in store.items("execution", ids)]
+    out = []
+    for n in range(rows):
+        item = dict(base[n % len(base)])
+        item["id"] = n + 1
+        out.append(item)
+    return out
+
+
+def export(fmt: str, data: list[dict[str, Any]], target: Path) -> tuple[float, int]:
+    """Seconds and tracemalloc peak (bytes) of one export to ``target``."""
+    options = OutputOptions(fmt, flat=fmt == "jsonl", width=None)
+    gc.collect()
+    tracemalloc.start()
+    start = time.perf_counter()
+    renderer = make_renderer(options, "execution", flatten=flatten, path=target)
+    with target.open("w", encoding="utf-8", newline="") if fmt != "xlsx" else _null() as out:
+        for first in range(0, len(data), PAGE):
+            out.write(renderer.page(data[first:first + PAGE]))
+        out.write(renderer.end())
+    elapsed = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return elapsed, peak
+
+
+class _null:
+    def __enter__(self) -> _null:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def write(self, text: str) -> None:
+        assert text == ""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1,000 rows (smoke)")
+    rows = 1_000 if parser.parse_args().quick else 50_000
+    data = items(rows)
+    small = data[: rows // 10]
+    print(f"export of {rows:,} execution rows in pages of {PAGE} (tracemalloc peak; time "
+          "ratio to CSV)")
+    print(f"{'format':<12}{'seconds':>9}{'ratio':>8}{'peak MiB':>10}{'peak at 1/10':>14}"
+          f"{'file MiB':>10}")
+    with tempfile.TemporaryDirectory() as tmp:
+        base = None
+        for fmt, suffix in (("csv", "csv"), ("jsonl", "jsonl"), ("xlsx", "xlsx")):
+            target = Path(tmp) / f"hits.{suffix}"
+            export(fmt, small[:PAGE], target)  # warm-up (imports, first page)
+            _, small_peak = export(fmt, small, target)
+            elapsed, peak = export(fmt, data, target)
+            base = base or elapsed
+            label = "flat jsonl" if fmt == "jsonl" else fmt
+            print(f"{label:<12}{elapsed:>9.2f}{elapsed / base:>7.2f}x{peak / 2**20:>10.1f}"
+                  f"{small_peak / 2**20:>14.1f}{target.stat().st_size / 2**20:>10.1f}")
+    print("constant memory: the peak at the full count stays close to the peak at a tenth")
+
+
+if __name__ == "__main__":
+    main()
