@@ -25,7 +25,7 @@ from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from zql.client import (
+from zql.client._errors import (
     AuthenticationError,
     RateLimitedError,
     RequestRejectedError,
