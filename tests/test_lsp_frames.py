@@ -3,6 +3,7 @@ stdio with raw bytes (a hostile or broken client), through ``zql lsp``."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import tracemalloc
 from typing import Any
@@ -26,10 +27,14 @@ def _still_answers(client: LspClient, msg_id: int) -> None:
     assert "error" not in answer and "priority" in answer["result"]["contents"]["value"]
 
 
+#: request ids for the shared server, apart from the ones the client numbers itself
+_ids = itertools.count(10_000)
+
+
 @pytest.fixture(scope="module")
-def _server() -> Any:
-    """One server for the module's bad-frame tests: each test ends with the server answering,
-    so the next one starts from a resynced stream."""
+def client() -> Any:
+    """One server for the module: each test proves it still answers after its bad frame, and the
+    module ends with a clean shutdown (exit code 0), so every test shares that proof."""
     with LspClient() as lsp_client:
         lsp_client.initialize()
         lsp_client.open(URI, 'priority = "P1"')
@@ -38,15 +43,10 @@ def _server() -> Any:
         assert lsp_client.shutdown() == 0
 
 
-@pytest.fixture
-def client(_server: LspClient) -> Any:
-    yield _server
-    assert _server.proc.poll() is None
-
-
 def test_a_huge_content_length_is_dropped_and_the_server_goes_on(client: LspClient) -> None:
-    client.send_raw(b"Content-Length: 999999999999\r\n\r\n" + json.dumps(_hover(90, 1)).encode())
-    _still_answers(client, 91)
+    client.send_raw(b"Content-Length: 999999999999\r\n\r\n"
+                    + json.dumps(_hover(next(_ids), 1)).encode())
+    _still_answers(client, next(_ids))
     assert client.proc.poll() is None
 
 
@@ -56,23 +56,24 @@ def test_a_huge_content_length_is_dropped_and_the_server_goes_on(client: LspClie
 ], ids=["non-numeric", "negative", "missing", "empty"])
 def test_a_bad_content_length_does_not_stop_the_server_answering(
         client: LspClient, header: bytes) -> None:
-    dropped = 80 + 2 * len(header)  # distinct ids per case: the server is shared
+    dropped = next(_ids)
     client.send_raw(header + json.dumps(_hover(dropped, 1)).encode())
-    _still_answers(client, dropped + 1)
+    _still_answers(client, next(_ids))
     with pytest.raises(TimeoutError):  # the dropped frame itself is not answered twice
         client.response(dropped, timeout=0.0)
 
 
 def test_a_header_without_end_is_bounded_then_the_stream_resyncs(client: LspClient) -> None:
     client.send_raw(b"X-Junk: " + b"y" * (2 * MAX_HEADER) + b"\r\n")
-    _still_answers(client, 70)
+    _still_answers(client, next(_ids))
 
 
 def test_hover_at_character_minus_one_gets_invalid_params(client: LspClient) -> None:
-    client.send_raw(frame(_hover(60, -1)))
-    error = client.response(60)["error"]
+    msg_id = next(_ids)
+    client.send_raw(frame(_hover(msg_id, -1)))
+    error = client.response(msg_id)["error"]
     assert error["code"] == -32602 and "textDocument/hover" in error["message"]
-    _still_answers(client, 61)
+    _still_answers(client, next(_ids))
 
 
 def test_not_json_gets_a_parse_error(client: LspClient) -> None:
@@ -81,7 +82,7 @@ def test_not_json_gets_a_parse_error(client: LspClient) -> None:
     body = b"{not json"
     client.send_raw(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
     assert client.response(None)["error"]["code"] == -32700
-    _still_answers(client, 51)
+    _still_answers(client, next(_ids))
 
 
 def test_requests_before_initialize_get_server_not_initialized() -> None:

@@ -70,8 +70,24 @@ def test_no_500_on_queries_the_linter_accepts(sb: Sandbox, name: str) -> None:
     query = queries[name]
     assert not [d for d in zql.lint(query) if d.severity is zql.Severity.ERROR]
     got = _ids(sb, "testcase", query)
-    assert got == _expected(sb, "testcase", query)
+    assert got == _expected(sb, "testcase", _equivalent(sb, name, query))
     assert got, "the query is meant to match something"
+
+
+def _equivalent(sb: Sandbox, name: str, query: str) -> str:
+    """The query the reference evaluator checks against: the query itself, or, where its padding
+    provably matches nothing, the one clause that decides the result (the pure-Python evaluator
+    takes seconds over 5,000 clauses; the server's answer to the whole query is what is tested).
+    """
+    docs = sb.store.documents("testcase")
+    if name == "and_5000_tag_ne":  # no test case has a tag t0..t4998: each clause is true
+        tags = {tag for doc in docs for tag in doc["f_tag"]}
+        assert not tags & {f"t{i}" for i in range(4999)}
+        return 'tag != "smoke"'
+    if name == "or_997_clauses":  # no name contains "zz": each padding clause is false
+        assert _expected(sb, "testcase", 'name ~ "zz"') == set()
+        return 'name ~ "verify"'
+    return query
 
 
 def test_nesting_beyond_the_parser_stack_runs_as_subqueries(sb: Sandbox) -> None:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from zql._fs import FileRefused, ReadText, read_stream, read_text, rewrite, write_atomically
 
-__all__ = ["Source", "UsageError", "add_input_arguments", "iter_sources", "write_atomically",
-           "write_back"]
+__all__ = ["Source", "UsageError", "add_input_arguments", "exit_for", "iter_sources",
+           "write_atomically", "write_back"]
 
 
 STDIN = "-"
@@ -21,6 +21,33 @@ STDIN = "-"
 
 class UsageError(Exception):
     """A mistake in how the command was called or a file that cannot be read (exit code 2)."""
+
+
+def exit_for(command: str, err: Exception,
+             usage: tuple[type[Exception], ...] = ()) -> int:
+    """One line on stderr for an expected error, and its exit code; anything else is re-raised.
+
+    2 for a usage mistake (``UsageError``, a bad schema or configuration, or one of ``usage``),
+    1 for a query or server error. Syntax and validation errors print as the linter renders
+    them, without the command's name.
+
+    >>> exit_for("zql x", UsageError("no such file: a.zql"))
+    2
+    """
+    from zql.client import ConfigurationError, ZephyrError, ZQLValidationError
+    from zql.errors import ZQLError, ZQLSyntaxError
+    from zql.schema import SchemaError
+
+    if isinstance(err, (UsageError, SchemaError, ConfigurationError, *usage)):
+        print(f"{command}: {err}", file=sys.stderr)
+        return 2
+    if isinstance(err, (ZQLSyntaxError, ZQLValidationError)):
+        print(str(err), file=sys.stderr)
+        return 1
+    if isinstance(err, (ZephyrError, ZQLError)):
+        print(f"{command}: {err}", file=sys.stderr)
+        return 1
+    raise err
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from zql.cli._inputs import UsageError
+from zql.cli._inputs import UsageError, exit_for
 
 if TYPE_CHECKING:
     from zql.report import ReportInterrupted
@@ -126,22 +126,12 @@ def guarded(command: str, work: Callable[[], int],
     >>> guarded("zql x", lambda: 0, lambda stop: None)
     0
     """
-    from zql.client import ConfigurationError, ZephyrError, ZQLValidationError
-    from zql.errors import ZQLError, ZQLSyntaxError
     from zql.report import ReportError, ReportInterrupted
-    from zql.schema import SchemaError
 
     try:
         return work()
     except ReportInterrupted as stop:
         interrupted(stop)
         return 130
-    except (UsageError, ReportError, SchemaError, ConfigurationError) as err:
-        print(f"{command}: {err}", file=sys.stderr)
-        return 2
-    except (ZQLSyntaxError, ZQLValidationError) as err:
-        print(str(err), file=sys.stderr)
-        return 1
-    except (ZephyrError, ZQLError) as err:
-        print(f"{command}: {err}", file=sys.stderr)
-        return 1
+    except Exception as err:  # expected ones become one line; exit_for re-raises the rest
+        return exit_for(command, err, usage=(ReportError,))

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zql.cli._connect import add_connection_arguments, connect
-from zql.cli._inputs import UsageError
+from zql.cli._inputs import UsageError, exit_for
 from zql.update.flow import DEFAULT_MAX, add_change_arguments
 
 if TYPE_CHECKING:
@@ -123,21 +123,12 @@ def _guarded(name: str, fn: Callable[[argparse.Namespace], int]) -> Callable[
     """Map every expected error to one message and its exit code."""
 
     def run(args: argparse.Namespace) -> int:
-        from zql.client import ConfigurationError, ZephyrError, ZQLValidationError
-        from zql.errors import ZQLError, ZQLSyntaxError
         from zql.update import PlanError, UpdateError
 
         try:
             return fn(args)
-        except (UsageError, UpdateError, PlanError, ConfigurationError) as err:
-            print(f"zql {name}: {err}", file=sys.stderr)
-            return 2
-        except (ZQLSyntaxError, ZQLValidationError) as err:
-            print(str(err), file=sys.stderr)
-            return 1
-        except (ZephyrError, ZQLError) as err:
-            print(f"zql {name}: {err}", file=sys.stderr)
-            return 1
+        except Exception as err:  # expected ones become one line; exit_for re-raises the rest
+            return exit_for(f"zql {name}", err, usage=(UpdateError, PlanError))
 
     return run
 
