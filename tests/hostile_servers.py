@@ -12,7 +12,6 @@ from __future__ import annotations
 import http.server
 import json
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -132,16 +131,6 @@ def drip(handler: http.server.BaseHTTPRequestHandler, *, every: float = 0.05,
 def page(results: list[Any], *, total: int, first: int = 0) -> list[dict[str, Any]]:
     """A search answer in ZE's array-wrapped shape."""
     return [{"firstResult": first, "resultSize": total, "results": results}]
-
-
-def wait_until(condition: Callable[[], bool], *, seconds: float = 10.0) -> bool:
-    """Poll ``condition`` (for server-side effects that follow a client's disconnect)."""
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return condition()
 
 
 def routes(table: dict[str, Any], *, fallback: int = 404) -> Answer:

@@ -201,6 +201,7 @@ class _HeldFirstLint(ZQLServer):
         self.published: list[lsp.PublishDiagnosticsParams] = []
         self.linting = threading.Event()
         self.gate = threading.Event()
+        self.publishing = threading.Event()
         self.lints = 0
 
     def lsp_diagnostics(self, uri: str, text: str) -> list[lsp.Diagnostic]:
@@ -212,6 +213,7 @@ class _HeldFirstLint(ZQLServer):
 
     def text_document_publish_diagnostics(self, params: lsp.PublishDiagnosticsParams) -> None:
         self.published.append(params)
+        self.publishing.set()
 
 
 def test_a_result_for_an_older_version_is_never_published() -> None:
@@ -230,9 +232,7 @@ def test_a_result_for_an_older_version_is_never_published() -> None:
             text='name ~ "x" AND name ~ "y"')])
         server.schedule(uri, 0)
         server.gate.set()
-        deadline = loop.time() + 30
-        while not server.published and loop.time() < deadline:  # an event, bounded
-            await asyncio.sleep(0.005)
+        assert await loop.run_in_executor(None, server.publishing.wait, 30)
         assert server.lints == 2  # both versions were linted; the first one's result dropped
 
     asyncio.run(scenario())
