@@ -16,7 +16,6 @@ less than one decoded page (also measured), and the peak stays within four of th
 
 from __future__ import annotations
 
-import argparse
 import gc
 import os
 import socket
@@ -34,6 +33,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from timing import data_set_parser  # noqa: E402  (bench/timing.py, beside this script)
 
 from zql.client import ZephyrClient  # noqa: E402
 
@@ -175,11 +176,7 @@ def memory(url: str, rows: int, page: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="small data set, smoke run")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--db", type=Path, help="large data set file (default under bench/.data)")
+    parser = data_set_parser(__doc__)
     parser.add_argument("--page", type=int, default=500, help="page size (default 500)")
     parser.add_argument("--runs", type=int, default=5, help="timed runs per side (default 5)")
     args = parser.parse_args(argv)

@@ -20,7 +20,6 @@ Run: ``python bench/bench_report.py`` (the large data set, built once into
 
 from __future__ import annotations
 
-import argparse
 import gc
 import statistics
 import sys
@@ -36,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_client import TOKEN, page_size_in_memory, sandbox_process  # noqa: E402
+from timing import data_set_parser  # noqa: E402  (bench/timing.py, beside this script)
 
 from zql.client import ZephyrClient  # noqa: E402
 from zql.report import Report  # noqa: E402
@@ -170,11 +170,7 @@ def memory(url: str, page: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="small data set, smoke run")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--db", type=Path, help="large data set file (default under bench/.data)")
+    parser = data_set_parser(__doc__)
     parser.add_argument("--runs", type=int, default=3, help="timed runs per side (default 3)")
     args = parser.parse_args(argv)
     if args.quick:

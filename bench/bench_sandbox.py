@@ -15,7 +15,6 @@ run (issue 11 #15), against the trivial GET alone.
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import sys
@@ -28,6 +27,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from timing import data_set_parser  # noqa: E402  (bench/timing.py, beside this script)
 
 from zql.sandbox import Sandbox  # noqa: E402
 from zql.sandbox.sql import compile_query  # noqa: E402
@@ -199,11 +200,7 @@ def bench_startup(runs: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="small data set, smoke run")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--db", type=Path, help="large data set file (default under bench/.data)")
+    parser = data_set_parser(__doc__)
     args = parser.parse_args(argv)
     if args.quick:
         size, db, repeat, rows, page, runs = "small", None, 3, 1_500, 100, 1

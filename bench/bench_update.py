@@ -10,7 +10,6 @@ status so every row really changes. Target (issue 15): zql >= 0.8x the bare loop
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 import time
@@ -20,6 +19,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from timing import data_set_parser  # noqa: E402  (bench/timing.py, beside this script)
 
 from zql.client import ZephyrClient  # noqa: E402
 from zql.sandbox import Sandbox  # noqa: E402
@@ -55,10 +56,7 @@ def ours(client: ZephyrClient, hits: list[dict[str, object]], status: int, name:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small data set, smoke run")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--db", type=Path, help="large data set file (default under bench/.data)")
+    parser = data_set_parser(__doc__)
     args = parser.parse_args()
     if args.quick:
         size, db, count, batch = "small", None, 1_000, 100

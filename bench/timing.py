@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 
 def samples(fn: Callable[[], object], repeat: int, *, warmup: int = 3) -> list[float]:
@@ -29,3 +31,15 @@ def p50_p99(times: list[float]) -> tuple[float, float]:
     ordered = sorted(times)
     return (statistics.median(ordered) * 1e3,
             ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1e3)
+
+
+def data_set_parser(doc: str | None) -> argparse.ArgumentParser:
+    """The arguments of every benchmark over sandbox data: ``--quick`` (the small set, a smoke
+    run), ``--seed`` and ``--db`` (the large set's file); scripts add their own after these."""
+    parser = argparse.ArgumentParser(description=doc,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small data set, smoke run")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--db", type=Path, help="large data set file (default under bench/.data)")
+    return parser
+
