@@ -4,7 +4,12 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check lint typecheck bench clean venv
+.PHONY: demo test check fuzz lint typecheck bench clean venv
+
+# Byte-code caches are kept even where the environment turns them off (PYTHONDONTWRITEBYTECODE):
+# without them every process the tests start (a few hundred) compiles zql/ again, and every
+# pytest worker rewrites the test modules' asserts again.
+unexport PYTHONDONTWRITEBYTECODE
 
 # Test workers: 2 pays on 2 cores (see README, Development); WORKERS=0 runs in one process.
 WORKERS ?= 2
@@ -31,6 +36,10 @@ test: $(STAMP)
 check: $(STAMP)
 	$(BIN)/ruff check zql repl tests bench
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(XDIST) -m "not slow and not terminal and not subprocess"
+
+# The property tests alone, each at 4x its budget (16x what `make test` draws: tests/property_budget.py).
+fuzz: $(STAMP)
+	ZQL_FUZZ_SCALE=$(or $(SCALE),4) $(BIN)/python -m pytest -q -p no:cacheprovider $(XDIST) -m property
 
 lint: $(STAMP)
 	$(BIN)/ruff check zql repl tests bench

@@ -17,6 +17,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import zql
+from tests.property_budget import examples
 from tests.strategies import field_names, trees
 from zql._vocabulary import vocabulary
 from zql.ast import And, Boolean, Clause, Empty, Node, Not, Number, Op, Or, String, ValueList, walk
@@ -25,7 +26,7 @@ from zql.format import lower_negations
 from zql.parser import MAX_DEPTH
 from zql.schema import Schema, SchemaError, load_schema, profile_names
 
-PROPERTY = settings(max_examples=200, deadline=None)
+PROPERTY = settings(max_examples=examples(200), deadline=None)
 KEYWORDS = sorted(vocabulary().keyword_by_text)
 HOSTILE = [
     "", '"', "\\", '\\"', '""', '" or project = "x', '") or (a = "', "\\u0022", "\\n",

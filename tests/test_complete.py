@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from lark.exceptions import LarkError
 
 from tests.corpus import all_queries, valid_queries
+from tests.property_budget import examples
 from zql import _grammar, _lexer
 from zql._complete_context import decode_partial
 from zql._complete_rank import UsageCounts, match, word_starts
@@ -293,7 +294,7 @@ def test_every_prefix_and_every_cursor(query: str) -> None:
 
 @given(st.text(st.sampled_from(list('abnotIS =!~()",\\#-.19\n\tü😀\x00')), max_size=40),
        st.data())
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @example('a = "\\', None)
 def test_random_text_never_raises(text: str, data: st.DataObject | None) -> None:
     cursor = data.draw(st.integers(0, len(text))) if data is not None else len(text)
@@ -324,7 +325,7 @@ def test_expected_at_agrees_with_lark(query: str) -> None:
 
 
 @given(st.text(st.sampled_from(list('abnotIS =!~()",019-')), max_size=30))
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @example('a="x"andb="y" ornot(c')
 def test_expected_at_agrees_with_lark_on_random_text(text: str) -> None:
     lark = _lark_accepts(text + " ")

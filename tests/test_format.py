@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 import zql
 from tests.corpus import valid_queries
+from tests.property_budget import examples
 from tests.strategies import trees
 from zql.ast import Not, walk
 from zql.format import format_node, lower_negations, quote
@@ -65,7 +66,7 @@ def test_portable_lowering(text: str, portable: str) -> None:
 
 
 @given(trees)
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 def test_parse_format_round_trip(tree: zql.Node) -> None:
     text = format_node(tree)
     assert zql.parse(text) == tree
@@ -73,7 +74,7 @@ def test_parse_format_round_trip(tree: zql.Node) -> None:
 
 
 @given(trees)
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 def test_portable_has_no_not_and_round_trips(tree: zql.Node) -> None:
     lowered = lower_negations(tree)
     assert not any(isinstance(n, Not) for n in walk(lowered))
@@ -145,7 +146,7 @@ def test_bidi_and_zero_width_characters_are_escaped_in_canonical_text(ch: str) -
 
 
 @given(st.text(max_size=40))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 def test_quote_never_emits_an_invisible_character(value: str) -> None:
     from zql._quote import INVISIBLE
 

@@ -13,6 +13,7 @@ from lark.exceptions import LarkError, UnexpectedInput
 
 import zql
 from tests.corpus import all_queries
+from tests.property_budget import examples
 from zql._grammar import lark_parser
 from zql._lexer import tokenize
 from zql._tokens import ParseStop
@@ -37,13 +38,13 @@ def _check(text: str) -> None:
 
 
 @given(st.text(max_size=80))
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 def test_arbitrary_unicode(text: str) -> None:
     _check(text)
 
 
 @given(zqlish)
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=examples(1500), deadline=None)
 @example('a = "\\')
 @example("a in (")
 @example("(((((")
@@ -53,7 +54,7 @@ def test_zql_like_text(text: str) -> None:
 
 
 @given(st.sampled_from(all_queries()), st.integers(0, 200), st.integers(0, 200), zqlish)
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=examples(600), deadline=None)
 def test_mutated_corpus(query: str, cut: int, insert_at: int, junk: str) -> None:
     mutated = query[:cut] + junk + query[insert_at:]
     _check(mutated)
@@ -109,7 +110,7 @@ def _fast_result(text: str) -> object:
 
 
 @given(st.one_of(zqlish, st.sampled_from(all_queries())))
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=examples(1500), deadline=None)
 @example('creator="Test.Lead"andname~"Test.Manager"')
 @example('a = "1" order = 2')
 @example("a = 1 notes = 2")
@@ -133,7 +134,7 @@ def _lark_tokens(text: str) -> list[tuple[str, str, int]]:
 
 
 @given(st.one_of(zqlish, st.sampled_from(all_queries())))
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=examples(1500), deadline=None)
 @example('creator="Test.Lead"andname~"Test.Manager"')
 @example('a = 1 notes = 2 # c\n or b in (1,2)')
 @example('a = "x"and')
@@ -147,7 +148,7 @@ def test_tokenizer_agrees_with_larks_lexer(text: str) -> None:
 
 
 @given(st.one_of(zqlish, st.sampled_from(all_queries())))
-@settings(max_examples=800, deadline=None)
+@settings(max_examples=examples(800), deadline=None)
 @example("a = = 1 and ) or (")
 def test_parse_all_reports_errors_in_order_inside_the_text(text: str) -> None:
     from zql.parser import parse_all

@@ -25,6 +25,7 @@ from pygments.token import (
 )
 
 from tests.corpus import all_queries, invalid_cases, valid_queries
+from tests.property_budget import examples
 from zql import _grammar, _lexer, _vocabulary
 from zql.highlight import PYGMENTS_TYPES, TOKEN_KINDS, ZQLLexer, token_kinds
 
@@ -142,7 +143,7 @@ def test_every_prefix_highlights(query: str) -> None:
 
 
 @given(st.text(max_size=60))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @example("\x00\x1f\u2028\ud800")
 @example('a = "\\')
 @example("\r\n\t")

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 import zql
 import zql.documents
 from tests.corpus import all_queries, valid_queries
+from tests.property_budget import examples
 from zql import _lexer, _tokens
 from zql.errors import Severity
 from zql.format import lower_negations
@@ -327,7 +328,7 @@ def _sound(text: str) -> None:
 
 
 @given(st.text(max_size=80))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @example("")
 @example("\ud800")
 def test_never_raises_on_arbitrary_text(text: str) -> None:
@@ -343,14 +344,14 @@ _PIECES = st.sampled_from([
 
 @given(st.sampled_from(all_queries()), st.lists(_PIECES, max_size=12), st.integers(0, 120),
        st.integers(0, 120))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 def test_never_raises_on_mutated_queries(query: str, pieces: list[str], at: int,
                                          cut: int) -> None:
     _sound(query[:at] + "".join(pieces) + query[at + cut % 5:])
 
 
 @given(st.lists(_PIECES, min_size=3, max_size=25))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 def test_fixes_are_sound_on_generated_queries(pieces: list[str]) -> None:
     _sound("".join(pieces))
 

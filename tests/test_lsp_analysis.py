@@ -16,6 +16,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from lsprotocol import types as lsp
 
+from tests.property_budget import examples
 from zql import _tokens, _vocabulary
 from zql.config import Settings
 from zql.errors import Span
@@ -89,7 +90,7 @@ _PIECES = st.lists(st.sampled_from(
     max_size=25).map("".join)
 
 
-@hypothesis_settings(max_examples=300)
+@hypothesis_settings(max_examples=examples(300))
 @given(_PIECES)
 def test_segments_split_exactly_like_parse_file(text: str) -> None:
     whole = [(q.offset, q.body) for q in parse_file(text).queries]

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.property_budget import examples
 from zql.ast import (
     And,
     Boolean,
@@ -124,7 +125,7 @@ def test_sql_and_reference_agree(store: Store, documents: dict[str, list[dict[st
                                  entity: str) -> None:
     docs = documents[entity]
 
-    @settings(max_examples=150, deadline=None,
+    @settings(max_examples=examples(150), deadline=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(_trees(entity, _Values(entity, docs)))
     def check(tree: Node) -> None:

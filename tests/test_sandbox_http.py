@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.property_budget import examples
 from zql.sandbox import Sandbox
 from zql.sandbox.app import API_PREFIXES
 from zql.sandbox.model import fold, sandbox_schema
@@ -334,7 +335,7 @@ _PARAM_VALUES = st.one_of(st.text(max_size=12), st.integers(-10**20, 10**20).map
                           st.sampled_from(["", "true", "FALSE", "null", "1e3", " 5 ", "0x1"]))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.dictionaries(
     st.sampled_from(["word", "entitytype", "releaseid", "projectid", "zql", "isascorder",
                      "order", "is_cfield", "firstresult", "maxresults"]),
