@@ -50,3 +50,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.property)
         if item.get_closest_marker("serial") is not None:
             item.add_marker(pytest.mark.xdist_group("serial"))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start installing the Debian tools the selected tests need (``@pytest.mark.debian``)
+    in the background, so apt-get's download overlaps the tests that need none."""
+    from tests.debian_support import prefetch
+
+    prefetch({name for item in session.items
+              for mark in item.iter_markers("debian") for name in mark.args})
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Never leave apt-get running (and dpkg half done) after the tests."""
+    from tests.debian_support import wait_for_prefetch
+
+    wait_for_prefetch()

@@ -18,7 +18,7 @@ import pytest
 
 from tests.debian_support import install_debian
 
-pytestmark = pytest.mark.timeout(600)
+pytestmark = [pytest.mark.timeout(600), pytest.mark.debian("nvim")]
 
 INIT_LUA = r"""
 local out = vim.env.ZQL_NVIM_OUT
@@ -59,7 +59,7 @@ ZQL_FILE = '# zql: entity=execution\nname ~ "새로운 테스트 😀" and statu
 
 @pytest.fixture(scope="session")
 def nvim() -> str:
-    found = install_debian("nvim", "neovim", timeout=280)
+    found = install_debian("nvim", timeout=280)
     if found is None:
         pytest.fail("Neovim is needed for this test and could not be installed: run "
                     "`apt-get install neovim` (as root) and re-run")

@@ -20,6 +20,8 @@ from tests.process_support import running
 from zql.cli import main
 from zql.sandbox import Sandbox
 
+pytestmark = pytest.mark.debian("chromium")
+
 # Chromium's own background services (updates, accounts, time): not the page's requests.
 _BROWSER_HOSTS = re.compile(r"^https?://[^/]*\.(google\.com|googleapis\.com|gvt1\.com)[/:]")
 _PASS_GREEN = (0x2E, 0x7D, 0x32)
@@ -28,10 +30,10 @@ _FAIL_RED = (0xC6, 0x28, 0x28)
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    found = install_debian("chromium", "chromium")
+    found = install_debian("chromium")
     if found is None:
-        pytest.skip("Chromium is not installed and could not be installed (needs root and "
-                    "apt-get): run `apt-get install chromium` and re-run")
+        pytest.fail("Chromium is needed for this test and could not be installed: run "
+                    "`apt-get install chromium` (as root) and re-run")
     return found
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import shutil
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.debian_support import install_debian
 from tests.process_support import PATIENCE
 from zql.client import ZephyrClient
 from zql.sandbox import Sandbox
@@ -28,15 +28,7 @@ from zql.sandbox import Sandbox
 ZQL = Path(sys.executable).with_name("zql")
 QUERY_REST = ' = "Critical" and automated = true'
 
-pytestmark = [pytest.mark.terminal, pytest.mark.timeout(600)]
-
-
-def _install_tmux() -> str | None:
-    if shutil.which("tmux") is None and hasattr(os, "geteuid") and os.geteuid() == 0:
-        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-        for command in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", "tmux"]):
-            subprocess.run(command, env=env, capture_output=True, timeout=540, check=False)
-    return shutil.which("tmux")
+pytestmark = [pytest.mark.terminal, pytest.mark.timeout(600), pytest.mark.debian("tmux")]
 
 
 class Terminal:
@@ -70,7 +62,7 @@ class Terminal:
 
 @pytest.fixture
 def terminal(tmp_path: Path) -> Iterator[Terminal]:
-    tmux = _install_tmux()
+    tmux = install_debian("tmux")
     if tmux is None:
         pytest.fail("tmux is needed for this test and could not be installed: run "
                     "`apt-get install tmux` (as root) and re-run")
