@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast as pyast
+import functools
 import json
 from pathlib import Path
 
@@ -56,26 +57,33 @@ def test_every_schema_operator_exists_in_the_grammar(profile: str) -> None:
     assert schema.fields("testcase")
 
 
-def _string_literals(path: Path, *, keep_fstring_parts: bool = False) -> list[tuple[int, str]]:
-    tree = pyast.parse(path.read_text(encoding="utf-8"))
+@functools.cache
+def _literals(path: Path) -> tuple[tuple[int, str, bool], ...]:
+    """Every string constant in ``path`` but docstrings, as (line, value, inside an f-string);
+    one parse and one walk per file, shared by the spelling checks below."""
+    nodes = list(pyast.walk(pyast.parse(path.read_text(encoding="utf-8"))))
     docstrings = {
         id(node.body[0].value)
-        for node in pyast.walk(tree)
+        for node in nodes
         if isinstance(node, pyast.Module | pyast.FunctionDef | pyast.ClassDef
                       | pyast.AsyncFunctionDef)
         and node.body and isinstance(node.body[0], pyast.Expr)
         and isinstance(node.body[0].value, pyast.Constant)
     }
-    in_fstrings = set() if keep_fstring_parts else {
-        id(part) for node in pyast.walk(tree) if isinstance(node, pyast.JoinedStr)
-        for part in node.values
-    }  # prose inside f-string messages is not a spelling used as syntax
-    return [
-        (node.lineno, node.value)
-        for node in pyast.walk(tree)
+    in_fstrings = {id(part) for node in nodes if isinstance(node, pyast.JoinedStr)
+                   for part in node.values}
+    return tuple(
+        (node.lineno, node.value, id(node) in in_fstrings)
+        for node in nodes
         if isinstance(node, pyast.Constant) and isinstance(node.value, str)
-        and id(node) not in docstrings and id(node) not in in_fstrings
-    ]
+        and id(node) not in docstrings
+    )
+
+
+def _string_literals(path: Path, *, keep_fstring_parts: bool = False) -> list[tuple[int, str]]:
+    # prose inside f-string messages is not a spelling used as syntax, unless kept
+    return [(line, value) for line, value, in_fstring in _literals(path)
+            if keep_fstring_parts or not in_fstring]
 
 
 def test_no_module_but_grammar_spells_a_keyword() -> None:
