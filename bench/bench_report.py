@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_client import TOKEN, page_size_in_memory, sandbox_process  # noqa: E402
-from timing import data_set_parser  # noqa: E402  (bench/timing.py, beside this script)
+from timing import PLAIN_HTTP, data_set_parser  # noqa: E402  (bench/timing.py, beside this script)
 
 from zql.client import ZephyrClient  # noqa: E402
 from zql.report import Report  # noqa: E402
@@ -48,7 +48,7 @@ class Counting(httpx.HTTPTransport):
     """An httpx transport that counts the requests it sends, by path."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(verify=PLAIN_HTTP)
         self.searches = 0
         self.other = 0
 
@@ -127,7 +127,7 @@ def _traced(url: str, run: Any) -> tuple[list[int], int]:
     """Traced memory after each page of ``run(client, sample)`` and the peak, over a baseline
     taken once the client is set up."""
     after: list[int] = []
-    with ZephyrClient(url, token=TOKEN) as client:
+    with ZephyrClient(url, token=TOKEN, verify=PLAIN_HTTP) as client:
         client.schema()
         client.statuses()
         gc.collect()
@@ -173,8 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = data_set_parser(__doc__)
     parser.add_argument("--runs", type=int, default=3, help="timed runs per side (default 3)")
     args = parser.parse_args(argv)
-    if args.quick:
-        size, db, runs, page = "small", None, 1, 100
+    if args.quick:  # the smoke run: one run, the full run's page size (three pages)
+        size, db, runs, page = "small", None, 1, 500
     else:
         size, runs, page = "large", args.runs, 500
         db = args.db or ROOT / "bench" / ".data" / f"sandbox-large-{args.seed}.sqlite3"
