@@ -25,7 +25,7 @@ BENCHES = {
     "bench_lsp": ["per-query cache (shipped)", "20-query file over stdio",
                   "p99 after a one-character edit"],
     "bench_parse": ["ours/luqum", "cold start: import lark"],
-    "bench_report": ["report --by status, 1,500 executions", "plain paging", "strategy scan",
+    "bench_report": ["report --by status, 370 executions", "plain paging", "strategy scan",
                      "ratio scan/plain", "strategy count", "same numbers as scan: yes",
                      "flat (growth under one page)"],
     "bench_sandbox": ["search direct p50", "search http", "export 400 testcase rows",
