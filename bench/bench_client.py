@@ -35,7 +35,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from timing import PLAIN_HTTP, data_set_parser  # noqa: E402  (bench/timing.py, beside this script)
+from timing import PLAIN_HTTP, data_set_parser  # noqa: E402  (bench/timing.py, beside)
 
 from zql.client import ZephyrClient  # noqa: E402
 

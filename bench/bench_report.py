@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_client import TOKEN, page_size_in_memory, sandbox_process  # noqa: E402
-from timing import PLAIN_HTTP, data_set_parser  # noqa: E402  (bench/timing.py, beside this script)
+from timing import PLAIN_HTTP, data_set_parser  # noqa: E402  (bench/timing.py, beside)
 
 from zql.client import ZephyrClient  # noqa: E402
 from zql.report import Report  # noqa: E402

@@ -28,7 +28,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from timing import PLAIN_HTTP, data_set_parser  # noqa: E402  (bench/timing.py, beside this script)
+from timing import PLAIN_HTTP, data_set_parser  # noqa: E402  (bench/timing.py, beside)
 
 from zql.sandbox import Sandbox  # noqa: E402
 from zql.sandbox.sql import compile_query  # noqa: E402
@@ -176,7 +176,7 @@ def bench_big_queries(sb: Sandbox, runs: int, gets: int) -> None:
 
         def load() -> None:
             with httpx.Client(base_url=sb.api_url, timeout=120, headers=headers,
-                      verify=PLAIN_HTTP) as other:
+                              verify=PLAIN_HTTP) as other:
                 entity, query = big_queries()[-1]
                 while not stop.is_set():
                     other.post("/advancesearch", json={"entityType": entity, "zql": True,

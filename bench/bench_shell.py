@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     runs = 1 if args.quick else args.runs
     with tempfile.TemporaryDirectory(prefix="zql-bench-shell-") as tmp:
         home = Path(tmp)
-        if not args.quick:  # the smoke run counts the first run, which writes the config
+        if not args.quick:  # (the smoke run counts its first run)
             shell_ms(home, [])  # first run writes the config file; not counted
         base = [baseline_ms(home) for _ in range(runs)]
         offline = [shell_ms(home, []) for _ in range(runs)]
