@@ -69,13 +69,15 @@ def shell_ms(home: Path, extra: list[str]) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="one run each (smoke test)")
+    parser.add_argument("--quick", action="store_true",
+                        help="one run each, no warm-up (smoke test)")
     parser.add_argument("--runs", type=int, default=9, help="runs per command (default 9)")
     args = parser.parse_args(argv)
     runs = 1 if args.quick else args.runs
     with tempfile.TemporaryDirectory(prefix="zql-bench-shell-") as tmp:
         home = Path(tmp)
-        shell_ms(home, [])  # first run writes the config file; not counted
+        if not args.quick:  # (the smoke run counts its first run)
+            shell_ms(home, [])  # first run writes the config file; not counted
         base = [baseline_ms(home) for _ in range(runs)]
         offline = [shell_ms(home, []) for _ in range(runs)]
         sandbox = [shell_ms(home, ["--sandbox"]) for _ in range(runs)]

@@ -33,6 +33,12 @@ def p50_p99(times: list[float]) -> tuple[float, float]:
             ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1e3)
 
 
+#: ``verify=`` for the HTTP clients a benchmark sets up, outside what it times, to talk to a
+#: sandbox over plain HTTP on 127.0.0.1: httpx loads the CA bundle for every client it makes
+#: (~90 ms each, even for an ``http://`` URL), and there is no certificate to check.
+PLAIN_HTTP = False
+
+
 def data_set_parser(doc: str | None) -> argparse.ArgumentParser:
     """The arguments of every benchmark over sandbox data: ``--quick`` (the small set, a smoke
     run), ``--seed`` and ``--db`` (the large set's file); scripts add their own after these."""
