@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from zql.config import Settings
 from zql.errors import Diagnostic, Fix, Span, TextEdit, ZQLSyntaxError, apply_edits, line_col
-from zql.files import NamedQuery, named_queries, parse_file, parse_header
+from zql.files import NamedQuery, comment_names, named_queries, parse_file, parse_header
 from zql.formatting import format as format_query
 from zql.linting import lint, selector
 from zql.rules import diagnostic
@@ -89,6 +89,9 @@ def file_findings(text: str, settings: Settings) -> list[Diagnostic]:
     options = settings.lint_options()
     if not selector(options["select"], options["ignore"])("ZQL312"):
         return []
+    names = comment_names(text)
+    if len(set(names)) == len(names):
+        return []  # the usual case, decided without splitting the file (the LSP runs this per edit)
     first: dict[str, NamedQuery] = {}
     out: list[Diagnostic] = []
     for named in named_queries(text):

@@ -23,6 +23,7 @@ __all__ = [
     "NamedQuery",
     "QueryText",
     "ZqlFile",
+    "comment_names",
     "named_queries",
     "parse_file",
     "parse_header",
@@ -33,6 +34,21 @@ HEADER = re.compile(r"\A[ \t]*#[ \t]*zql:(?P<opts>[^\n]*)")
 _SEPARATOR = ";"
 #: A query's name: a comment line ``# name: NAME`` directly above the query.
 NAME_COMMENT = re.compile(r"[ \t]*#[ \t]*name:[ \t]*(?P<name>[^\n]*?)[ \t]*\r?\Z")
+# The same line anywhere in a text, for one pass over a whole file.
+_NAME_LINES = re.compile("^" + NAME_COMMENT.pattern.removesuffix(r"\Z") + "$", re.M)
+
+
+def comment_names(text: str) -> list[str]:
+    r"""The names of every ``# name:`` comment line, in order, whether or not a query follows.
+
+    One regular-expression pass, no split into queries: a superset of what
+    :func:`named_queries` finds, so a text whose comment names are all different has no
+    query name used twice.
+
+    >>> comment_names("# name: a\nx = 1;\n  # name: b  \n# name:\n# other")
+    ['a', 'b']
+    """
+    return [m.group("name") for m in _NAME_LINES.finditer(text) if m.group("name")]
 
 
 @dataclass(frozen=True, slots=True)
