@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import pkgutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -30,21 +31,23 @@ HEAVY = ("httpx", "zql.client", "zql.update", "zql.report", "zql.sandbox", "zql.
          "zql_repl", "prompt_toolkit", "pygls", "lsprotocol", "starlette", "anyio", "rich")
 
 
-def _imported_by(argv: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+def _imported_by(argv: list[str], cwd: Path,
+                 **extra_env: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
     """Run the real ``zql`` console script with ``argv``: its result and every module loaded.
 
     The script runs as Python runs it (``runpy``, as ``__main__``); at exit, after the command
-    has run, the names in ``sys.modules`` are written to a file.
+    has run, the names of the modules in ``sys.modules`` are written to a file (a None entry,
+    an import blocked on purpose, is no module).
     """
     log = cwd / "modules.txt"
     probe = ("import atexit, runpy, sys\n"
              "def dump():\n"
              f"    with open({str(log)!r}, 'w', encoding='utf-8') as out:\n"
-             "        out.write('\\n'.join(sorted(sys.modules)))\n"
+             "        out.write('\\n'.join(sorted(k for k, v in sys.modules.items() if v)))\n"
              "atexit.register(dump)\n"
              f"sys.argv = [{ZQL!r}, *{argv!r}]\n"
              f"runpy.run_path({ZQL!r}, run_name='__main__')\n")
-    env = {k: v for k, v in os.environ.items() if k != "_ARGCOMPLETE"}
+    env = {**{k: v for k, v in os.environ.items() if k != "_ARGCOMPLETE"}, **extra_env}
     done = subprocess.run([sys.executable, "-c", probe], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=120, check=False)
     return done, set(log.read_text(encoding="utf-8").split())
@@ -70,6 +73,21 @@ def test_offline_commands_load_no_client_engine_server_or_ui_library(
     # Only the module of the command that runs is imported, not the other subcommands'.
     commands = {m for m in modules if m.startswith("zql.cli.") and not m[8:].startswith("_")}
     assert commands == ({f"zql.cli.{argv[0]}"} if argv[0] in SUMMARIES else set())
+
+
+def test_a_server_command_loads_httpx_but_not_its_command_line(tmp_path: Path) -> None:
+    """httpx imports click, rich and pygments for its own CLI when they are installed (as
+    here, for the dev tools); ``zql`` blocks that import (docs/design.md, "Start-up")."""
+    with socket.socket() as closed:  # bound, not listening: a connection is refused at once
+        closed.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{closed.getsockname()[1]}"
+        done, modules = _imported_by(["doctor", "--url", url, "--retries", "0"], tmp_path,
+                                     ZEPHYR_TOKEN="t")
+    assert done.returncode == 1 and "not reachable" in done.stdout, done.stdout + done.stderr
+    assert {"httpx", "zql.client", "zql.cli.doctor"} <= modules
+    assert sorted(m for m in modules if m.split(".")[0] in ("click", "rich", "pygments")) == []
+    assert _heavy(modules - {m for m in modules if m.split(".")[0] in ("httpx", "anyio")}
+                  - {m for m in modules if m.startswith("zql.client")}) == []
 
 
 def test_every_command_module_is_listed_with_the_help_it_registers() -> None:

@@ -109,6 +109,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     0
     """
     words = list(sys.argv[1:] if argv is None else argv)
+    # httpx's package imports its own command line (httpx._main: click, rich and pygments,
+    # more than half the time of `import httpx`) whenever they are installed; zql never runs
+    # it. A None entry makes that import fail as if they were missing, and httpx falls back to
+    # its stub `httpx.main` (docs/design.md, "Start-up"; a no-op once httpx is imported).
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
     if "_ARGCOMPLETE" in os.environ:  # the shell asks what to complete: every parser, in full
         parser = build_parser()
         from zql.cli.completion import autocomplete
