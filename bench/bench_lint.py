@@ -4,13 +4,20 @@ Run: ``python bench/bench_lint.py`` (``--quick`` for a smoke run). For queries o
 prints the median microseconds of ``parse`` (the baseline), ``validate``, ``lint``, and of
 ``parse`` plus ``_lexer.tokenize`` — the second pass that lint avoids by taking keyword
 positions from the tree — with the ratios to ``parse``. Then the wall time of linting a
-200-query file query by query, as the language server does.
+200-query file query by query, as the language server does. Last, the start-up of the ``zql``
+command: fresh processes of ``zql --version`` and ``zql lint FILE`` against ``python -c pass``
+(the interpreter alone), alternated in the same run, medians and ratios (docs/design.md,
+"Start-up").
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -66,6 +73,45 @@ def run(sizes: list[int], repeat: int, file_queries: int) -> list[dict[str, floa
     return rows
 
 
+def _child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def startup(runs: int) -> dict[str, tuple[float, float]]:
+    """Median wall and CPU milliseconds of a fresh process per command; print and return them.
+
+    The commands take turns (one run of each, ``runs`` times), so a change of load on the
+    machine weighs on all of them alike.
+    """
+    zql_bin = str(Path(sys.executable).with_name("zql"))
+    with tempfile.TemporaryDirectory() as folder:
+        file = Path(folder) / "q.zql"
+        file.write_text('priority = "High" and name ~ "login";\nautomated = true\n',
+                        encoding="utf-8")
+        commands = {"python -c pass": [sys.executable, "-c", "pass"],
+                    "zql --version": [zql_bin, "--version"],
+                    "zql lint FILE": [zql_bin, "lint", str(file)]}
+        times: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+        for cmd in commands.values():  # warm the OS file cache and the grammar cache
+            subprocess.run(cmd, check=True, capture_output=True)
+        for _ in range(runs):
+            for name, cmd in commands.items():
+                cpu, start = _child_cpu(), time.perf_counter()
+                subprocess.run(cmd, check=True, capture_output=True)
+                times[name].append((time.perf_counter() - start, _child_cpu() - cpu))
+    result = {name: (statistics.median(w for w, _ in got) * 1e3,
+                     statistics.median(c for _, c in got) * 1e3)
+              for name, got in times.items()}
+    base_wall, base_cpu = result["python -c pass"]
+    print(f"start-up, median of {runs} fresh processes (wall ms, CPU ms, "
+          "each as a ratio to python -c pass):")
+    for name, (wall_ms, cpu_ms) in result.items():
+        print(f"  {name:<15} {wall_ms:7.1f} {cpu_ms:7.1f}  {wall_ms / base_wall:5.2f}x wall "
+              f"{cpu_ms / base_cpu:5.2f}x CPU")
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; ``--quick`` runs a few iterations only."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -73,8 +119,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.quick:
         run([1, 6], repeat=5, file_queries=10)
+        startup(runs=3)
     else:
         run([1, 3, 6, 12, 30, 90], repeat=400, file_queries=200)
+        startup(runs=21)
     return 0
 
 

@@ -24,7 +24,6 @@ b'\\xef\\xbb\\xbfa = 1\\r\\n'
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import stat
@@ -136,6 +135,8 @@ def read_text(path: Path) -> ReadText:
     except OSError as err:
         raise FileRefused(path, err.strerror or str(err)) from None
     text, bom = decode(data, str(path))
+    import hashlib  # loads OpenSSL: only once a file is read (start-up time)
+
     stamp = (info.st_size, info.st_mtime_ns, hashlib.sha256(data).hexdigest()) \
         if stat.S_ISREG(info.st_mode) else None
     got = ReadText(path, text, bom, _newline(text), stamp)
@@ -176,6 +177,8 @@ def rewrite(read: ReadText, text: str, *, force: bool = False) -> None:
     data = (_BOM if read.bom else b"") + text.encode("utf-8")
 
     def unchanged() -> None:
+        import hashlib
+
         try:
             with open(target, "rb") as handle:
                 now = handle.read(MAX_INPUT_BYTES + 1)

@@ -12,7 +12,6 @@ every query are kept so diagnostics point into the file, not into the query alon
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass, field
 
 from zql import _lexer
@@ -107,6 +106,8 @@ def parse_header(text: str) -> dict[str, str]:
     match = HEADER.match(text)
     if not match:
         return {}
+    import shlex  # only for a file with a header (start-up time)
+
     options: dict[str, str] = {}
     opts = match.group("opts")
     try:  # values may be quoted: release="Release 2.0"

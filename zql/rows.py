@@ -34,8 +34,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from wcwidth import wcswidth
-
 from zql import _vocabulary
 from zql.columns import choose_columns, path_value
 from zql.summary import empty_result_hint, noun, seconds
@@ -106,6 +104,8 @@ def display_width(text: str) -> int:
     """
     if text.isascii():
         return len(text)
+    from wcwidth import wcswidth  # loaded for the first non-ASCII cell only (start-up time)
+
     width = wcswidth(text)
     return width if width >= 0 else len(text)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import getpass
 import math
 import os
 import sys
@@ -234,6 +233,8 @@ def _log_to_stderr() -> Callable[[], None]:
 
 
 def _prompt_password(username: str, variable: str) -> str:
+    import getpass
+
     if not sys.stdin.isatty():
         raise UsageError(f"no password for {username}: set {variable}")
     try:

@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zql.cli._inputs import UsageError, add_input_arguments, iter_sources, write_back
-from zql.documents import format_file
 from zql.errors import ZQLSyntaxError, render
 
-# format_file is the engine of zql.documents, kept importable from here.
+if TYPE_CHECKING:
+    from zql.documents import format_file
+
+# format_file is the engine of zql.documents, kept importable from here (loaded on first use:
+# every ``zql`` command builds this module's parser, only ``zql fmt`` formats).
 __all__ = ["format_file", "register"]
+
+if not TYPE_CHECKING:
+    def __getattr__(name: str) -> Any:
+        if name == "format_file":
+            from zql.documents import format_file
+
+            return format_file
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def register(subparsers: Any) -> None:
@@ -33,6 +44,8 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Format every input; 0 when all is well, 1 on a syntax error or (``--check``) a change."""
+    from zql.documents import format_file
+
     status = 0
     try:
         for source in iter_sources(args):

@@ -12,17 +12,28 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zql.cli._color import add_color_argument, paint_diagnostics, use_color
 from zql.cli._inputs import Source, UsageError, add_input_arguments, iter_sources, write_back
-from zql.config import Settings
-from zql.documents import apply_fixes, fix_text, lint_text
 from zql.errors import Diagnostic, Severity, line_col, render
 from zql.rules import rule_explanation, rules
 
-# lint_text and fix_text are the engines of zql.documents, kept importable from here.
+if TYPE_CHECKING:
+    from zql.config import Settings
+    from zql.documents import fix_text, lint_text
+
+# lint_text and fix_text are the engines of zql.documents, kept importable from here (loaded on
+# first use: every ``zql`` command builds this module's parser, only ``zql lint`` lints).
 __all__ = ["FileResult", "fix_text", "lint_text", "list_rules", "register", "report"]
+
+if not TYPE_CHECKING:
+    def __getattr__(name: str) -> Any:
+        if name in ("fix_text", "lint_text"):
+            from zql import documents
+
+            return getattr(documents, name)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 #: Bumped only on an incompatible change of the JSON output.
 JSON_FORMAT_VERSION = 1
@@ -73,6 +84,7 @@ def register(subparsers: Any) -> None:
 class FileResult:
     """Diagnostics of one input, with file-level offsets.
 
+    >>> from zql.documents import lint_text
     >>> r = FileResult("q.zql", "a = Fail", lint_text("a = Fail"))
     >>> [d.code for d in r.diagnostics]
     ['ZQL107']
@@ -118,6 +130,7 @@ def _json_diag(text: str, diag: Diagnostic) -> dict[str, Any]:
 def report(results: Sequence[FileResult], output_format: str) -> str:
     """Render results in one of :data:`FORMATS`.
 
+    >>> from zql.documents import lint_text
     >>> print(report([FileResult("q.zql", "a = Fail", lint_text("a = Fail"))], "gcc"))
     q.zql:1:5: error: ZQL107 bare word 'Fail' is not a value
     """
@@ -181,7 +194,7 @@ def _resolver(args: argparse.Namespace) -> Any:
     """A function from a source to its settings: header > flags > config file > defaults."""
     from pathlib import Path
 
-    from zql.config import ConfigCache, load_config, resolve, settings_from
+    from zql.config import ConfigCache, Settings, load_config, resolve, settings_from
 
     joined = {key: ",".join(getattr(args, key)) for key in ("select", "ignore")
               if getattr(args, key) is not None}
@@ -206,6 +219,7 @@ def _resolver(args: argparse.Namespace) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """Lint every input and print the report; exit 1 when an error-level finding remains."""
+    from zql.documents import lint_text
     from zql.errors import ZQLError
 
     if args.list_rules:
@@ -250,6 +264,8 @@ def run(args: argparse.Namespace) -> int:
 def _fix(source: Source, text: str, settings: Settings,
          args: argparse.Namespace) -> tuple[str, bool]:
     """Apply (``--fix``) or show (``--diff``) the fixes of one input; the text to lint next."""
+    from zql.documents import apply_fixes
+
     result = apply_fixes(text, settings=settings, unsafe=args.unsafe_fixes)
     if args.diff:
         import difflib

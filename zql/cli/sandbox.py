@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
-import threading
-from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from zql.cli._sandbox_env import export_line
+if TYPE_CHECKING:
+    from types import FrameType
 
 __all__ = ["register"]
 
@@ -18,8 +16,6 @@ __all__ = ["register"]
 # it here would load the sandbox on every `zql` start). A test holds the two equal.
 SERVER_NAMES = ("ze6", "ze7", "ze8", "cloud")
 DEFAULT_SERVER = "ze7"
-
-_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 def register(subparsers: Any) -> None:
@@ -82,6 +78,9 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Start the sandbox, print where and how to connect, wait for a stop signal."""
+    import signal
+    import threading
+
     from zql.sandbox import Sandbox, SandboxError, is_loopback
 
     if not 0.0 <= args.lose_write_rate <= 1.0:
@@ -113,11 +112,12 @@ def run(args: argparse.Namespace) -> int:
                   "printed below", file=sys.stderr)
         # The server's threads inherit a mask without the stop signals, so SIGINT/SIGTERM
         # always reach this (main) thread and wake it; sent to another thread, they would not.
-        signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        stop_signals = {signal.SIGINT, signal.SIGTERM}
+        signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
         try:
             sandbox.start()
         finally:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, stop_signals)
     except SandboxError as err:
         print(f"zql sandbox: {err}", file=sys.stderr)
         return 2
@@ -147,6 +147,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _announce(sandbox: Any) -> None:
+    from zql.cli._sandbox_env import export_line
+
     # The one place credentials are printed: they are the sandbox's own, made up at start.
     word = 'tag = "smoke"'
     lines = [

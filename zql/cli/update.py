@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from zql.cli._connect import add_connection_arguments, connect
 from zql.cli._inputs import UsageError, exit_for
-from zql.update.flow import DEFAULT_MAX, add_change_arguments
+from zql.update.options import DEFAULT_MAX, add_change_arguments
 
 if TYPE_CHECKING:
     from zql.client import ZephyrClient

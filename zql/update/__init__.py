@@ -23,12 +23,50 @@ changed since (drift). See docs/update.md.
 
 from __future__ import annotations
 
-from zql.update.endpoints import MAX_BATCH, Request
-from zql.update.engine import Report, Result, compute_plan
-from zql.update.journal import Journal, JournalView, default_journal_path, read_journal
-from zql.update.model import Change, Item, Plan, PlanError, StatusRef, UserRef
-from zql.update.resolve import UpdateError
-from zql.update.run import MAX_CONCURRENCY, aapply, aplan_update, apply, plan_update, resume, undo
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from zql.update.endpoints import MAX_BATCH, Request
+    from zql.update.engine import Report, Result, compute_plan
+    from zql.update.journal import Journal, JournalView, default_journal_path, read_journal
+    from zql.update.model import Change, Item, Plan, PlanError, StatusRef, UserRef
+    from zql.update.resolve import UpdateError
+    from zql.update.run import (
+        MAX_CONCURRENCY,
+        aapply,
+        aplan_update,
+        apply,
+        plan_update,
+        resume,
+        undo,
+    )
+
+# Each name is imported on first use: the argument definitions of ``zql update``
+# (zql.update.options) load without the engine, the client and httpx (docs/design.md).
+_LAZY = {
+    **dict.fromkeys(("MAX_BATCH", "Request"), "zql.update.endpoints"),
+    **dict.fromkeys(("Report", "Result", "compute_plan"), "zql.update.engine"),
+    **dict.fromkeys(("Journal", "JournalView", "default_journal_path", "read_journal"),
+                    "zql.update.journal"),
+    **dict.fromkeys(("Change", "Item", "Plan", "PlanError", "StatusRef", "UserRef"),
+                    "zql.update.model"),
+    "UpdateError": "zql.update.resolve",
+    **dict.fromkeys(("MAX_CONCURRENCY", "aapply", "aplan_update", "apply", "plan_update",
+                     "resume", "undo"), "zql.update.run"),
+}
+
+if not TYPE_CHECKING:  # mypy reads the imports above: a misspelt name stays an error
+    def __getattr__(name: str) -> Any:
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
     "MAX_BATCH",

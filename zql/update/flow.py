@@ -4,9 +4,8 @@ show the plan, check ``--max``, confirm, apply with a journal, report.
 Output goes through two callables (``out`` for results, ``note`` for progress and notes), and
 confirmation through ``ask`` (None when there is no terminal: then ``yes`` is required).
 
->>> p = argparse.ArgumentParser(prog="x", add_help=False); add_change_arguments(p)
->>> p.parse_args(["--add-tag", "a", "--add-tag", "b"]).add_tag
-['a', 'b']
+``DEFAULT_MAX``, ``add_change_arguments`` and ``change_options`` live in the light
+:mod:`zql.update.options` (the command line's parsers need them) and are importable from here.
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from zql.update.journal import default_journal_path
+from zql.update.options import DEFAULT_MAX, add_change_arguments, change_options
 from zql.update.render import confirm_prompt, problems, requests_text, sample, summary
 from zql.update.resolve import UpdateError
 
@@ -27,33 +27,12 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_MAX", "NotConfirmed", "add_change_arguments", "change_options", "execute",
            "latest_journal", "present", "shell_undo", "shell_update", "show", "undo_notes"]
 
-#: More items than this need ``--max`` raised.
-DEFAULT_MAX = 1000
 _SHOWN = 20
 Say = Callable[[str], None]
 
 
 class NotConfirmed(UpdateError):
     """Changing needs a confirmation that was not (or could not be) given."""
-
-
-def add_change_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options saying what to change (``zql update`` and ``\\update`` share them)."""
-    change = parser.add_argument_group("the change (executions)")
-    change.add_argument("--status", metavar="NAME", help="set this status (server's names)")
-    change.add_argument("--notes", metavar="TEXT", help="set the notes")
-    change.add_argument("--assign", metavar="USER", help="assign to this user (name or id)")
-    tc = parser.add_argument_group("the change (test cases)")
-    tc.add_argument("--add-tag", action="append", default=[], metavar="T", help="add a tag")
-    tc.add_argument("--remove-tag", action="append", default=[], metavar="T",
-                    help="remove a tag")
-    tc.add_argument("--priority", metavar="P", help="set the priority")
-
-
-def change_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The keyword arguments of :func:`~zql.update.plan_update` from parsed options."""
-    return {"status": args.status, "notes": args.notes, "assign": args.assign,
-            "add_tags": args.add_tag, "remove_tags": args.remove_tag, "priority": args.priority}
 
 
 def show(plan: Plan, out: Say, *, dry_run: bool = False, api: str = "",
