@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from tests.process_support import PATIENCE, running
+from zql.cli import main
 from zql.sandbox.control import RemoteGate
 
 _ZQL = [sys.executable, "-c", "import sys; from zql.cli import main; sys.exit(main())"]
@@ -91,13 +92,27 @@ def test_a_gate_holds_a_response_of_a_sandbox_process_until_released() -> None:
     assert proc.returncode == 0
 
 
-@pytest.mark.parametrize(("args", "message"), [
+_BAD_OPTIONS = [
     (["--fail-rate", "2"], "fail_rate must be between 0 and 1"),
     (["--user", "nocolon"], "user must be NAME:PASSWORD"),
     (["--page-cap", "0"], "page_cap must be >= 1"),
     (["--host", "256.1.1.1"], "cannot listen on 256.1.1.1"),
-])
-def test_bad_options_exit_2_with_one_line(args: list[str], message: str) -> None:
+]
+
+
+@pytest.mark.parametrize(("args", "message"), _BAD_OPTIONS)
+def test_bad_options_exit_2_with_one_line(args: list[str], message: str,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    # zql.cli.main in-process (the command's own code); the real process once, below
+    assert main(["sandbox", "--port", "0", *args]) == 2
+    out, err = capsys.readouterr()
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("zql sandbox: ") and message in lines[0]
+    assert not out
+
+
+def test_a_bad_option_exits_2_with_one_line_from_the_real_command() -> None:
+    (args, message), *_ = _BAD_OPTIONS
     done = subprocess.run([*_ZQL, "sandbox", "--port", "0", *args], capture_output=True,
                           text=True, timeout=30)
     assert done.returncode == 2
@@ -106,9 +121,11 @@ def test_bad_options_exit_2_with_one_line(args: list[str], message: str) -> None
     assert not done.stdout
 
 
-def test_help_lists_every_option() -> None:
-    done = subprocess.run([*_ZQL, "sandbox", "--help"], capture_output=True, text=True,
-                          timeout=30)
+def test_help_lists_every_option(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["sandbox", "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
     for option in ("--host", "--port", "--size", "--seed", "--db", "--token", "--user",
                    "--page-cap", "--cookie-ttl", "--latency-ms", "--fail-rate", "--quirks"):
-        assert option in done.stdout
+        assert option in out
