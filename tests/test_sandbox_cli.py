@@ -24,17 +24,20 @@ _ZQL = [sys.executable, "-c", "import sys; from zql.cli import main; sys.exit(ma
 @contextmanager
 def _serving(*args: str) -> Iterator[tuple[subprocess.Popen[str], dict[str, str]]]:
     """``zql sandbox`` running until the block ends (then killed and reaped, pipes closed);
-    what it printed about where and how to connect."""
+    what it printed about where and how to connect (``lines``: every line, as printed)."""
     with running([*_ZQL, "sandbox", "--port", "0", *args], stdout=subprocess.PIPE,
                  stderr=subprocess.PIPE, text=True) as proc:
         assert proc.stdout is not None
         shown: dict[str, str] = {}
+        lines: list[str] = []
         for line in proc.stdout:
+            lines.append(line.rstrip("\n"))
             match = re.match(r"\s*(API base|token|user|password):\s+(\S+)", line)
             if match:
                 shown[match.group(1)] = match.group(2)
             if line.startswith("Press Ctrl-C"):
                 break
+        shown["lines"] = "\n".join(lines)
         yield proc, shown
 
 
@@ -58,7 +61,15 @@ def test_serves_then_stops_cleanly(stop: signal.Signals) -> None:
 
 
 def test_credentials_are_not_logged_to_stderr() -> None:
+    """Printed where asked for (stdout, and a paste line kept out of shell history), never
+    logged to stderr."""
     with _serving() as (proc, shown):
+        lines = shown["lines"].splitlines()
+        paste = lines[-2]
+        assert re.fullmatch(r" export ZEPHYR_URL=http://127\.0\.0\.1:\d+ ZEPHYR_TOKEN=\S+",
+                            paste)
+        assert "history" in lines[-3]
+        assert paste.endswith("ZEPHYR_TOKEN=" + shown["token"])
         httpx.get(shown["API base"] + "/user", auth=("admin", "wrong"))
         httpx.get(shown["API base"] + "/user", auth=("admin", shown["password"]))
         proc.send_signal(signal.SIGTERM)
