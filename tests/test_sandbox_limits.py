@@ -178,7 +178,7 @@ def test_request_body_over_the_cap_is_413(sb: Sandbox) -> None:
 def test_sandbox_binds_every_interface_only_with_public(
         host: str, capsys: pytest.CaptureFixture[str]) -> None:
     # every spelling through zql.cli.main (the command's code, in-process); the real entry
-    # point once, in test_the_real_command_refuses_every_interface_without_public
+    # point refuses 0.0.0.0 in test_sandbox_cli.py::test_a_bad_option_exits_2_with_one_line_…
     from zql.cli import main
 
     assert main(["sandbox", "--port", "0", "--host", host]) == 2
@@ -187,14 +187,6 @@ def test_sandbox_binds_every_interface_only_with_public(
     assert "token" not in out
     with pytest.raises(SandboxError, match="not a loopback address"):
         Sandbox(host=host)
-
-
-def test_the_real_command_refuses_every_interface_without_public() -> None:
-    done = subprocess.run([*_ZQL, "sandbox", "--port", "0", "--host", "0.0.0.0"],
-                          capture_output=True, text=True, timeout=60)
-    assert done.returncode == 2
-    assert "not a loopback address" in done.stderr and "--public" in done.stderr
-    assert "token" not in done.stdout
 
 
 def test_public_prints_a_warning_and_serves() -> None:
