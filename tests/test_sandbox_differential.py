@@ -83,23 +83,38 @@ def _scalars(spec: FieldSpec, values: _Values) -> st.SearchStrategy[Scalar]:
     return texts.map(String)
 
 
+class _FieldStrategies:
+    """The strategies drawn for one field's clauses, built once per field (not per draw: a
+    new strategy object costs hypothesis a validation each time it is first drawn from)."""
+
+    def __init__(self, spec: FieldSpec, values: _Values) -> None:
+        self.spec = spec
+        self.ops = st.sampled_from(sorted(spec.operators, key=lambda o: o.name))
+        self.names = st.sampled_from([spec.name, spec.name.upper(), spec.name.lower()])
+        self.scalars = _scalars(spec, values)
+        self.lists = st.lists(self.scalars, min_size=1, max_size=3)
+        self.substrings = (st.tuples(values.pick(spec), st.integers(0, 8), st.integers(1, 12))
+                           if values.by_field[spec.name] else None)
+
+    def __repr__(self) -> str:
+        return f"<strategies for {self.spec.name}>"
+
+
 @st.composite
-def _clause(draw: st.DrawFn, entity: str, values: _Values) -> Clause:
-    spec = draw(st.sampled_from(_SCHEMA.fields(entity)))
-    op = draw(st.sampled_from(sorted(spec.operators, key=lambda o: o.name)))
-    name = draw(st.sampled_from([spec.name, spec.name.upper(), spec.name.lower()]))
+def _clause(draw: st.DrawFn, fields: st.SearchStrategy[_FieldStrategies]) -> Clause:
+    field = draw(fields)
+    op = draw(field.ops)
+    name = draw(field.names)
     if op in (Op.IS, Op.IS_NOT):
         return Clause(name, op, Empty())
     if op in (Op.CONTAINS, Op.NOT_CONTAINS):
-        if values.by_field[spec.name]:
-            text, start, stop = draw(st.tuples(values.pick(spec), st.integers(0, 8),
-                                               st.integers(1, 12)))
+        if field.substrings is not None:
+            text, start, stop = draw(field.substrings)
             return Clause(name, op, String(str(text)[start:start + stop].upper()))
-        return Clause(name, op, draw(_scalars(spec, values)))
+        return Clause(name, op, draw(field.scalars))
     if op is Op.IN:
-        items = draw(st.lists(_scalars(spec, values), min_size=1, max_size=3))
-        return Clause(name, op, ValueList(tuple(items)))
-    return Clause(name, op, draw(_scalars(spec, values)))
+        return Clause(name, op, ValueList(tuple(draw(field.lists))))
+    return Clause(name, op, draw(field.scalars))
 
 
 def _trees(entity: str, values: _Values) -> st.SearchStrategy[Node]:
@@ -109,8 +124,9 @@ def _trees(entity: str, values: _Values) -> st.SearchStrategy[Node]:
             out.extend(child.children if isinstance(child, kind) else (child,))
         return kind(tuple(out))
 
+    fields = st.sampled_from([_FieldStrategies(spec, values) for spec in _SCHEMA.fields(entity)])
     return st.recursive(
-        _clause(entity, values),
+        _clause(fields),
         lambda inner: st.one_of(
             inner.map(Not),
             st.lists(inner, min_size=2, max_size=3).map(lambda xs: flat(And, xs)),

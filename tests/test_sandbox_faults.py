@@ -26,8 +26,23 @@ def own() -> Iterator[Sandbox]:
         yield sb
 
 
+@pytest.fixture(scope="module")
+def _client() -> Iterator[httpx.Client]:
+    with httpx.Client() as client:
+        yield client
+
+
 @pytest.fixture
-def sb(own: Sandbox) -> Iterator[Sandbox]:
+def http(_client: httpx.Client) -> Iterator[httpx.Client]:
+    """A client without credentials or cookies, as ``httpx.get`` would be, but one for the
+    module (``httpx.get`` builds a client and its TLS context, ~50 ms, for every call)."""
+    _client.cookies.clear()
+    yield _client
+    _client.cookies.clear()
+
+
+@pytest.fixture
+def sb(own: Sandbox, http: httpx.Client) -> Iterator[Sandbox]:
     """The module's sandbox, with every knob put back after each test."""
     yield own
     control = own.control
@@ -37,9 +52,10 @@ def sb(own: Sandbox) -> Iterator[Sandbox]:
         pass
 
 
-def _get(sb: Sandbox, path: str = "/project/lite", **kwargs: object) -> httpx.Response:
+def _get(http: httpx.Client, sb: Sandbox, path: str = "/project/lite",
+         **kwargs: object) -> httpx.Response:
     headers = {"Authorization": f"Bearer {sb.token}"}
-    return httpx.get(sb.api_url + path, headers=headers, **kwargs)  # type: ignore[arg-type]
+    return http.get(sb.api_url + path, headers=headers, **kwargs)  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------- faults
@@ -47,23 +63,23 @@ def _get(sb: Sandbox, path: str = "/project/lite", **kwargs: object) -> httpx.Re
 
 @pytest.mark.parametrize(("status", "retry_after", "header"), [
     (503, None, None), (429, 2, "2"), (500, None, None), (502, 0, "0")])
-def test_fail_next(sb: Sandbox, status: int, retry_after: int | None,
+def test_fail_next(sb: Sandbox, http: httpx.Client, status: int, retry_after: int | None,
                    header: str | None) -> None:
     sb.control.fail_next(2, status=status, retry_after=retry_after)
-    statuses = [_get(sb) for _ in range(3)]
+    statuses = [_get(http, sb) for _ in range(3)]
     assert [r.status_code for r in statuses] == [status, status, 200]
     assert statuses[0].headers.get("retry-after") == header
     assert statuses[0].json()["errorCode"]
 
 
-def test_faults_hit_before_authentication(sb: Sandbox) -> None:
+def test_faults_hit_before_authentication(sb: Sandbox, http: httpx.Client) -> None:
     sb.control.fail_next(1, status=503)
-    assert httpx.get(sb.api_url + "/user").status_code == 503
+    assert http.get(sb.api_url + "/user").status_code == 503
 
 
-def test_random_faults_are_429_or_503_and_seeded(sb: Sandbox) -> None:
+def test_random_faults_are_429_or_503_and_seeded(sb: Sandbox, http: httpx.Client) -> None:
     sb.control.fail_rate = 1.0
-    responses = [_get(sb) for _ in range(30)]
+    responses = [_get(http, sb) for _ in range(30)]
     assert {r.status_code for r in responses} == {429, 503}
     assert all(r.headers["retry-after"] == "1" for r in responses if r.status_code == 429)
     first, second = Control(seed=9, fail_rate=0.3), Control(seed=9, fail_rate=0.3)
@@ -77,45 +93,45 @@ def test_fail_next_rejects_nonsense(kwargs: dict[str, int], message: str) -> Non
         Control().fail_next(**kwargs)
 
 
-def test_latency(sb: Sandbox) -> None:
+def test_latency(sb: Sandbox, http: httpx.Client) -> None:
     sb.control.latency_ms = 150
     start = time.perf_counter()
-    assert _get(sb).status_code == 200
+    assert _get(http, sb).status_code == 200
     assert time.perf_counter() - start >= 0.15
 
 
-def test_page_cap_changes_at_runtime(sb: Sandbox) -> None:
+def test_page_cap_changes_at_runtime(sb: Sandbox, http: httpx.Client) -> None:
     sb.control.page_cap = 7
-    page = _get(sb, "/advancesearch", params={"entitytype": "testcase", "maxresults": 100})
+    page = _get(http, sb, "/advancesearch", params={"entitytype": "testcase", "maxresults": 100})
     assert len(page.json()[0]["results"]) == 7
-    default = _get(sb, "/advancesearch", params={"entitytype": "testcase"})
+    default = _get(http, sb, "/advancesearch", params={"entitytype": "testcase"})
     assert len(default.json()[0]["results"]) == 7
 
 
 # --------------------------------------------------------------------------- quirks
 
 
-def test_quirks_bare_page_object(sb: Sandbox) -> None:
+def test_quirks_bare_page_object(sb: Sandbox, http: httpx.Client) -> None:
     sb.control.quirks = True
-    body = _get(sb, "/advancesearch", params={"entitytype": "requirement"}).json()
+    body = _get(http, sb, "/advancesearch", params={"entitytype": "requirement"}).json()
     assert isinstance(body, dict) and set(body) == {"firstResult", "resultSize", "results"}
 
 
 @pytest.mark.parametrize("auth", [("tester", "wrong"), ("nobody", "s3cret!")])
-def test_quirks_bad_credentials_answer_200_with_a_json_string(sb: Sandbox,
+def test_quirks_bad_credentials_answer_200_with_a_json_string(sb: Sandbox, http: httpx.Client,
                                                               auth: tuple[str, str]) -> None:
     sb.control.quirks = True
-    response = httpx.get(sb.api_url + "/user/current", auth=auth)
+    response = http.get(sb.api_url + "/user/current", auth=auth)
     assert response.status_code == 200
     body = response.json()
     assert isinstance(body, str) and json.loads(body)["errorCode"] == 401
-    bearer = httpx.get(sb.api_url + "/user", headers={"Authorization": "Bearer nope"})
+    bearer = http.get(sb.api_url + "/user", headers={"Authorization": "Bearer nope"})
     assert bearer.status_code == 200 and isinstance(bearer.json(), str)
 
 
-def test_quirks_keep_401_for_missing_or_expired_sessions(sb: Sandbox) -> None:
+def test_quirks_keep_401_for_missing_or_expired_sessions(sb: Sandbox, http: httpx.Client) -> None:
     sb.control.quirks = True
-    assert httpx.get(sb.api_url + "/user").status_code == 401
+    assert http.get(sb.api_url + "/user").status_code == 401
 
 
 # --------------------------------------------------------------------------- sessions
@@ -172,23 +188,23 @@ def test_secure_cookie_only_over_https() -> None:
 # --------------------------------------------------------------------------- observation
 
 
-def test_requests_are_recorded_in_order(sb: Sandbox) -> None:
+def test_requests_are_recorded_in_order(sb: Sandbox, http: httpx.Client) -> None:
     sb.control.requests.clear()
-    _get(sb, "/advancesearch", params={"entitytype": "testcase", "word": "a b"})
-    httpx.delete(sb.api_url + "/user/logout")
+    _get(http, sb, "/advancesearch", params={"entitytype": "testcase", "word": "a b"})
+    http.delete(sb.api_url + "/user/logout")
     assert sb.control.requests == [
         ("GET", "/flex/services/rest/latest/advancesearch", "entitytype=testcase&word=a+b"),
         ("DELETE", "/flex/services/rest/latest/user/logout", ""),
     ]
 
 
-def test_secrets_stay_out_of_reprs_and_logs(sb: Sandbox,
+def test_secrets_stay_out_of_reprs_and_logs(sb: Sandbox, http: httpx.Client,
                                             caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     sb.control.fail_next(1)
     for headers in ({"Authorization": f"Bearer {sb.token}"}, {"Authorization": "Bearer x"}):
-        httpx.get(sb.api_url + "/user", headers=headers)
-    httpx.get(sb.api_url + "/user/current", auth=(sb.username, sb.password))
+        http.get(sb.api_url + "/user", headers=headers)
+    http.get(sb.api_url + "/user/current", auth=(sb.username, sb.password))
     shown = caplog.text + repr(sb) + repr(sb.control) + repr(sb.store)
     assert sb.token not in shown and sb.password not in shown
 

@@ -166,14 +166,15 @@ class Sandbox:
         except ImportError as err:
             raise SandboxError(f"the sandbox needs the 'sandbox' extra ({err.name} is missing): "
                                "pip install 'zephyr-zql[sandbox]'") from None
+        # Bind first: a port in use is reported at once, not after building the data set.
+        self._socket = _bind(self.host, self.port)
         try:
             self._store = Store.open(self.size, self.seed, self.db, self.server)
-        except (StoreError, OSError) as err:
-            raise SandboxError(str(err)) from None
-        try:
-            self._socket = _bind(self.host, self.port)
-        except BaseException:
-            self._close_store()
+        except BaseException as err:
+            self._socket.close()
+            self._socket = None
+            if isinstance(err, (StoreError, OSError)):
+                raise SandboxError(str(err)) from None
             raise
         port = self._socket.getsockname()[1]
         app = create_app(self._store, self.control,
