@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from tests.report_support import point_cli_at
+from tests.update_support import stop_soon
 from zql.cli import main
 from zql.client import ZephyrClient
 from zql.report import CATEGORIES
@@ -85,7 +86,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     try:
         yield sb
     finally:
-        sb.stop()
+        stop_soon(sb)
 
 
 def test_every_category_is_found(pair: Sandbox) -> None:

@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import zql
+from tests.update_support import own_sandbox, stop_soon
 from zql.client import AsyncZephyrClient, ZephyrClient, flatten
 from zql.report import NONE, OTHER, Report, ReportError, ReportInterrupted
 from zql.sandbox import Sandbox, data
@@ -54,7 +55,7 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     try:
         yield sb
     finally:
-        sb.stop()
+        stop_soon(sb)
 
 
 @pytest.fixture(scope="module")
@@ -258,7 +259,7 @@ def test_both_strategies_give_identical_numbers(tiny_client: ZephyrClient, query
 def test_the_servers_own_statuses(server: str) -> None:
     """A server with custom (and inactive) statuses, or another never-run shape: both
     strategies count them in the server's order, the same as counting by hand."""
-    with Sandbox(server=server) as sb, ZephyrClient(sb.url, token=sb.token) as client:
+    with own_sandbox(server=server) as sb, ZephyrClient(sb.url, token=sb.token) as client:
         statuses = client.statuses()
         counted = client.report('priority = "High"', by=["status"], strategy="count")
         scanned = client.report('priority = "High"', by=["status"], strategy="scan")

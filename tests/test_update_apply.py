@@ -18,6 +18,7 @@ from tests.update_support import (
     execution_rows,
     items,
     journal_records,
+    own_sandbox,
     tc_rows,
     without_modified,
 )
@@ -30,7 +31,7 @@ BLOCKED_RC18 = f'status = "Blocked" and {RC18}'
 
 @pytest.fixture
 def sb() -> Iterator[Sandbox]:
-    with Sandbox(seed=1) as sandbox:
+    with own_sandbox(seed=1) as sandbox:
         yield sandbox
 
 

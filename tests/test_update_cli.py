@@ -12,7 +12,14 @@ from pathlib import Path
 import pytest
 
 from tests.process_support import close_child
-from tests.update_support import EXEC_MODIFIED, RC18, execution_rows, items, without_modified
+from tests.update_support import (
+    EXEC_MODIFIED,
+    RC18,
+    execution_rows,
+    items,
+    own_sandbox,
+    without_modified,
+)
 from zql.cli import main
 from zql.sandbox import Sandbox
 
@@ -30,7 +37,7 @@ def _point_at(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
 @pytest.fixture
 def sb(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Sandbox]:
     """A sandbox of the test's own, for the tests that change the data."""
-    with Sandbox(seed=1) as sandbox:
+    with own_sandbox(seed=1) as sandbox:
         _point_at(sandbox, monkeypatch, tmp_path)
         yield sandbox
 

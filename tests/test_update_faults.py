@@ -22,6 +22,8 @@ from tests.update_support import (
     client_for,
     execution_rows,
     journal_records,
+    own_sandbox,
+    stop_soon,
     tc_rows,
     without_modified,
 )
@@ -32,7 +34,7 @@ from zql.update.flow import undo_notes
 
 @pytest.fixture
 def sb() -> Iterator[Sandbox]:
-    with Sandbox(seed=1) as sandbox:
+    with own_sandbox(seed=1) as sandbox:
         yield sandbox
 
 
@@ -159,7 +161,7 @@ def pool() -> Iterator[dict[int, Sandbox]]:
         yield running
     finally:
         for sb in running.values():
-            sb.stop()
+            stop_soon(sb)
 
 
 @settings(max_examples=8, deadline=None, derandomize=True,
@@ -202,5 +204,5 @@ def test_apply_then_undo_restores_the_store(tmp_path_factory: pytest.TempPathFac
             for key in before:  # field by field
                 assert after[key] == before[key], key
     except BaseException:
-        pool.pop(seed).stop()
+        stop_soon(pool.pop(seed))
         raise
