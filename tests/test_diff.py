@@ -1,10 +1,10 @@
 """``zql diff`` and ``client.diff`` on a hand-built pair of cycles with every category present.
 
 The pair is added to this module's own sandbox (built into its own database file) through the
-store's own build: the generated rows of the small data set, plus two cycles ("Diff A" in
-Ironclad 3.0, "Diff B" in Ironclad 3.1) whose executions are chosen by hand. The shared
-generated data set is not changed; the test does not depend on what the generator happens to
-produce for those two cycles.
+store's own build: the generated rows of a small data set (:data:`BASE`, a fifth of the shared
+one: the diff reads only the pair), plus two cycles ("Diff A" in release 1, "Diff B" in release
+2, both of project 1) whose executions are chosen by hand. The shared generated data set is not
+changed; the test does not depend on what the generator happens to produce for those two cycles.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from tests.report_support import point_cli_at
+from tests.update_support import stop_soon
 from zql.cli import main
 from zql.client import ZephyrClient
 from zql.report import CATEGORIES
@@ -46,6 +47,10 @@ EXPECTED = {1004: "regressed", 1023: "regressed", 1024: "fixed", 1027: "still fa
             1028: "newly run", 1037: "not run in B", 1047: "only in A", 1051: "only in B",
             1058: "unchanged", 1060: "regressed"}
 A_QUERY, B_QUERY = 'cycle = "Diff A"', 'cycle = "Diff B"'
+#: The generated rows under the pair: 2 projects of 2 releases (the pair goes into releases 1
+#: and 2), 60 test cases (the plan names rows up to 60), the tester of the pair's runs (user 2).
+BASE = data.Size(projects=2, releases_per_project=2, users=6, testcases=60, requirements=6,
+                 executions=300)
 
 
 def _with_the_pair(original):  # type: ignore[no-untyped-def]
@@ -81,11 +86,12 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     sb = Sandbox(size="small", seed=1, db=tmp_path_factory.mktemp("pair") / "pair.db")
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(data, "generate", _with_the_pair(data.generate))
+        mp.setitem(data.SIZES, "small", BASE)
         sb.start()
     try:
         yield sb
     finally:
-        sb.stop()
+        stop_soon(sb)
 
 
 def test_every_category_is_found(pair: Sandbox) -> None:
@@ -123,8 +129,10 @@ def test_cli_json_has_the_documented_shape(env: Sandbox,
 
 
 def test_same_query_in_two_releases(env: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["diff", 'cycle in ("Diff A", "Diff B")', "--a-release", "Ironclad 3.0",
-                 "--b-release", "Ironclad 3.1", "--format", "json"])
+    (release_a,), (release_b,) = env.store.rows("SELECT name FROM releases WHERE id IN (1, 2) "
+                                                "ORDER BY id")
+    code = main(["diff", 'cycle in ("Diff A", "Diff B")', "--a-release", release_a,
+                 "--b-release", release_b, "--format", "json"])
     out, _ = capsys.readouterr()
     assert code == 0
     assert {i["testcaseId"]: i["category"] for i in json.loads(out)["items"]} == EXPECTED

@@ -196,10 +196,20 @@ def test_diff_json_shape_and_order() -> None:
 
 
 def test_a_chart_of_many_values_says_it_shows_the_first_40() -> None:
-    from zql.report.chart import chart_svg, title
+    """The figure the chart files are drawn from (not saved: writing SVG and PNG is checked
+    with a small chart in test_report_cli): 40 bars, the first 40 values, the title says so."""
+    from zql.report.chart import _figure, _pyplot, title
 
     rows = [{"name": f"test {i:03}"} for i in range(100)]
     report = count(rows, by=["name"], entity="testcase")
     assert title(report) == "testcases by name (the first 40 of 100 values, as in the table)"
     assert title(count(rows[:5], by=["name"], entity="testcase")) == "testcases by name"
-    assert chart_svg(report).startswith("<svg")
+    figure = _figure(report)
+    try:
+        (axes,) = figure.axes
+        assert len(axes.patches) == 40
+        top_down = sorted(axes.get_yticklabels(), key=lambda t: -t.get_position()[1])
+        assert [t.get_text() for t in top_down] == list(report.values(0))[:40]
+        assert axes.get_title() == title(report)
+    finally:
+        _pyplot().close(figure)

@@ -18,6 +18,7 @@ from tests.update_support import (
     execution_rows,
     items,
     journal_records,
+    own_sandbox,
     tc_rows,
     without_modified,
 )
@@ -30,18 +31,20 @@ BLOCKED_RC18 = f'status = "Blocked" and {RC18}'
 
 @pytest.fixture
 def sb() -> Iterator[Sandbox]:
-    with Sandbox(seed=1) as sandbox:
+    with own_sandbox(seed=1) as sandbox:
         yield sandbox
 
 
-def test_plan_reads_and_changes_nothing(sb: Sandbox) -> None:
+def test_plan_reads_and_changes_nothing(sandbox: Sandbox) -> None:
+    """On the session's sandbox (the same data as ``sb``): a plan sends no write."""
+    sb, since = sandbox, len(sandbox.control.requests)
     before = items(sb, "execution")
     with client_for(sb) as client:
         plan = plan_update(client, BLOCKED_RC18, entity="execution", status="WIP")
     assert items(sb, "execution") == before
     assert plan.items and all(i.before["status"] == "4" and i.after == {"status": "3"}
                               for i in plan.items)
-    assert not [m for m, _, _ in sb.control.requests if m == "PUT"]
+    assert not [m for m, _, _ in sb.control.requests[since:] if m == "PUT"]
     assert Plan.from_json(json.loads(json.dumps(plan.to_json()))) == plan
 
 
@@ -168,11 +171,14 @@ def test_a_bad_item_is_isolated_by_halving(sb: Sandbox, tmp_path: Path) -> None:
     assert 1 < len(puts) <= 2 * 4  # halving: about log2(n) rounds, not one request per item
 
 
-def test_unknown_status_is_refused_before_anything_is_sent(sb: Sandbox) -> None:
-    with client_for(sb) as client, pytest.raises(UpdateError, match="did you mean: Blocked"):
+def test_unknown_status_is_refused_before_anything_is_sent(sandbox: Sandbox) -> None:
+    """On the session's sandbox: neither a write nor a search is sent."""
+    since = len(sandbox.control.requests)
+    with client_for(sandbox) as client, pytest.raises(UpdateError, match="did you mean: Blocked"):
         plan_update(client, BLOCKED_RC18, entity="execution", status="Blokced")
-    assert not [m for m, _, _ in sb.control.requests if m == "PUT"]
-    assert not [p for _, p, _ in sb.control.requests if p.endswith("/advancesearch")]
+    sent = sandbox.control.requests[since:]
+    assert not [m for m, _, _ in sent if m == "PUT"]
+    assert not [p for _, p, _ in sent if p.endswith("/advancesearch")]
 
 
 def test_assign_reassigns_through_bulk_execute(sb: Sandbox, tmp_path: Path) -> None:

@@ -12,31 +12,58 @@ from pathlib import Path
 import pytest
 
 from tests.process_support import close_child
-from tests.update_support import EXEC_MODIFIED, RC18, execution_rows, items, without_modified
+from tests.update_support import (
+    EXEC_MODIFIED,
+    RC18,
+    execution_rows,
+    items,
+    own_sandbox,
+    without_modified,
+)
 from zql.cli import main
 from zql.sandbox import Sandbox
 
 QUERY = f'status = "Blocked" and {RC18}'
 
 
+def _point_at(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("ZEPHYR_USERNAME", "ZEPHYR_PASSWORD", "ZEPHYR_AUTH"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ZEPHYR_URL", sandbox.url)
+    monkeypatch.setenv("ZEPHYR_TOKEN", sandbox.token)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
 @pytest.fixture
 def sb(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Sandbox]:
-    with Sandbox(seed=1) as sandbox:
-        for name in ("ZEPHYR_USERNAME", "ZEPHYR_PASSWORD", "ZEPHYR_AUTH"):
-            monkeypatch.delenv(name, raising=False)
-        monkeypatch.setenv("ZEPHYR_URL", sandbox.url)
-        monkeypatch.setenv("ZEPHYR_TOKEN", sandbox.token)
-        monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    """A sandbox of the test's own, for the tests that change the data."""
+    with own_sandbox(seed=1) as sandbox:
+        _point_at(sandbox, monkeypatch, tmp_path)
         yield sandbox
 
 
+#: The shared sandbox's request count when the running test began.
+_SINCE: dict[int, int] = {}
+
+
+@pytest.fixture
+def ro(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Sandbox]:
+    """The session's sandbox (the same data as ``sb``) for the tests that must change nothing:
+    each checks that it sent no PUT since it began (and the data is as it was)."""
+    _point_at(sandbox, monkeypatch, tmp_path)
+    _SINCE[id(sandbox)] = len(sandbox.control.requests)
+    yield sandbox
+    del _SINCE[id(sandbox)]
+
+
 def _puts(sb: Sandbox) -> list[str]:
-    return [p for m, p, _ in sb.control.requests if m == "PUT"]
+    """The PUTs the sandbox got (since the test began, for the shared one)."""
+    return [p for m, p, _ in sb.control.requests[_SINCE.get(id(sb), 0):] if m == "PUT"]
 
 
 def test_dry_run_prints_the_plan_and_the_requests_and_changes_nothing(
-        sb: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
-    before = items(sb, "execution")
+        ro: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
+    before = items(ro, "execution")
     code = main(["update", "--entity", "execution", QUERY, "--status", "WIP", "--dry-run"])
     out, err = capsys.readouterr()
     assert code == 0
@@ -44,28 +71,28 @@ def test_dry_run_prints_the_plan_and_the_requests_and_changes_nothing(
     assert "Blocked → WIP" in out
     assert "requests that would be sent:" in out
     assert "/execution/bulk?status=3&testerid=1&allExecutions=false" in out
-    assert sb.token not in out + err
-    assert items(sb, "execution") == before and not _puts(sb)
+    assert ro.token not in out + err
+    assert items(ro, "execution") == before and not _puts(ro)
 
 
-def test_without_a_terminal_yes_is_required(sb: Sandbox,
+def test_without_a_terminal_yes_is_required(ro: Sandbox,
                                             capsys: pytest.CaptureFixture[str]) -> None:
-    rows = execution_rows(sb)
+    rows = execution_rows(ro)
     code = main(["update", "--entity", "execution", QUERY, "--status", "WIP"])
     err = capsys.readouterr().err
     assert code == 2
     assert "refusing to change 7 executions without confirmation: there is no terminal to " \
            "ask on; pass --yes" in err
-    assert execution_rows(sb) == rows and not _puts(sb)
+    assert execution_rows(ro) == rows and not _puts(ro)
 
 
-def test_more_than_max_needs_max_raised(sb: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
+def test_more_than_max_needs_max_raised(ro: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["update", "--entity", "execution", QUERY, "--status", "WIP", "--yes",
                  "--max", "5"])
     assert code == 2
     assert "7 executions would change, more than --max 5; raise --max to go ahead" in \
         capsys.readouterr().err
-    assert not _puts(sb)
+    assert not _puts(ro)
 
 
 @pytest.mark.parametrize(("argv", "message"), [
@@ -77,12 +104,12 @@ def test_more_than_max_needs_max_raised(sb: Sandbox, capsys: pytest.CaptureFixtu
     (["--status", "WIP", "--batch-size", "501", "--yes"], "the batch size must be between 1"),
     (["--status", "WIP", "--concurrency", "5", "--yes"], "--concurrency must be between 1 and 4"),
 ])
-def test_bad_options_are_usage_errors(sb: Sandbox, capsys: pytest.CaptureFixture[str],
+def test_bad_options_are_usage_errors(ro: Sandbox, capsys: pytest.CaptureFixture[str],
                                       argv: list[str], message: str) -> None:
     assert main(["update", QUERY, *argv]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
-    assert not _puts(sb)
+    assert not _puts(ro)
 
 
 def test_yes_applies_and_prints_the_journal_and_undo(sb: Sandbox, tmp_path: Path,
@@ -121,7 +148,7 @@ def test_plan_file_then_apply_reports_drift(sb: Sandbox, tmp_path: Path,
     assert sb.store.rows("SELECT status_id FROM executions WHERE id = ?", (victim,)) == [(1,)]
 
 
-def test_bad_plan_and_journal_files(sb: Sandbox, tmp_path: Path,
+def test_bad_plan_and_journal_files(ro: Sandbox, tmp_path: Path,
                                     capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"format": "something else"}')

@@ -115,7 +115,16 @@ def _figure(report: Report) -> Any:
     return fig
 
 
+#: The last chart drawn, ``(report, format, bytes)``: an HTML page and the ``--chart`` file of
+#: the same report (``zql report -o r.html --chart c.svg``) draw it once, not twice.
+_last: tuple[Report, str, bytes] | None = None
+
+
 def _render(report: Report, fmt: str) -> bytes:
+    global _last
+    last = _last
+    if last is not None and last[0] is report and last[1] == fmt:
+        return last[2]
     plt = _pyplot()
     fig = _figure(report)
     buf = io.BytesIO()
@@ -126,7 +135,9 @@ def _render(report: Report, fmt: str) -> bytes:
         fig.savefig(buf, format=fmt, metadata=metadata)
     finally:
         plt.close(fig)
-    return buf.getvalue()
+    data = buf.getvalue()
+    _last = (report, fmt, data)
+    return data
 
 
 def chart_svg(report: Report) -> str:
