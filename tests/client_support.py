@@ -6,6 +6,7 @@ sb_fixture``; they are named ``client_sandbox`` and ``sb`` in tests (``sb`` is w
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any, TypeVar
 
@@ -45,6 +46,24 @@ def sb_fixture(client_sandbox: Sandbox) -> Iterator[Sandbox]:
     reset(client_sandbox)
     yield client_sandbox
     reset(client_sandbox)
+
+
+def interrupting(gate: Any, timeout: float = 90.0) -> threading.Thread:
+    """A started thread that, once ``gate`` (a sandbox gate) holds a request, delivers to the
+    main thread what SIGINT delivers (``_thread.interrupt_main``: a ``KeyboardInterrupt``), then
+    lets the request go: the main thread, blocked reading that answer, meets the interrupt as
+    soon as it runs Python code again, inside the call it made. Join it after that call."""
+    import _thread
+    import signal
+
+    def interrupt() -> None:
+        gate.wait_held(timeout=timeout)
+        _thread.interrupt_main(signal.SIGINT)
+        gate.release()
+
+    thread = threading.Thread(target=interrupt, daemon=True)
+    thread.start()
+    return thread
 
 
 def searches(sb: Sandbox, since: int = 0) -> list[dict[str, str]]:
