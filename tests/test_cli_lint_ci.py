@@ -75,8 +75,14 @@ def test_explain_unknown(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_every_rule_example_explains(capsys: pytest.CaptureFixture[str]) -> None:
+    # main's own path: test_explain; here the ``zql lint`` parser main builds, built once.
+    from zql.cli import build_parser
+
+    parser = build_parser()
     for r in rules():
-        assert run(["lint", "--explain", r.code], capsys)[0] == 0
+        args = parser.parse_args(["lint", "--explain", r.code])
+        assert args.run(args) == 0, r.code
+        assert capsys.readouterr().out.startswith(f"{r.code} {r.name} ")
 
 
 def test_github_format(tmp_path: Path, capsys: pytest.CaptureFixture[str],
