@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from tests.process_support import PATIENCE
 from zql.sandbox import Sandbox
 
 #: Distinctive credentials, so a leak is easy to spot in any output.
@@ -48,11 +49,12 @@ def sb_fixture(client_sandbox: Sandbox) -> Iterator[Sandbox]:
     reset(client_sandbox)
 
 
-def interrupting(gate: Any, timeout: float = 90.0) -> threading.Thread:
+def interrupting(gate: Any, timeout: float = PATIENCE) -> threading.Thread:
     """A started thread that, once ``gate`` (a sandbox gate) holds a request, delivers to the
     main thread what SIGINT delivers (``_thread.interrupt_main``: a ``KeyboardInterrupt``), then
     lets the request go: the main thread, blocked reading that answer, meets the interrupt as
-    soon as it runs Python code again, inside the call it made. Join it after that call."""
+    soon as it runs Python code again, inside the call it made. Join it after that call.
+    (No request held within ``timeout``: an AssertionError in the thread, no interrupt.)"""
     import _thread
     import signal
 

@@ -28,7 +28,7 @@ def complete(line: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     import argcomplete
     from argcomplete import io as argcomplete_io
 
-    class Finder(argcomplete.CompletionFinder):  # type: ignore[misc]
+    class Finder(argcomplete.CompletionFinder):
         def _init_debug_stream(self) -> None:
             # argcomplete's documented override for pytest: fd 9 is not ours to open.
             argcomplete_io.debug_stream = sys.stderr
