@@ -6,11 +6,13 @@ sb_fixture``; they are named ``client_sandbox`` and ``sb`` in tests (``sb`` is w
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any, TypeVar
 
 import pytest
 
+from tests.process_support import PATIENCE
 from zql.sandbox import Sandbox
 
 #: Distinctive credentials, so a leak is easy to spot in any output.
@@ -45,6 +47,25 @@ def sb_fixture(client_sandbox: Sandbox) -> Iterator[Sandbox]:
     reset(client_sandbox)
     yield client_sandbox
     reset(client_sandbox)
+
+
+def interrupting(gate: Any, timeout: float = PATIENCE) -> threading.Thread:
+    """A started thread that, once ``gate`` (a sandbox gate) holds a request, delivers to the
+    main thread what SIGINT delivers (``_thread.interrupt_main``: a ``KeyboardInterrupt``), then
+    lets the request go: the main thread, blocked reading that answer, meets the interrupt as
+    soon as it runs Python code again, inside the call it made. Join it after that call.
+    (No request held within ``timeout``: an AssertionError in the thread, no interrupt.)"""
+    import _thread
+    import signal
+
+    def interrupt() -> None:
+        gate.wait_held(timeout=timeout)
+        _thread.interrupt_main(signal.SIGINT)
+        gate.release()
+
+    thread = threading.Thread(target=interrupt, daemon=True)
+    thread.start()
+    return thread
 
 
 def searches(sb: Sandbox, since: int = 0) -> list[dict[str, str]]:

@@ -1,5 +1,5 @@
 """``zql doctor`` (issue 12 #5) through the real CLI entry point, against the sandbox's server
-profiles over real HTTP, ``zql sandbox --page-cap 7`` in its own process, wrong credentials,
+profiles over real HTTP, a server capping pages at 7 rows, wrong credentials,
 an HTML page, and a sweep proving no secret (nor any part of one) reaches its output."""
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from tests.hostile_servers import Hostile
-from tests.process_support import running
 from zql.cli import main
 from zql.sandbox import PROFILES, Sandbox
 
@@ -64,27 +63,6 @@ def test_text_output_one_line_per_check(capsys: pytest.CaptureFixture[str]) -> N
     assert [line.split("  ")[0][2:] for line in lines[1:-1]] == CHECKS
     assert all(line.startswith("✓ ") for line in lines[1:-1])
     assert lines[-1] == f"all {len(CHECKS)} checks passed"
-
-
-def test_reports_the_page_cap_of_zql_sandbox_page_cap_7(
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    argv = [sys.executable, "-m", "zql.cli", "sandbox", "--port", "0", "--page-cap", "7",
-            "--token", TOKEN]
-    with running(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as proc:
-        assert proc.stdout is not None
-        url = ""
-        for _ in range(20):  # the banner is a handful of lines
-            line = proc.stdout.readline()
-            if "API base:" in line:
-                url = line.split("API base:", 1)[1].strip()
-                break
-        assert url
-        monkeypatch.setenv("ZEPHYR_TOKEN", TOKEN)
-        code, out, _ = doctor(capsys, "--url", url, "--format", "json")
-    report = json.loads(out)
-    assert code == 0 and report["page_cap"] == 7
-    cap = next(c for c in report["checks"] if c["name"] == "page cap")
-    assert cap["ok"] and cap["detail"].startswith("7 rows a request")
 
 
 @pytest.fixture(scope="module")
@@ -168,10 +146,19 @@ def test_doctor_without_a_server_is_a_usage_error(capsys: pytest.CaptureFixture[
     assert code == 2 and "no server" in err
 
 
-def test_doctor_console_script_json_is_valid(sandbox: Sandbox) -> None:
+def test_doctor_console_script_json_is_valid_and_measures_the_page_cap(sandbox: Sandbox) -> None:
+    """The real entry point against a server capping pages at 7 rows: valid JSON, exit 0, and
+    the cap measured (``zql sandbox --page-cap`` itself: tests/test_sandbox_cli.py)."""
     env = {**os.environ, "ZEPHYR_TOKEN": TOKEN}
-    done = subprocess.run([sys.executable, "-m", "zql.cli", "doctor", "--url", sandbox.url or "",
-                           "--format", "json"], capture_output=True, text=True, env=env,
-                          timeout=120, check=False)
+    cap_before, sandbox.control.page_cap = sandbox.control.page_cap, 7
+    try:
+        done = subprocess.run([sys.executable, "-m", "zql.cli", "doctor", "--url",
+                               sandbox.url or "", "--format", "json"], capture_output=True,
+                              text=True, env=env, timeout=120, check=False)
+    finally:
+        sandbox.control.page_cap = cap_before
     assert done.returncode == 0, done.stdout + done.stderr
-    assert json.loads(done.stdout)["user"] == USER
+    report = json.loads(done.stdout)
+    assert report["user"] == USER and report["page_cap"] == 7
+    cap = next(c for c in report["checks"] if c["name"] == "page cap")
+    assert cap["ok"] and cap["detail"].startswith("7 rows a request")

@@ -172,12 +172,11 @@ def test_no_subcommand_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str
     assert code == 2 and "usage: zql" in err
 
 
-def test_console_script_runs(tmp_path: Path) -> None:
-    zql_bin = Path(sys.executable).with_name("zql")
-    proc = subprocess.run([str(zql_bin), "lint", "-q", "status = Fail", "--format", "gcc"],
-                          capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 1
-    assert proc.stdout.startswith("<query>:1:10: error: ZQL107")
+def test_lint_query_in_gcc_format_is_named_query(capsys: pytest.CaptureFixture[str]) -> None:
+    # The console script itself: test_diff_shows_the_fixes_without_writing.
+    code, out, _ = run(["lint", "-q", "status = Fail", "--format", "gcc"], capsys)
+    assert code == 1
+    assert out.startswith("<query>:1:10: error: ZQL107")
 
 
 @pytest.mark.parametrize(
@@ -241,6 +240,8 @@ def test_fix_positions_of_a_later_round_refer_to_the_file_as_given() -> None:
 
 
 def test_diff_shows_the_fixes_without_writing(tmp_path: Path) -> None:
+    """The real console script (``zql``, as installed): the diff on stdout, exit 1, the file
+    untouched."""
     path = write(tmp_path, "q.zql", 'status = Fail AND name ~ "x"\n')
     zql = Path(sys.executable).with_name("zql")
     done = subprocess.run([str(zql), "lint", "--diff", "--entity", "execution", str(path)],
@@ -250,9 +251,11 @@ def test_diff_shows_the_fixes_without_writing(tmp_path: Path) -> None:
         f"--- a/{path}", f"+++ b/{path}", "@@ -1 +1 @@",
         '-status = Fail AND name ~ "x"', '+status = "Fail" and name ~ "x"']
     assert path.read_text(encoding="utf-8") == 'status = Fail AND name ~ "x"\n'
-    clean = subprocess.run([str(zql), "lint", "--diff", "-q", 'name ~ "x"'],
-                           capture_output=True, text=True, check=False, timeout=60)
-    assert (clean.returncode, clean.stdout) == (0, "")
+
+
+def test_diff_of_a_clean_query_is_empty_and_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["lint", "--diff", "-q", 'name ~ "x"'], capsys)
+    assert (code, out) == (0, "")
 
 
 def test_diff_of_stdin_and_with_unsafe_fixes(capsys: pytest.CaptureFixture[str],

@@ -19,6 +19,7 @@ from tests.client_support import (  # noqa: F401
     PASSWORD,
     TOKEN,
     USER,
+    interrupting,
     sandbox_fixture,
     sb_fixture,
     searches,
@@ -229,31 +230,51 @@ def test_the_bundled_sandbox(capsys: pytest.CaptureFixture[str]) -> None:
 PAGE, PAGES_BEFORE_CTRL_C = 50, 3
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "json"])
-def test_ctrl_c_keeps_the_rows_written(sb: Sandbox, tmp_path: Path, fmt: str) -> None:
-    """The real console script, interrupted with SIGINT while the sandbox holds page 4."""
-    sb.control.page_cap = PAGE
-    target = tmp_path / f"export.{fmt}"
-    script = Path(sys.executable).with_name("zql")
-    environ = {**os.environ, "ZEPHYR_URL": sb.url or "", "ZEPHYR_TOKEN": TOKEN}
-    environ.pop("ZEPHYR_USERNAME", None)
-    with sb.control.gate("/advancesearch", after=PAGES_BEFORE_CTRL_C) as gate, running(
-            [str(script), "search", 'notes !~ "zz"', "--entity", "execution", "--format", fmt,
-             "-o", str(target), "--no-progress"],
-            env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
-        gate.wait_held(timeout=PATIENCE)
-        assert not target.exists() and len(_parts(target)) == 1  # a temporary name until the end
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=PATIENCE)
-    assert proc.returncode == 130, err
+def _check_kept(target: Path, fmt: str, err: str) -> None:
     text = target.read_text(encoding="utf-8")
     items = json.loads(text) if fmt == "json" else [json.loads(x) for x in text.splitlines()]
     assert len(items) == PAGE * PAGES_BEFORE_CTRL_C
     assert len({i["id"] for i in items}) == len(items)
     assert err.strip().splitlines()[-1] == (
         f"zql search: interrupted; {len(items)} rows written to {target}")
-    assert out == ""
     assert _parts(target) == []  # renamed: no temporary file left behind
+
+
+def test_ctrl_c_keeps_the_rows_written(sb: Sandbox, tmp_path: Path) -> None:
+    """The real console script, interrupted with SIGINT while the sandbox holds page 4."""
+    sb.control.page_cap = PAGE
+    target = tmp_path / "export.jsonl"
+    script = Path(sys.executable).with_name("zql")
+    environ = {**os.environ, "ZEPHYR_URL": sb.url or "", "ZEPHYR_TOKEN": TOKEN}
+    environ.pop("ZEPHYR_USERNAME", None)
+    with sb.control.gate("/advancesearch", after=PAGES_BEFORE_CTRL_C) as gate, running(
+            [str(script), "search", 'notes !~ "zz"', "--entity", "execution", "--format",
+             "jsonl", "-o", str(target), "--no-progress"],
+            env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        gate.wait_held(timeout=PATIENCE)
+        assert not target.exists() and len(_parts(target)) == 1  # a temporary name until the end
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=PATIENCE)
+    assert proc.returncode == 130, err
+    _check_kept(target, "jsonl", err)
+    assert out == ""
+
+
+def test_ctrl_c_keeps_a_json_export_valid(env: Sandbox, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """The same interruption in-process (the real SIGINT: the test above): the JSON array
+    written so far is closed, so the file stays valid JSON."""
+    env.control.page_cap = PAGE
+    target = tmp_path / "export.json"
+    with env.control.gate("/advancesearch", after=PAGES_BEFORE_CTRL_C) as gate:
+        thread = interrupting(gate)
+        try:
+            code, out, err = run(capsys, 'notes !~ "zz"', "--entity", "execution", "--format",
+                                 "json", "-o", str(target), "--no-progress")
+        finally:
+            thread.join(timeout=PATIENCE)
+    assert (code, out) == (130, "")
+    _check_kept(target, "json", err)
 
 
 def _parts(target: Path) -> list[Path]:

@@ -60,18 +60,24 @@ def test_cookie_session_is_logged_out_on_close(sb: Sandbox) -> None:
     assert sb.control.logins - before == 1
 
 
+#: The paged search the cookie expiries interrupt: 200 rows in pages of 50 (four pages, so
+#: three expiries that a later page runs into; the size of a page does not matter).
+ROWS, PAGE = 200, 50
+
+
 @pytest.mark.parametrize("flavour", ["sync", "async"])
-def test_cookie_expiry_during_a_1000_row_search(sb: Sandbox, flavour: str) -> None:
+def test_cookie_expiry_during_a_paged_search(sb: Sandbox, flavour: str) -> None:
     query = 'notes !~ "zz-no-such-note"'
     with ZephyrClient(sb.url or "", token=TOKEN) as reference:
         expected = [item["id"] for item in reference.search(query, entity="execution",
-                                                            limit=1000)]
+                                                            limit=ROWS, page_size=PAGE)]
     before = sb.control.logins
     got: list[int] = []
     pages = 0
     if flavour == "sync":
         with ZephyrClient(sb.url or "", username=USER, password=PASSWORD) as client:
-            for page in client.search(query, entity="execution", limit=1000).pages():
+            for page in client.search(query, entity="execution", limit=ROWS,
+                                      page_size=PAGE).pages():
                 got += [item["id"] for item in page.items]
                 pages += 1
                 sb.control.expire_sessions()  # every cookie dies between two pages
@@ -80,14 +86,15 @@ def test_cookie_expiry_during_a_1000_row_search(sb: Sandbox, flavour: str) -> No
             nonlocal got, pages
             async with AsyncZephyrClient(sb.url or "", username=USER,
                                          password=PASSWORD) as client:
-                async for page in client.search(query, entity="execution", limit=1000).pages():
+                async for page in client.search(query, entity="execution", limit=ROWS,
+                                                page_size=PAGE).pages():
                     got += [item["id"] for item in page.items]
                     pages += 1
                     sb.control.expire_sessions()
         asyncio.run(run())
-    assert got == expected and len(set(got)) == 1000
-    assert pages == 10
-    # One login, then one re-login after each of the 9 expiries that a later page ran into.
+    assert got == expected and len(set(got)) == ROWS
+    assert pages == ROWS // PAGE
+    # One login, then one re-login after each of the expiries that a later page ran into.
     assert sb.control.logins - before == pages
 
 

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import traceback
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, quote_plus, urlsplit
 
@@ -88,7 +89,10 @@ def test_pages_that_overlap_never_yield_a_duplicate_id() -> None:
 
 
 def test_a_slow_drip_defeats_the_timeout() -> None:
-    """#3: 1 byte at a time: each attempt ends at the timeout, all of them within max_time."""
+    """#3: 1 byte at a time: each attempt ends at the timeout, all of them within max_time.
+
+    (Not shorter: under a heavy load a 100 ms timeout can expire before the headers arrive,
+    which is another error than the one this proves.)"""
     policy = Retry(total=50, backoff=0.0, max_time=0.6)
     with Hostile(drip) as server, \
             recording(ZephyrClient(server.url, token=TOKEN, timeout=0.2, retries=policy),
@@ -137,8 +141,13 @@ def _forms(auth: str = "all") -> list[str]:
     return out
 
 
-def _echo(status: int) -> Any:
-    def answer(handler: http.server.BaseHTTPRequestHandler) -> None:
+class _Echo:
+    """What the shared echo server answers: ``status`` is set by each test."""
+
+    status = 400
+
+    def __call__(self, handler: http.server.BaseHTTPRequestHandler) -> None:
+        status = self.status
         if handler.path.endswith("/user/current") and "Cookie" not in handler.headers:
             send_json(handler, 200, {"id": 1, "username": USER},
                       {"Set-Cookie": f"token={COOKIE}; Path=/"})
@@ -157,22 +166,31 @@ def _echo(status: int) -> Any:
             send_json(handler, 401, {"message": json.dumps({"message": message})})
         else:
             send_json(handler, status, {"errorMsg": message, "errorCode": message})
-    return answer
+
+
+@pytest.fixture(scope="module")
+def echo() -> Iterator[tuple[Hostile, _Echo]]:
+    """One echoing server for the module (each test sets the status it answers)."""
+    answer = _Echo()
+    with Hostile(answer) as server:
+        yield server, answer
 
 
 @pytest.mark.parametrize("status", [400, 401, 4011, 403, 404, 409, 429, 500, 503, 302, 2001])
 @pytest.mark.parametrize("auth", ["bearer", "basic", "cookie"])
 def test_basic_credentials_echoed_by_a_server_leak(status: int, auth: str,
+                                                    echo: tuple[Hostile, _Echo],
                                                     caplog: pytest.LogCaptureFixture) -> None:
     """#4: raw, header, base64 of user:password, URL-encoded, JSON-escaped and cookie forms
     are scrubbed from every error's str, repr, args, traceback and from every log record."""
     kwargs: dict[str, Any] = ({"token": TOKEN} if auth == "bearer" else
                               {"username": USER, "password": PASSWORD, "auth": auth})
     caplog.set_level(logging.DEBUG)
-    with Hostile(_echo(status)) as server:
-        client = recording(ZephyrClient(server.url, retries=1, **kwargs), Sleeps())
-        with client, pytest.raises(ZephyrError) as info:
-            client.projects()
+    server, answer = echo
+    answer.status = status
+    client = recording(ZephyrClient(server.url, retries=1, **kwargs), Sleeps())
+    with client, pytest.raises(ZephyrError) as info:
+        client.projects()
     err = info.value
     shown = "\n".join([str(err), repr(err), *map(str, err.args),
                        "".join(traceback.format_exception(err)),
@@ -184,15 +202,30 @@ def test_basic_credentials_echoed_by_a_server_leak(status: int, auth: str,
 
 # ---- #5
 
-@pytest.mark.parametrize("value", ["-1", "nan", "-inf", "Wed, 21 Oct 2015 07:28:00 GMT"])
-def test_retry_after_negative_nan_or_past_falls_back_to_backoff(value: str) -> None:
-    def answer(handler: http.server.BaseHTTPRequestHandler) -> None:
-        send_json(handler, 503, {"errorMsg": "busy"}, {"Retry-After": value})
+class _Busy:
+    """A 503 with the ``Retry-After`` value each test sets."""
 
+    value = "-1"
+
+    def __call__(self, handler: http.server.BaseHTTPRequestHandler) -> None:
+        send_json(handler, 503, {"errorMsg": "busy"}, {"Retry-After": self.value})
+
+
+@pytest.fixture(scope="module")
+def busy() -> Iterator[tuple[Hostile, _Busy]]:
+    answer = _Busy()
+    with Hostile(answer) as server:
+        yield server, answer
+
+
+@pytest.mark.parametrize("value", ["-1", "nan", "-inf", "Wed, 21 Oct 2015 07:28:00 GMT"])
+def test_retry_after_negative_nan_or_past_falls_back_to_backoff(
+        value: str, busy: tuple[Hostile, _Busy]) -> None:
+    server, answer = busy
+    answer.value = value
     sleeps = Sleeps()
     policy = Retry(total=3, backoff=0.5, max_time=60)
-    with Hostile(answer) as server, \
-            recording(ZephyrClient(server.url, token=TOKEN, retries=policy), sleeps) as client, \
+    with recording(ZephyrClient(server.url, token=TOKEN, retries=policy), sleeps) as client, \
             pytest.raises(ZephyrError):
         client.projects()
     assert len(sleeps) == 3
@@ -207,8 +240,14 @@ def _not_objects(handler: http.server.BaseHTTPRequestHandler) -> None:
     send_json(handler, 200, page([None, "str", 5, [1, 2]], total=4))
 
 
-def test_items_that_are_not_objects() -> None:
-    with Hostile(_not_objects) as server, ZephyrClient(server.url, token=TOKEN) as client, \
+@pytest.fixture(scope="module")
+def not_objects() -> Iterator[Hostile]:
+    with Hostile(_not_objects) as server:
+        yield server
+
+
+def test_items_that_are_not_objects(not_objects: Hostile) -> None:
+    with ZephyrClient(not_objects.url, token=TOKEN) as client, \
             pytest.raises(UnexpectedResponseError, match=r"results\[0\] is JSON null, not an"):
         list(client.search('priority = "High"'))
 
@@ -220,25 +259,24 @@ def _assert_not_objects_reported(code: int, out: str, err: str) -> None:
     assert out.strip() in ("", "[", "[\n]", "[]")
 
 
-def test_items_that_are_not_objects_in_zql_search() -> None:
+def test_items_that_are_not_objects_in_zql_search(not_objects: Hostile) -> None:
     """The real entry point, once; the other formats run the same ``main`` in-process."""
     env = {**os.environ, "ZEPHYR_TOKEN": TOKEN}
-    with Hostile(_not_objects) as server:
-        done = subprocess.run(
-            [sys.executable, "-m", "zql.cli", "search", "--url", server.url, "--no-validate",
-             "--format", "json", 'priority = "High"'], capture_output=True, text=True, env=env,
-            timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "zql.cli", "search", "--url", not_objects.url, "--no-validate",
+         "--format", "json", 'priority = "High"'], capture_output=True, text=True, env=env,
+        timeout=60, check=False)
     _assert_not_objects_reported(done.returncode, done.stdout, done.stderr)
 
 
 @pytest.mark.parametrize("fmt", ["table", "csv", "jsonl"])
 def test_items_that_are_not_objects_in_zql_search_formats(
-        fmt: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+        fmt: str, not_objects: Hostile, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
     from zql.cli import main
 
     monkeypatch.setenv("ZEPHYR_TOKEN", TOKEN)
-    with Hostile(_not_objects) as server:
-        code = main(["search", "--url", server.url, "--no-validate", "--format", fmt,
-                     'priority = "High"'])
+    code = main(["search", "--url", not_objects.url, "--no-validate", "--format", fmt,
+                 'priority = "High"'])
     captured = capsys.readouterr()
     _assert_not_objects_reported(code, captured.out, captured.err)

@@ -73,8 +73,9 @@ def _zephyr(handler: http.server.BaseHTTPRequestHandler) -> None:
         send_json(handler, 200, [{"id": 1, "name": "Apollo"}])
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def https(pki: dict[str, Path]) -> Iterator[str]:
+    """One HTTPS stand-in for the module (it keeps no state between requests)."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(pki["cert"], pki["key"])
     server = Hostile(_zephyr)

@@ -40,25 +40,32 @@ def test_both_hooks_are_declared() -> None:
         assert not re.search(hook["files"], "queries/nightly.zql.bak")
 
 
-def _run(hook: str, *files: Path) -> subprocess.CompletedProcess[str]:
+def _entry(hook: str, *files: Path) -> list[str]:
+    """The hook's command line after ``zql``, with the staged files, as pre-commit builds it."""
     entry = shlex.split(hooks()[hook]["entry"])
     assert entry[0] == "zql"
-    command = [sys.executable, "-m", "zql.cli", *entry[1:], *map(str, files)]
-    return subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
+    return [*entry[1:], *map(str, files)]
 
 
 @pytest.mark.parametrize(("text", "code"), [('name ~ "ok"\n', 0), ("status = Fail\n", 1)])
-def test_lint_hook_fails_on_errors(tmp_path: Path, text: str, code: int) -> None:
+def test_lint_hook_fails_on_errors(tmp_path: Path, text: str, code: int,
+                                   monkeypatch: pytest.MonkeyPatch,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from zql.cli import main
+
     path = tmp_path / "q.zql"
     path.write_text(text, encoding="utf-8")
-    assert _run("zql-lint", path).returncode == code
+    monkeypatch.chdir(ROOT)
+    assert main(_entry("zql-lint", path)) == code
 
 
 def test_fmt_hook_rewrites_files(tmp_path: Path) -> None:
+    """The real entry point, as pre-commit starts it (in the repository, files appended)."""
     a, b = tmp_path / "a.zql", tmp_path / "b.zql"
     a.write_text('name~"x"AND tag="y"\n', encoding="utf-8")
     b.write_text('name ~ "x"\n', encoding="utf-8")
-    done = _run("zql-fmt", a, b)
+    done = subprocess.run([sys.executable, "-m", "zql.cli", *_entry("zql-fmt", a, b)],
+                          capture_output=True, text=True, check=False, cwd=ROOT, timeout=60)
     assert done.returncode == 0, done.stderr
     assert a.read_text(encoding="utf-8") == 'name ~ "x" and tag = "y"\n'
     assert b.read_text(encoding="utf-8") == 'name ~ "x"\n'
