@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.lsp_client import LspClient, frame
+from tests.lsp_client import TIMEOUT, LspClient, frame
 from zql.lsp.framing import MAX_HEADER, FrameBuffer, FrameError
 
 URI = "untitled:q.zql"
@@ -85,26 +85,43 @@ def test_not_json_gets_a_parse_error(client: LspClient) -> None:
     _still_answers(client, next(_ids))
 
 
-def test_requests_before_initialize_get_server_not_initialized() -> None:
+@pytest.fixture(scope="module")
+def lifecycle() -> dict[str, Any]:
+    """One fresh server taken through a whole life, edges included: a request before
+    ``initialize``, a session, ``shutdown``, a request after it, ``exit``. What it answered
+    (each test below reads its part; the module's shared server is initialized already)."""
+    seen: dict[str, Any] = {}
+    before, during, after = next(_ids), next(_ids), next(_ids)
     with LspClient() as raw:
-        raw.send_raw(frame(_hover(1, 0)))
-        error = raw.response(1)["error"]
-        assert error["code"] == -32002 and "before initialize" in error["message"]
+        raw.send_raw(frame(_hover(before, 0)))
+        seen["before"] = raw.response(before)
         raw.initialize()
         raw.open(URI, 'priority = "P1"')
         raw.diagnostics(URI)
-        _still_answers(raw, 2)
-        assert raw.shutdown() == 0
-
-
-def test_requests_after_shutdown_get_invalid_request() -> None:
-    with LspClient() as raw:
-        raw.initialize()
-        assert raw.request("shutdown", None) is None
-        raw.send_raw(frame(_hover(40, 0)))
-        assert raw.response(40)["error"]["code"] == -32600
+        raw.send_raw(frame(_hover(during, 1)))
+        seen["during"] = raw.response(during)
+        seen["shutdown"] = raw.response(raw.send_request("shutdown", None))
+        raw.send_raw(frame(_hover(after, 0)))
+        seen["after"] = raw.response(after)
         raw.notify("exit", None)
-        assert raw.proc.wait(timeout=20) == 0
+        seen["exit"] = raw.proc.wait(timeout=TIMEOUT)
+    return seen
+
+
+def test_requests_before_initialize_get_server_not_initialized(
+        lifecycle: dict[str, Any]) -> None:
+    error = lifecycle["before"]["error"]
+    assert error["code"] == -32002 and "before initialize" in error["message"]
+    # ...and once initialized, the same server answers
+    answer = lifecycle["during"]
+    assert "error" not in answer and "priority" in answer["result"]["contents"]["value"]
+
+
+def test_requests_after_shutdown_get_invalid_request(lifecycle: dict[str, Any]) -> None:
+    shutdown = lifecycle["shutdown"]
+    assert "error" not in shutdown and shutdown["result"] is None
+    assert lifecycle["after"]["error"]["code"] == -32600
+    assert lifecycle["exit"] == 0
 
 
 def test_the_frame_buffer_stays_bounded_while_it_discards() -> None:
