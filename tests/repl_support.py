@@ -191,8 +191,8 @@ def running_shell(sb: Sandbox | None, tmp_path: Path, *, entity: str = "testcase
 class SharedShell:
     """One running shell (connected to ``sb``) for the tests of a module.
 
-    :meth:`use` hands it to one test as a new shell would be: at an empty prompt (after
-    Ctrl-C), with fresh settings, no named queries but the test's own file,
+    :meth:`use` hands it to one test as a new shell would be: at an empty prompt (Ctrl-C if
+    a refused query is still in it), with fresh settings, no named queries but the test's own file,
     no learned completion ranking and no text waiting for the next prompt. What stays is the
     connection and the server's metadata, which no test changes. A test that failed may have
     left the shell anywhere, so the next one gets a new shell.
@@ -220,11 +220,14 @@ class SharedShell:
         driver = self._driver
         shell = driver.shell
         buffer, app = shell.session.default_buffer, shell.session.app
-        # Ctrl-C empties the prompt (keys typed after it go to the next one, in order); the
-        # shell is idle once a prompt runs with nothing in it: not inside a command or search.
-        driver.type(CTRL_C)
-        wait_until(lambda: app.is_running and buffer.text == "", DEADLINE,
-                   "the shell at an empty prompt")
+        # Idle is a prompt running with nothing in it: not inside a command or a search. Text
+        # left in the prompt (a refused query) goes with Ctrl-C; keys typed after it go to the
+        # next prompt, in order.
+        wait_until(lambda: app.is_running, DEADLINE, "the shell at its prompt")
+        if buffer.text:
+            driver.type(CTRL_C)
+            wait_until(lambda: app.is_running and buffer.text == "", DEADLINE,
+                       "the shell at an empty prompt")
         fresh = ShellState(entity=entity, pager=False, **state)
         for field in dataclasses.fields(ShellState):
             setattr(shell.state, field.name, getattr(fresh, field.name))

@@ -268,7 +268,7 @@ def test_close_clears_diagnostics(client: LspClient) -> None:
 def test_negotiated_encoding_is_honoured(encoding: str) -> None:
     text = 'tag = "😀🎉" and name ~ "새로운 😀 e\u0301" and\nprority = "x" and status = Fail'
     with LspClient() as lsp:
-        caps = lsp.initialize(encodings=[encoding, "utf-16"])
+        caps = lsp.initialize(encodings=[encoding, "utf-16"], options={"debounce_ms": 20})
         assert caps["capabilities"]["positionEncoding"] == encoding
         uri = "untitled:enc.zql"
         lsp.open(uri, text)
