@@ -121,11 +121,15 @@ class LspClient:
                 self._cond.wait(left)
             return self._responses.pop(msg_id)
 
+    def send_request(self, method: str, params: Any) -> int:
+        """Send a request without waiting; its id (for :meth:`response`)."""
+        self._next_id += 1
+        self._send({"jsonrpc": "2.0", "id": self._next_id, "method": method, "params": params})
+        return self._next_id
+
     def request(self, method: str, params: Any, timeout: float = TIMEOUT) -> Any:
         """Send a request and return its result (raises on an error response)."""
-        self._next_id += 1
-        msg_id = self._next_id
-        self._send({"jsonrpc": "2.0", "id": msg_id, "method": method, "params": params})
+        msg_id = self.send_request(method, params)
         try:
             response = self.response(msg_id, timeout)
         except TimeoutError:

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.lsp_client import LspClient
+from tests.lsp_client import TIMEOUT, LspClient
 from zql.documents import format_file
 
 pytestmark = pytest.mark.timeout(120)
@@ -269,7 +268,7 @@ def test_close_clears_diagnostics(client: LspClient) -> None:
 def test_negotiated_encoding_is_honoured(encoding: str) -> None:
     text = 'tag = "😀🎉" and name ~ "새로운 😀 e\u0301" and\nprority = "x" and status = Fail'
     with LspClient() as lsp:
-        caps = lsp.initialize(encodings=[encoding, "utf-16"])
+        caps = lsp.initialize(encodings=[encoding, "utf-16"], options={"debounce_ms": 20})
         assert caps["capabilities"]["positionEncoding"] == encoding
         uri = "untitled:enc.zql"
         lsp.open(uri, text)
@@ -293,40 +292,54 @@ def test_negotiated_encoding_is_honoured(encoding: str) -> None:
         assert lsp.shutdown() == 0
 
 
-def test_settings_come_from_header_then_config_then_client(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def configured(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One server started in a project with a ``zql.toml`` and given client options; the
+    diagnostics of files in and out of the project, then of one under a broken config file;
+    then ``exit`` without ``shutdown`` and the exit code. (Each test reads its part.)"""
+    tmp_path = tmp_path_factory.mktemp("configured")
     (tmp_path / "proj").mkdir()
     (tmp_path / "proj" / "zql.toml").write_text(
         'entity = "execution"\nschema = "ze7"\nignore = ["ZQL302"]\n')
     (tmp_path / "schema.json").write_text(json.dumps({"name": "mine", "entities": {
         "requirement": [{"name": "custom1", "type": "string", "operators": ["="]}]}}))
+    found: dict[str, Any] = {}
     with LspClient(cwd=tmp_path) as lsp:
         lsp.initialize(root=tmp_path, options={"zql": {"entity": "requirement",
                                                        "schema": "schema.json"}})
-        cases = [
-            # config file: entity=execution, ZQL302 ignored
-            (tmp_path / "proj" / "a.zql", 'status = "Fail" AND notes ~ "x"', []),
-            # the header wins over the config file
-            (tmp_path / "proj" / "b.zql", '# zql: entity=testcase\nstatus = "Fail"',
-             ["ZQL201"]),
-            # no config file: the client's options (entity, schema relative to the root)
-            (tmp_path / "c.zql", 'custom1 = "x" AND status = "y"', ["ZQL201", "ZQL302"]),
-        ]
-        for path, text, codes in cases:
-            path.write_text(text)
-            lsp.open(path.as_uri(), text)
-            found = lsp.diagnostics(path.as_uri(), 1)
-            assert sorted(d["code"] for d in found) == codes, (path, found)
+        for path, text in _SETTINGS_CASES:
+            (tmp_path / path).write_text(text)
+            uri = (tmp_path / path).as_uri()
+            lsp.open(uri, text)
+            found[path] = lsp.diagnostics(uri, 1)
         # A broken config file is reported on the file, in one line, not as a crash.
         (tmp_path / "proj" / "zql.toml").write_text("entity = [\n")
-        lsp.open((tmp_path / "proj" / "d.zql").as_uri(), 'name ~ "x"')
-        found = lsp.diagnostics((tmp_path / "proj" / "d.zql").as_uri(), 1)
-        assert len(found) == 1 and "not valid TOML" in found[0]["message"]
-        assert found[0]["range"]["start"] == {"line": 0, "character": 0}
-        assert lsp.shutdown() == 0
-
-
-def test_exit_without_shutdown_is_an_error_exit() -> None:
-    with LspClient() as lsp:
-        lsp.initialize()
+        uri = (tmp_path / "proj" / "d.zql").as_uri()
+        lsp.open(uri, 'name ~ "x"')
+        found["broken config"] = lsp.diagnostics(uri, 1)
         lsp.notify("exit", None)
-        assert lsp.proc.wait(timeout=20) == 1
+        found["exit"] = lsp.proc.wait(timeout=TIMEOUT)
+    return found
+
+
+_SETTINGS_CASES = [
+    # config file: entity=execution, ZQL302 ignored
+    ("proj/a.zql", 'status = "Fail" AND notes ~ "x"'),
+    # the header wins over the config file
+    ("proj/b.zql", '# zql: entity=testcase\nstatus = "Fail"'),
+    # no config file: the client's options (entity, schema relative to the root)
+    ("c.zql", 'custom1 = "x" AND status = "y"'),
+]
+
+
+def test_settings_come_from_header_then_config_then_client(configured: dict[str, Any]) -> None:
+    codes = {path: sorted(d["code"] for d in configured[path]) for path, _ in _SETTINGS_CASES}
+    assert codes == {"proj/a.zql": [], "proj/b.zql": ["ZQL201"],
+                     "c.zql": ["ZQL201", "ZQL302"]}
+    broken = configured["broken config"]
+    assert len(broken) == 1 and "not valid TOML" in broken[0]["message"]
+    assert broken[0]["range"]["start"] == {"line": 0, "character": 0}
+
+
+def test_exit_without_shutdown_is_an_error_exit(configured: dict[str, Any]) -> None:
+    assert configured["exit"] == 1

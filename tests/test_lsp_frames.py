@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.lsp_client import LspClient, frame
+from tests.lsp_client import TIMEOUT, LspClient, frame
 from zql.lsp.framing import MAX_HEADER, FrameBuffer, FrameError
 
 URI = "untitled:q.zql"
@@ -33,14 +33,26 @@ _ids = itertools.count(10_000)
 
 @pytest.fixture(scope="module")
 def client() -> Any:
-    """One server for the module: each test proves it still answers after its bad frame, and the
-    module ends with a clean shutdown (exit code 0), so every test shares that proof."""
+    """One server for the module: each test proves it still answers after its bad frame.
+
+    Its first request comes before ``initialize`` (the answer is kept for the test about it);
+    the module's last test ends it: ``shutdown``, a request after that, ``exit`` (code 0)."""
     with LspClient() as lsp_client:
+        early = next(_ids)
+        lsp_client.send_raw(frame(_hover(early, 0)))
+        lsp_client.before_initialize = lsp_client.response(early)  # type: ignore[attr-defined]
         lsp_client.initialize()
         lsp_client.open(URI, 'priority = "P1"')
         lsp_client.diagnostics(URI)
         yield lsp_client
-        assert lsp_client.shutdown() == 0
+        if lsp_client.proc.poll() is None:  # the last test did not run here (-k, xdist)
+            assert lsp_client.shutdown() == 0
+
+
+def test_requests_before_initialize_get_server_not_initialized(client: LspClient) -> None:
+    error = client.before_initialize["error"]  # type: ignore[attr-defined]
+    assert error["code"] == -32002 and "before initialize" in error["message"]
+    _still_answers(client, next(_ids))  # ...and initialized, the same server answers
 
 
 def test_a_huge_content_length_is_dropped_and_the_server_goes_on(client: LspClient) -> None:
@@ -85,28 +97,6 @@ def test_not_json_gets_a_parse_error(client: LspClient) -> None:
     _still_answers(client, next(_ids))
 
 
-def test_requests_before_initialize_get_server_not_initialized() -> None:
-    with LspClient() as raw:
-        raw.send_raw(frame(_hover(1, 0)))
-        error = raw.response(1)["error"]
-        assert error["code"] == -32002 and "before initialize" in error["message"]
-        raw.initialize()
-        raw.open(URI, 'priority = "P1"')
-        raw.diagnostics(URI)
-        _still_answers(raw, 2)
-        assert raw.shutdown() == 0
-
-
-def test_requests_after_shutdown_get_invalid_request() -> None:
-    with LspClient() as raw:
-        raw.initialize()
-        assert raw.request("shutdown", None) is None
-        raw.send_raw(frame(_hover(40, 0)))
-        assert raw.response(40)["error"]["code"] == -32600
-        raw.notify("exit", None)
-        assert raw.proc.wait(timeout=20) == 0
-
-
 def test_the_frame_buffer_stays_bounded_while_it_discards() -> None:
     buf = FrameBuffer(max_body=1000, max_header=100)
     tracemalloc.start()
@@ -133,3 +123,13 @@ def test_a_frame_split_anywhere_is_read_whole() -> None:
         buf.feed(data[cut:])
         got += list(buf.frames())
         assert [json.loads(b)["id"] if b != b"abc" else b for b in got] == [1, b"abc", 2], cut
+
+
+def test_requests_after_shutdown_get_invalid_request(client: LspClient) -> None:
+    """Last in the module: it ends the shared server."""
+    assert client.request("shutdown", None) is None
+    after = next(_ids)
+    client.send_raw(frame(_hover(after, 0)))
+    assert client.response(after)["error"]["code"] == -32600
+    client.notify("exit", None)
+    assert client.proc.wait(timeout=TIMEOUT) == 0

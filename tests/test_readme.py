@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from zql.cli import main
+
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
@@ -33,12 +35,27 @@ def _console_blocks() -> list[tuple[str, str]]:
     return pairs
 
 
-@pytest.mark.parametrize(("command", "expected"), _console_blocks(), ids=lambda v: v[:40])
-def test_console_examples(command: str, expected: str) -> None:
+_EXAMPLES = _console_blocks()
+
+
+@pytest.mark.parametrize(("command", "expected"), _EXAMPLES, ids=lambda v: v[:40])
+def test_console_examples(command: str, expected: str, capsys: pytest.CaptureFixture[str],
+                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each example through ``zql.cli.main`` (the console script's own function), in this
+    process: ``--sandbox`` starts the bundled sandbox here as it would there."""
     argv = shlex.split(command)
     assert argv[0] == "zql"
+    monkeypatch.setenv("COLUMNS", "160")  # tables fit the terminal; the README shows a wide one
+    main(argv[1:])
+    assert capsys.readouterr().out.rstrip("\n") == expected
+
+
+def test_the_first_example_through_the_console_script() -> None:
+    """Once through the installed ``zql`` script in a process of its own (stdout a pipe)."""
+    command, expected = _EXAMPLES[0]
+    argv = shlex.split(command)
     zql_bin = Path(sys.executable).with_name("zql")
-    env = dict(os.environ, COLUMNS="160")  # tables fit the terminal; the README shows a wide one
+    env = dict(os.environ, COLUMNS="160")
     proc = subprocess.run([str(zql_bin), *argv[1:]], capture_output=True, text=True,
                           timeout=120, env=env)
     assert proc.stdout.rstrip("\n") == expected

@@ -1,11 +1,15 @@
 """The shell's side of issue 13 through prompt_toolkit pipe input, against the sandbox over
 real HTTP: \\columns, \\order by column names, \\all, \\o FILE.xlsx, empty results explained,
 named queries with their release and project, \\e and Ctrl-X Ctrl-E for review, and a command
-typed at the start of a refused query."""
+typed at the start of a refused query.
+
+The tests share one running shell (:class:`~tests.repl_support.SharedShell`: each gets it at
+an empty prompt with fresh settings)."""
 
 from __future__ import annotations
 
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
@@ -13,15 +17,22 @@ import pytest
 from zql_repl import commands
 
 from tests.client_support import searches
-from tests.repl_support import CTRL_C, ENTER, running_shell, wait_until
+from tests.repl_support import CTRL_C, ENTER, SharedShell, wait_until
 from zql.sandbox import Sandbox
 
 HOME = "\x1b[H"  # the Home key
 CTRL_X_CTRL_E = "\x18\x05"
 
 
-def test_columns_choose_what_the_table_shows(sandbox: Sandbox, tmp_path: Path) -> None:
-    with running_shell(sandbox, tmp_path, entity="execution", limit=3) as shell:
+@pytest.fixture(scope="module")
+def shells(sandbox: Sandbox, request: pytest.FixtureRequest) -> Iterator[SharedShell]:
+    shared = SharedShell(sandbox, request)
+    yield shared
+    shared.close()
+
+
+def test_columns_choose_what_the_table_shows(shells: SharedShell, tmp_path: Path) -> None:
+    with shells.use(tmp_path, entity="execution", limit=3) as shell:
         shell.run("\\columns id,prority", r"unknown column 'prority'; did you mean 'priority'")
         shell.run("\\columns id,status,executedOn", r"columns: id, status, executedOn")
         printed = shell.run('status = "Fail"', r"executions shown")
@@ -35,8 +46,9 @@ def test_columns_choose_what_the_table_shows(sandbox: Sandbox, tmp_path: Path) -
         assert "id" not in [c.text for c in commands.complete_line(shell.shell, "\\columns id,")]
 
 
-def test_order_takes_column_names_with_did_you_mean(sandbox: Sandbox, tmp_path: Path) -> None:
-    with running_shell(sandbox, tmp_path, entity="execution", limit=2) as shell:
+def test_order_takes_column_names_with_did_you_mean(sandbox: Sandbox, shells: SharedShell,
+                                                    tmp_path: Path) -> None:
+    with shells.use(tmp_path, entity="execution", limit=2) as shell:
         shell.run("\\order prority", r"cannot sort executions by 'prority'; did you mean "
                                      r"'priority'\?")
         shell.run("\\order executedOn", r"the server cannot sort executions by executedOn")
@@ -48,14 +60,15 @@ def test_order_takes_column_names_with_did_you_mean(sandbox: Sandbox, tmp_path: 
         assert "modified" in [c.text for c in commands.complete_line(shell.shell, "\\order mo")]
 
 
-def test_all_lists_everything(sandbox: Sandbox, tmp_path: Path) -> None:
+def test_all_lists_everything(sandbox: Sandbox, shells: SharedShell, tmp_path: Path) -> None:
     every = sandbox.store.rows("SELECT count(*) FROM requirements")[0][0]
-    with running_shell(sandbox, tmp_path, entity="requirement", limit=0) as shell:
+    with shells.use(tmp_path, entity="requirement", limit=0) as shell:
         shell.run("\\all", rf"\({every:,} requirements")
 
 
-def test_no_matches_comes_with_the_warnings_and_a_hint(sandbox: Sandbox, tmp_path: Path) -> None:
-    with running_shell(sandbox, tmp_path, entity="execution") as shell:
+def test_no_matches_comes_with_the_warnings_and_a_hint(shells: SharedShell,
+                                                       tmp_path: Path) -> None:
+    with shells.use(tmp_path, entity="execution") as shell:
         printed = shell.run('status = "Failed"', r"hint: ")
         assert "(no matches" in printed
         assert '"Failed" is not a known status; did you mean "Fail"?' in printed
@@ -67,9 +80,9 @@ def test_no_matches_comes_with_the_warnings_and_a_hint(sandbox: Sandbox, tmp_pat
             in printed
 
 
-def test_o_to_an_xlsx_file(sandbox: Sandbox, tmp_path: Path) -> None:
+def test_o_to_an_xlsx_file(shells: SharedShell, tmp_path: Path) -> None:
     target = tmp_path / "fails.xlsx"
-    with running_shell(sandbox, tmp_path, entity="execution", limit=5) as shell:
+    with shells.use(tmp_path, entity="execution", limit=5) as shell:
         shell.run(f"\\o {target}", "next results: to")
         shell.run("\\columns id,status,executedOn", "columns:")
         shell.run('status = "Fail"', r"written to .*fails\.xlsx")
@@ -78,9 +91,9 @@ def test_o_to_an_xlsx_file(sandbox: Sandbox, tmp_path: Path) -> None:
     assert all(isinstance(r[0], int) and r[1] == "Fail" for r in rows[1:])
 
 
-def test_named_queries_keep_entity_release_and_project(sandbox: Sandbox,
+def test_named_queries_keep_entity_release_and_project(sandbox: Sandbox, shells: SharedShell,
                                                         tmp_path: Path) -> None:
-    with running_shell(sandbox, tmp_path, entity="execution", limit=3) as shell:
+    with shells.use(tmp_path, entity="execution", limit=3) as shell:
         shell.run("\\release Atlas 4.0", "release: Atlas 4.0")
         shell.run("\\project Atlas Mobile", "project: Atlas Mobile")
         shell.run('\\ns blocked status = "Blocked"',
@@ -111,8 +124,8 @@ def editor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_e_brings_the_text_back_for_review_and_ctrl_c_discards_it(
-        sandbox: Sandbox, tmp_path: Path, editor: Path) -> None:
-    with running_shell(sandbox, tmp_path, entity="execution") as shell:
+        sandbox: Sandbox, shells: SharedShell, tmp_path: Path, editor: Path) -> None:
+    with shells.use(tmp_path, entity="execution") as shell:
         buffer = shell.shell.session.default_buffer
         since = len(sandbox.control.requests)
         shell.type("\\e" + ENTER)
@@ -124,9 +137,10 @@ def test_e_brings_the_text_back_for_review_and_ctrl_c_discards_it(
         assert searches(sandbox, since) == []  # nothing ran
 
 
-def test_ctrl_x_ctrl_e_returns_the_text_for_review(sandbox: Sandbox, tmp_path: Path,
+def test_ctrl_x_ctrl_e_returns_the_text_for_review(sandbox: Sandbox, shells: SharedShell,
+                                                   tmp_path: Path,
                                                    editor: Path) -> None:
-    with running_shell(sandbox, tmp_path, entity="execution", limit=2) as shell:
+    with shells.use(tmp_path, entity="execution", limit=2) as shell:
         buffer = shell.shell.session.default_buffer
         since = len(sandbox.control.requests)
         shell.type('status = "Pass"' + CTRL_X_CTRL_E)
@@ -136,9 +150,9 @@ def test_ctrl_x_ctrl_e_returns_the_text_for_review(sandbox: Sandbox, tmp_path: P
         assert searches(sandbox, since)[-1]["word"] == 'status = "WIP"'
 
 
-def test_a_command_at_the_start_of_a_refused_query_starts_clean(sandbox: Sandbox,
+def test_a_command_at_the_start_of_a_refused_query_starts_clean(shells: SharedShell,
                                                                 tmp_path: Path) -> None:
-    with running_shell(sandbox, tmp_path) as shell:
+    with shells.use(tmp_path) as shell:
         buffer = shell.shell.session.default_buffer
         shell.run('name ~ "login', r"error\[ZQL")
         assert buffer.text == 'name ~ "login'  # kept for editing...

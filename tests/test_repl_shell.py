@@ -1,10 +1,15 @@
-"""The shell end to end through prompt_toolkit pipe input, against the sandbox over real HTTP."""
+"""The shell end to end through prompt_toolkit pipe input, against the sandbox over real HTTP.
+
+The tests share one running shell (:class:`~tests.repl_support.SharedShell`: each gets it at
+an empty prompt with fresh settings); the menu test and the offline one start their own.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,17 +18,26 @@ from tests.repl_support import (
     ALT_ENTER,
     CTRL_C,
     DEADLINE,
+    ELAPSED,
     ENTER,
     TAB,
+    SharedShell,
+    client_for,
     running_shell,
     wait_until,
 )
-from zql.client import ZephyrClient
 from zql.sandbox import Sandbox
 
 
+@pytest.fixture(scope="module")
+def shells(sandbox: Sandbox, request: pytest.FixtureRequest) -> Iterator[SharedShell]:
+    shared = SharedShell(sandbox, request)
+    yield shared
+    shared.close()
+
+
 def total(sb: Sandbox, query: str, entity: str = "testcase") -> int:
-    with ZephyrClient(sb.url or "", token=sb.token) as client:
+    with client_for(sb) as client:
         results = client.search(query, entity=entity, limit=1)
         list(results)
         assert results.total is not None
@@ -35,12 +49,13 @@ def total(sb: Sandbox, query: str, entity: str = "testcase") -> int:
     ("execution", 'status = "Fail" and priority in ("Critical", "High")', "execution"),
     ("requirement", 'name ~ "payment"', "requirement"),
 ])
-def test_a_query_returns_rows_and_the_count(sandbox: Sandbox, tmp_path: Path, entity: str,
-                                            query: str, noun: str) -> None:
+def test_a_query_returns_rows_and_the_count(sandbox: Sandbox, shells: SharedShell,
+                                            tmp_path: Path, entity: str, query: str,
+                                            noun: str) -> None:
     expected = total(sandbox, query, entity)
     # Pages of 7 rows: later pages stream under the first one's columns, one header in all.
-    with running_shell(sandbox, tmp_path, entity=entity, limit=0, page_size=7) as shell:
-        printed = shell.run(query, rf"\(\d[\d,]* {noun}s?, \d+ ms")
+    with shells.use(tmp_path, entity=entity, limit=0, page_size=7) as shell:
+        printed = shell.run(query, rf"\(\d[\d,]* {noun}s?, {ELAPSED}\)")
     count = int(re.search(rf"\((\d[\d,]*) {noun}", printed).group(1).replace(",", ""))
     assert count == expected > 0
     table_rows = [line for line in printed.splitlines() if re.match(r" +\d+ \|", line)]
@@ -56,9 +71,10 @@ def test_a_query_returns_rows_and_the_count(sandbox: Sandbox, tmp_path: Path, en
     ('prority = "High"', "ZQL201", 0),
 ])
 def test_an_invalid_query_is_refused_with_its_rendered_error(
-        sandbox: Sandbox, tmp_path: Path, query: str, code: str, caret_at: int) -> None:
+        sandbox: Sandbox, shells: SharedShell, tmp_path: Path, query: str, code: str,
+        caret_at: int) -> None:
     since = len(sandbox.control.requests)
-    with running_shell(sandbox, tmp_path) as shell:
+    with shells.use(tmp_path) as shell:
         printed = shell.run(query, rf"error\[{code}\d*\]")
         lines = printed.splitlines()
         caret = next(line for line in lines if line.strip().startswith("^"))
@@ -85,16 +101,18 @@ def test_an_invalid_query_is_refused_with_its_rendered_error(
     ("\\entity bogus", r"unknown entity 'bogus'"),
     ("\\release No Such Release", r"no release named 'No Such Release'"),
 ])
-def test_backslash_commands(sandbox: Sandbox, tmp_path: Path, command: str, expect: str) -> None:
-    with running_shell(sandbox, tmp_path) as shell:
+def test_backslash_commands(shells: SharedShell, tmp_path: Path, command: str,
+                            expect: str) -> None:
+    with shells.use(tmp_path) as shell:
         if command.startswith("\\release"):
             wait_until(lambda: bool(shell.shell.metadata.snapshot.releases), DEADLINE, "releases")
         shell.run(command, expect)
         shell.run("\\timing", r"timing: off")  # and the shell still takes commands
 
 
-def test_settings_change_the_next_search(sandbox: Sandbox, tmp_path: Path) -> None:
-    with running_shell(sandbox, tmp_path) as shell:
+def test_settings_change_the_next_search(sandbox: Sandbox, shells: SharedShell,
+                                         tmp_path: Path) -> None:
+    with shells.use(tmp_path) as shell:
         shell.run("\\entity execution", "entity: execution")
         shell.run("\\limit 5", "limit: 5")
         shell.run("\\order testcaseId desc", "order: testcaseId desc")
@@ -107,29 +125,32 @@ def test_settings_change_the_next_search(sandbox: Sandbox, tmp_path: Path) -> No
     assert "isascorder=false" in sent
 
 
-def test_quick_search_with_question_mark_and_command(sandbox: Sandbox, tmp_path: Path) -> None:
-    with running_shell(sandbox, tmp_path, limit=3) as shell:
+def test_quick_search_with_question_mark_and_command(sandbox: Sandbox, shells: SharedShell,
+                                                     tmp_path: Path) -> None:
+    since = len(sandbox.control.requests)
+    with shells.use(tmp_path, limit=3) as shell:
         shell.run("? login", r"test cases shown")
         shell.run("\\quick login", r"test cases shown")
-    quick = [r for r in sandbox.control.requests if "zql=false" in r[2]]
+    quick = [r for r in sandbox.control.requests[since:] if "zql=false" in r[2]]
     assert len(quick) >= 2
 
 
-def test_output_file_gets_the_next_results_only(sandbox: Sandbox, tmp_path: Path) -> None:
+def test_output_file_gets_the_next_results_only(sandbox: Sandbox, shells: SharedShell,
+                                                tmp_path: Path) -> None:
     target = tmp_path / "hits.csv"
     query = 'priority = "Critical" and automated = true'
-    with running_shell(sandbox, tmp_path) as shell:
+    with shells.use(tmp_path) as shell:
         shell.run(f"\\o {target}", "next results: to")
         shell.run(query, r"written to")
-        after = shell.run(query, r"test cases, \d+ ms\)")
+        after = shell.run(query, rf"test cases, {ELAPSED}\)")
     with target.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == total(sandbox, query) and rows[0]["priority"] == "Critical"
     assert " | " in after  # the second search went to the screen again
 
 
-def test_named_queries_save_list_run_delete(sandbox: Sandbox, tmp_path: Path) -> None:
-    with running_shell(sandbox, tmp_path) as shell:
+def test_named_queries_save_list_run_delete(shells: SharedShell, tmp_path: Path) -> None:
+    with shells.use(tmp_path) as shell:
         shell.run("\\ns bad status = Fail", r"not saved: ZQL107")
         shell.run("\\entity execution", "entity: execution")
         shell.run('\\ns fails status = "Fail"', r"saved fails \(execution\)")
@@ -142,11 +163,11 @@ def test_named_queries_save_list_run_delete(sandbox: Sandbox, tmp_path: Path) ->
     assert saved["queries"] == {}
 
 
-def test_multiline_query_with_alt_enter(sandbox: Sandbox, tmp_path: Path) -> None:
-    with running_shell(sandbox, tmp_path) as shell:
+def test_multiline_query_with_alt_enter(shells: SharedShell, tmp_path: Path) -> None:
+    with shells.use(tmp_path) as shell:
         start = len(shell.out.getvalue())
         shell.type('priority = "Critical"' + ALT_ENTER + "and automated = true" + ENTER)
-        shell.wait_for(r"test cases, \d+ ms\)", since=start)
+        shell.wait_for(rf"test cases, {ELAPSED}\)", since=start)
         # An open parenthesis makes Enter start a new line instead of running.
         start = len(shell.out.getvalue())
         shell.type('(priority = "Critical"' + ENTER + 'or priority = "High")'
@@ -156,10 +177,10 @@ def test_multiline_query_with_alt_enter(sandbox: Sandbox, tmp_path: Path) -> Non
                                             'automated = true')
 
 
-def test_tab_completes_a_field_then_a_server_value(sandbox: Sandbox, tmp_path: Path) -> None:
+def test_tab_completes_a_field_then_a_server_value(shells: SharedShell, tmp_path: Path) -> None:
     # Tab-only completion: with the menu opening while typing, what Tab finds depends on
     # which keystroke's completion finished first, which a test must not depend on.
-    with running_shell(sandbox, tmp_path, complete_while_typing=False) as shell:
+    with shells.use(tmp_path, complete_while_typing=False) as shell:
         buffer = shell.shell.session.default_buffer
         priority = shell.shell.schema.field("testcase", "priority")
         assert priority is not None
@@ -178,6 +199,7 @@ def test_tab_completes_a_field_then_a_server_value(sandbox: Sandbox, tmp_path: P
 
 def test_the_open_menu_fills_in_when_server_values_arrive(sandbox: Sandbox,
                                                           tmp_path: Path) -> None:
+    # A shell of its own: in the shared one, an earlier test may have loaded the values.
     with running_shell(sandbox, tmp_path, entity="execution") as shell:
         buffer = shell.shell.session.default_buffer
 
@@ -193,8 +215,9 @@ def test_the_open_menu_fills_in_when_server_values_arrive(sandbox: Sandbox,
 
 
 def test_ctrl_c_cancels_a_slow_search_and_the_shell_goes_on(sandbox: Sandbox,
+                                                            shells: SharedShell,
                                                             tmp_path: Path) -> None:
-    with running_shell(sandbox, tmp_path) as shell:
+    with shells.use(tmp_path) as shell:
         runner = shell.shell.runner
         with sandbox.control.gate("/advancesearch") as gate:  # the first page never comes
             start = len(shell.out.getvalue())
@@ -206,7 +229,7 @@ def test_ctrl_c_cancels_a_slow_search_and_the_shell_goes_on(sandbox: Sandbox,
             printed = shell.wait_for(r"\(cancelled before the first page", since=start)
         assert " | " not in printed  # no rows were shown: the first page never came
         shell.run("\\entity", "entity: testcase")
-        shell.run('priority = "Critical" and automated = true', r"test cases, \d+ ms\)")
+        shell.run('priority = "Critical" and automated = true', rf"test cases, {ELAPSED}\)")
 
 
 def test_offline_shell_still_checks_and_explains(tmp_path: Path) -> None:

@@ -21,11 +21,20 @@ from zql.schema import load_schema
 QUERY = f'status = "Blocked" and {RC18}'
 
 
-@pytest.fixture
-def sb(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Sandbox]:
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+@pytest.fixture(scope="module")
+def sb() -> Iterator[Sandbox]:
+    """The module's own sandbox: the update test puts back what it changed (its undo)."""
     with Sandbox(seed=1) as sandbox:
         yield sandbox
+
+
+@pytest.fixture(autouse=True)
+def state_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
+def _puts(sb: Sandbox, since: int) -> list[str]:
+    return [m for m, _, _ in sb.control.requests[since:] if m == "PUT"]
 
 
 def _headless(sb: Sandbox) -> tuple[Shell, io.StringIO]:
@@ -36,6 +45,7 @@ def _headless(sb: Sandbox) -> tuple[Shell, io.StringIO]:
 
 
 def test_update_needs_a_query_and_yes_without_a_terminal(sb: Sandbox) -> None:
+    since = len(sb.control.requests)
     shell, out = _headless(sb)
     try:
         shell.handle("\\update --status WIP")
@@ -49,23 +59,24 @@ def test_update_needs_a_query_and_yes_without_a_terminal(sb: Sandbox) -> None:
         assert "unknown option '--bogus'" in out.getvalue()
     finally:
         shell.close()
-    assert not [m for m, _, _ in sb.control.requests if m == "PUT"]
+    assert not _puts(sb, since)
 
 
 def test_update_then_undo_in_a_running_shell(sb: Sandbox, tmp_path: Path) -> None:
     start = without_modified(execution_rows(sb), EXEC_MODIFIED)
+    since = len(sb.control.requests)
     with running_shell(sb, tmp_path, entity="execution") as shell:
         shell.run(QUERY, r"7 executions")
         shell.run("\\update --status WIP --dry-run", r"requests that would be sent")
-        assert not [m for m, _, _ in sb.control.requests if m == "PUT"]
+        assert not _puts(sb, since)
         shell.type("\\update --status WIP" + ENTER + "n" + ENTER)
         shell.wait_for(r"not confirmed: nothing changed")
-        assert not [m for m, _, _ in sb.control.requests if m == "PUT"]
+        assert not _puts(sb, since)
         shell.type("\\update --status WIP" + ENTER + "y" + ENTER)
         done = shell.wait_for(r"undo with: zql undo \S+")
         assert "7 changed, 0 already in the target state" in done
         journal = done.split("undo with: zql undo ", 1)[1].split()[0]
-        kinds = ["reread" if "testcaseId" in q else m for m, p, q in sb.control.requests
+        kinds = ["reread" if "testcaseId" in q else m for m, p, q in sb.control.requests[since:]
                  if m == "PUT" or p.endswith("/advancesearch")]
         # after a prompt (time passed) the items are read again before the first write
         assert kinds.index("reread") < kinds.index("PUT")

@@ -2,10 +2,11 @@
 
 The worker pages through the client's results and posts each page on a queue. The shell's
 thread shows a one-line status ("searching… Ctrl-C cancels") in a tiny prompt_toolkit
-application while it waits, so Ctrl-C is a key press there (and a signal elsewhere); either
-way the search is cancelled, the rows already shown stay, and the shell carries on. The first
-page is rendered as soon as it arrives (it fixes the table's columns); later pages follow, into
-a pager when the whole result will not fit on the screen.
+application while it waits (unless the answer comes within a fraction of a second), so Ctrl-C
+is a key press there (and a signal elsewhere); either way the search is cancelled, the rows
+already shown stay, and the shell carries on. The first page is rendered as soon as it arrives
+(it fixes the table's columns); later pages follow, into a pager when the whole result will not
+fit on the screen.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ from zql_repl.state import noun
 __all__ = ["Outcome", "Request", "SearchRunner", "error_line", "format_for_path", "seconds"]
 
 _POLL = 0.05  # seconds between looks at the queue while waiting
+#: seconds a search may take before the status line is drawn: most answers come sooner, and
+#: drawing it (a small application of its own) would cost more than the wait
+_STATUS_AFTER = 0.2
 _SCREEN_MARGIN = 4  # lines kept free for the prompt and the count line
 
 
@@ -219,6 +223,10 @@ class SearchRunner:
 
     def _wait_with_status(self, fetch: _Fetch) -> tuple[str, Any, int | None]:
         started = time.monotonic()
+        try:  # a quick answer needs no status line (Ctrl-C meanwhile: SIGINT, or a key after)
+            return fetch.events.get(timeout=_STATUS_AFTER)
+        except queue.Empty:
+            pass
         got: list[tuple[str, Any, int | None]] = []
         kb = KeyBindings()
 

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+# pygls first: without it, ``zql lsp`` says so before loading lsprotocol (about 0.5 s).
+import pygls  # noqa: F401
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 
