@@ -16,7 +16,7 @@ import pytest
 from tests.hostile_servers import Hostile, page, send_json
 from zql.cli import main
 from zql.client import TransportError, ZephyrClient
-from zql.client._tls import peer_certificate, verify_context
+from zql.client._tls import default_trust, peer_certificate, verify_context
 
 x509 = pytest.importorskip("cryptography.x509")
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
@@ -110,6 +110,21 @@ def test_refused_by_the_library_too(https: str) -> None:
             pytest.raises(TransportError, match="not trusted"):
         client.projects()
     assert sleeps == []  # an untrusted certificate is never retried
+
+
+def test_clients_share_the_default_trust_and_follow_ssl_cert_file(
+        https: str, pki: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """One context per process for the default trust (certifi's bundle is not loaded again for
+    every client), and a new one as soon as ``SSL_CERT_FILE`` names another file."""
+    before = default_trust(True)
+    assert default_trust(True) is before
+    monkeypatch.setenv("SSL_CERT_FILE", str(pki["ca"]))
+    trusting_ca = default_trust(True)
+    assert trusting_ca is not before and default_trust(True) is trusting_ca
+    with ZephyrClient(https, token=TOKEN, retries=0) as one, \
+            ZephyrClient(https, token=TOKEN, retries=0) as two:
+        assert [p["name"] for p in one.projects()] == [p["name"] for p in two.projects()] == [
+            "Apollo"]
 
 
 def test_accepted_with_ca_cert(https: str, pki: dict[str, Path],

@@ -24,6 +24,7 @@ from zql.client._core import (
 from zql.client._errors import ConfigurationError, ZephyrError
 from zql.client._results import AsyncSearchResults, prepare
 from zql.client._retry import Retry
+from zql.client._tls import default_trust
 from zql.client._transfer import (
     DEFAULT_MAX_RESPONSE,
     Attempt,
@@ -135,7 +136,7 @@ class AsyncZephyrClient:
                                 auth=auth, retries=retries, schema=schema, timeout=timeout,
                                 max_response_size=max_response_size)
         http = httpx.AsyncClient(auth=self._core.http_auth, timeout=self._core.timeout,
-                                 verify=verify, transport=transport,
+                                 verify=default_trust(verify), transport=transport,
                                  headers=default_headers(headers), follow_redirects=False)
         self._driver = AsyncDriver(self._core, http)
 

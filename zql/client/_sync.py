@@ -24,6 +24,7 @@ from zql.client._core import (
 from zql.client._errors import ConfigurationError, ZephyrError
 from zql.client._results import SearchResults, prepare
 from zql.client._retry import Retry
+from zql.client._tls import default_trust
 from zql.client._transfer import DEFAULT_MAX_RESPONSE, Attempt, BodyReader, Sleep
 from zql.schema import Schema, Status
 from zql.search_options import UNSET, SearchOptions, Unset
@@ -127,7 +128,7 @@ class ZephyrClient:
                                 auth=auth, retries=retries, schema=schema, timeout=timeout,
                                 max_response_size=max_response_size)
         http = httpx.Client(auth=self._core.http_auth, timeout=self._core.timeout,
-                            verify=verify, transport=transport,
+                            verify=default_trust(verify), transport=transport,
                             headers=default_headers(headers), follow_redirects=False)
         self._driver = SyncDriver(self._core, http)
 

@@ -17,14 +17,15 @@ from __future__ import annotations
 import os
 import socket
 import ssl
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from zql.client._errors import TLS_HINT, ConfigurationError
 
-__all__ = ["HINT", "INSECURE_WARNING", "PeerCertificate", "peer_certificate", "trust_source",
-           "verify_context"]
+__all__ = ["HINT", "INSECURE_WARNING", "PeerCertificate", "default_trust", "peer_certificate",
+           "trust_source", "verify_context"]
 
 HINT = TLS_HINT
 #: What every run with verification off says on stderr.
@@ -67,6 +68,39 @@ directory
     if env.get("SSL_CERT_FILE") or env.get("SSL_CERT_DIR"):
         return True
     return _system_context() or True
+
+
+_shared: dict[tuple[object, ...], ssl.SSLContext] = {}
+_shared_lock = threading.Lock()
+
+
+def _stamp(path: str) -> tuple[object, ...]:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return (path,)
+    return (path, stat.st_mtime_ns, stat.st_size)
+
+
+def default_trust(verify: bool | ssl.SSLContext) -> bool | ssl.SSLContext:
+    """What a client verifies with: ``verify`` itself, except that ``True`` (httpx's default
+    trust: ``SSL_CERT_FILE``, else ``SSL_CERT_DIR``, else certifi's bundle) becomes one context
+    per process and trust setting, instead of one per client: loading certifi's bundle costs
+    ~60 ms, and a session, a report or a test suite builds many clients. A changed
+    ``SSL_CERT_FILE`` (another path, or the file rewritten) gets a context of its own.
+
+    >>> default_trust(False), default_trust(True) is default_trust(True)
+    (False, True)
+    """
+    if verify is not True:
+        return verify
+    cert_file, cert_dir = os.environ.get("SSL_CERT_FILE", ""), os.environ.get("SSL_CERT_DIR", "")
+    key = (*_stamp(cert_file), cert_dir) if cert_file else ("", cert_dir)
+    with _shared_lock:
+        context = _shared.get(key)
+        if context is None:
+            context = _shared[key] = _default_context()
+    return context
 
 
 def trust_source(ca_cert: str | os.PathLike[str] | None = None, *, insecure: bool = False,
