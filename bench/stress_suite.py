@@ -33,7 +33,7 @@ def _burn(parent: int) -> None:  # pragma: no cover - runs in a child process
 
 
 #: what ``make test`` runs (two workers, coverage), when no pytest arguments are given
-MAKE_TEST = ["-n", "2", "--dist", "loadgroup", "--cov", "--cov-report=term:skip-covered"]
+MAKE_TEST = ["-n", "2", "--dist", "worksteal", "--cov", "--cov-report=term:skip-covered"]
 
 
 def _pytest(extra: list[str], log: Path | None) -> tuple[int, float, list[str], str]:

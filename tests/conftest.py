@@ -40,16 +40,13 @@ _PROCESS_NAMES = ("subprocess", "pexpect", "LspClient", "running")
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark tests of modules that start processes ``subprocess`` and hypothesis tests
-    ``property`` (``make fuzz`` runs those); keep ``serial`` tests on one xdist worker
-    (``--dist loadgroup``), one after another."""
+    ``property`` (``make fuzz`` runs those)."""
     for item in items:
         module = getattr(item, "module", None)
         if module is not None and any(name in vars(module) for name in _PROCESS_NAMES):
             item.add_marker(pytest.mark.subprocess)
         if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
             item.add_marker(pytest.mark.property)
-        if item.get_closest_marker("serial") is not None:
-            item.add_marker(pytest.mark.xdist_group("serial"))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
