@@ -5,9 +5,9 @@
 'status = "Fail" and priority in ("P1", "P2")'
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from zql._lazy import lazy_names
 from zql._quote import quote
 from zql.ast import And, Boolean, Clause, Empty, Node, Not, Number, Op, Or, String, ValueList
 from zql.errors import Diagnostic, Fix, Severity, Span, TextEdit, ZQLError, ZQLSyntaxError
@@ -30,19 +30,8 @@ _LAZY = {name: "zql.builder" for name in (
 
 if TYPE_CHECKING:
     from zql.builder import Expr, Field, Fields, all_of, and_, any_of, field, fields, not_, or_
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'zql' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+else:  # mypy reads the imports above: a misspelt name stays an error
+    __getattr__, __dir__ = lazy_names(__name__, _LAZY)
 
 __all__ = [
     "And",

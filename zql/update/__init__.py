@@ -23,8 +23,9 @@ changed since (drift). See docs/update.md.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from zql._lazy import lazy_names
 
 if TYPE_CHECKING:
     from zql.update.endpoints import MAX_BATCH, Request
@@ -57,16 +58,7 @@ _LAZY = {
 }
 
 if not TYPE_CHECKING:  # mypy reads the imports above: a misspelt name stays an error
-    def __getattr__(name: str) -> Any:
-        module = _LAZY.get(name)
-        if module is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(importlib.import_module(module), name)
-        globals()[name] = value
-        return value
-
-    def __dir__() -> list[str]:
-        return sorted(set(globals()) | set(_LAZY))
+    __getattr__, __dir__ = lazy_names(__name__, _LAZY)
 
 __all__ = [
     "MAX_BATCH",
