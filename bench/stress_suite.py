@@ -5,6 +5,7 @@ Proves the suite does not depend on timing: every run must pass while ``--burner
 
     python bench/stress_suite.py --runs 5
     python bench/stress_suite.py --runs 3 --burners 2 -- tests/test_cli_search.py
+    python bench/stress_suite.py --runs 5 --leak-check   # who left a socket open
 
 Without pytest arguments each run is what ``make test`` runs (``-n 2``, coverage). Exit status 0
 only when every run passed. Each run's failing test ids are printed.
@@ -37,7 +38,7 @@ MAKE_TEST = ["-n", "2", "--dist", "worksteal", "--cov", "--cov-report=term:skip-
 
 
 def _pytest(extra: list[str], log: Path | None) -> tuple[int, float, list[str], str]:
-    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *(extra or MAKE_TEST)]
+    argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *extra]
     start = time.monotonic()
     done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=False,
                           timeout=1800)
@@ -56,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="CPU-burning processes beside the suite (2)")
     parser.add_argument("--log-dir", type=Path,
                         help="keep each run's whole pytest output as DIR/run-N.log")
+    parser.add_argument("--leak-check", action="store_true",
+                        help="name the test that created any socket left unclosed "
+                             "(tests/leak_check.py; written to $ZQL_LEAK_LOG)")
     parser.add_argument("pytest_args", nargs="*", help="arguments for pytest (after --)")
     args = parser.parse_args(argv)
     if args.runs < 1 or args.burners < 0:
@@ -72,7 +76,9 @@ def main(argv: list[str] | None = None) -> int:
             if args.log_dir is not None:
                 args.log_dir.mkdir(parents=True, exist_ok=True)
             log = args.log_dir / f"run-{run}.log" if args.log_dir is not None else None
-            code, elapsed, failed, tail = _pytest(args.pytest_args, log)
+            extra = [*(args.pytest_args or MAKE_TEST), *(["-p", "tests.leak_check"]
+                                                         if args.leak_check else [])]
+            code, elapsed, failed, tail = _pytest(extra, log)
             results.append(code == 0)
             verdict = "PASS" if code == 0 else f"FAIL (exit {code})"
             print(f"run {run}/{args.runs}: {verdict} in {elapsed:.0f} s  [{tail}]", flush=True)
