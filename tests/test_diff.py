@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from tests.report_support import point_cli_at
-from tests.update_support import stop_soon
+from tests.update_support import own_sandbox
 from zql.cli import main
 from zql.client import ZephyrClient
 from zql.report import CATEGORIES
@@ -80,18 +80,15 @@ def _with_the_pair(original):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    # Built into a file of its own, so the store's build runs (an in-memory small store may be
-    # a copy of the one the process built first, without the pair).
-    # The generator is patched only while this sandbox builds its data.
-    sb = Sandbox(size="small", seed=1, db=tmp_path_factory.mktemp("pair") / "pair.db")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(data, "generate", _with_the_pair(data.generate))
-        mp.setitem(data.SIZES, "small", BASE)
-        sb.start()
-    try:
+    """The small data set with the pair of runs added (the generator and size are patched only
+    while this sandbox builds, into a file of its own)."""
+    def with_the_pair(patch: pytest.MonkeyPatch) -> None:
+        patch.setattr(data, "generate", _with_the_pair(data.generate))
+        patch.setitem(data.SIZES, "small", BASE)
+
+    with own_sandbox(size="small", seed=1, db=tmp_path_factory.mktemp("pair") / "pair.db",
+                     while_building=with_the_pair) as sb:
         yield sb
-    finally:
-        stop_soon(sb)
 
 
 def test_every_category_is_found(pair: Sandbox) -> None:

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import zql
-from tests.update_support import own_sandbox, stop_soon
+from tests.update_support import own_sandbox
 from zql.client import AsyncZephyrClient, ZephyrClient, flatten
 from zql.report import NONE, OTHER, Report, ReportError, ReportInterrupted
 from zql.sandbox import Sandbox, data
@@ -48,14 +48,10 @@ def client(sandbox: Sandbox) -> Iterator[ZephyrClient]:
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     """This module's read-only sandbox with the :data:`TINY` data set (built by the store's own
     build into a file of its own; the size is patched only while it builds)."""
-    sb = Sandbox(size="small", seed=TINY_SEED, db=tmp_path_factory.mktemp("tiny") / "tiny.db")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setitem(data.SIZES, "small", TINY)
-        sb.start()
-    try:
+    with own_sandbox(size="small", seed=TINY_SEED,
+                     db=tmp_path_factory.mktemp("tiny") / "tiny.db",
+                     while_building=lambda patch: patch.setitem(data.SIZES, "small", TINY)) as sb:
         yield sb
-    finally:
-        stop_soon(sb)
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
+
+import pytest
 
 from zql.client import Retry, ZephyrClient
 from zql.sandbox import Sandbox
@@ -22,10 +24,17 @@ def stop_soon(sb: Sandbox) -> None:
 
 
 @contextlib.contextmanager
-def own_sandbox(**options: Any) -> Iterator[Sandbox]:
+def own_sandbox(*, while_building: Callable[[pytest.MonkeyPatch], None] | None = None,
+                **options: Any) -> Iterator[Sandbox]:
     """A started ``Sandbox(**options)`` for one test (or module), stopped with :func:`stop_soon`
-    when the block ends."""
-    sb = Sandbox(**options).start()
+    when the block ends. ``while_building(monkeypatch)`` patches what the store's build reads
+    (a size, the generator) only while this sandbox builds; give it a ``db`` file of its own,
+    so the build runs (an in-memory store may be a copy of the one the process built first)."""
+    sb = Sandbox(**options)
+    with pytest.MonkeyPatch.context() as patch:
+        if while_building is not None:
+            while_building(patch)
+        sb.start()
     try:
         yield sb
     finally:
