@@ -9,6 +9,7 @@ offending import named.
 from __future__ import annotations
 
 import ast as pyast
+import functools
 import subprocess
 import sys
 from pathlib import Path
@@ -40,9 +41,14 @@ def _is_type_checking(test: pyast.expr) -> bool:
         isinstance(test, pyast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
+@functools.cache
+def _modules() -> frozenset[str]:
+    return frozenset(_module_name(p) for p in ZQL.rglob("*.py"))
+
+
 def imports_of(path: Path) -> set[str]:
     """Every zql module ``path`` imports, at any depth, except under ``if TYPE_CHECKING:``."""
-    modules = {_module_name(p) for p in ZQL.rglob("*.py")}
+    modules = _modules()
     found: set[str] = set()
 
     def visit(node: pyast.AST) -> None:

@@ -23,7 +23,6 @@ from tests.update_support import (
     execution_rows,
     journal_records,
     own_sandbox,
-    stop_soon,
     tc_rows,
     without_modified,
 )
@@ -161,7 +160,7 @@ def pool() -> Iterator[dict[int, Sandbox]]:
         yield running
     finally:
         for sb in running.values():
-            stop_soon(sb)
+            sb.stop()
 
 
 @settings(max_examples=8, deadline=None, derandomize=True,
@@ -204,5 +203,5 @@ def test_apply_then_undo_restores_the_store(tmp_path_factory: pytest.TempPathFac
             for key in before:  # field by field
                 assert after[key] == before[key], key
     except BaseException:
-        stop_soon(pool.pop(seed))
+        pool.pop(seed).stop()
         raise

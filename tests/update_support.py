@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -16,18 +15,11 @@ from zql.sandbox import Sandbox
 RC18 = 'cycle = "Release Candidate 18"'
 
 
-def stop_soon(sb: Sandbox) -> None:
-    """Stop ``sb`` without waiting for it: its server notices within a tenth of a second and
-    then waits another tenth for connections to close, idle time the next test need not spend.
-    The thread closes the socket and the store itself; the interpreter joins it at exit."""
-    threading.Thread(target=sb.stop, name=f"stop {sb!r}").start()
-
-
 @contextlib.contextmanager
 def own_sandbox(*, while_building: Callable[[pytest.MonkeyPatch], None] | None = None,
                 **options: Any) -> Iterator[Sandbox]:
-    """A started ``Sandbox(**options)`` for one test (or module), stopped with :func:`stop_soon`
-    when the block ends. ``while_building(monkeypatch)`` patches what the store's build reads
+    """A started ``Sandbox(**options)`` for one test (or module), stopped when the block
+    ends. ``while_building(monkeypatch)`` patches what the store's build reads
     (a size, the generator) only while this sandbox builds; give it a ``db`` file of its own,
     so the build runs (an in-memory store may be a copy of the one the process built first)."""
     sb = Sandbox(**options)
@@ -38,7 +30,7 @@ def own_sandbox(*, while_building: Callable[[pytest.MonkeyPatch], None] | None =
     try:
         yield sb
     finally:
-        stop_soon(sb)
+        sb.stop()
 
 
 def client_for(sb: Sandbox, *, retries: int = 8) -> ZephyrClient:

@@ -162,6 +162,7 @@ class Sandbox:
         try:
             import uvicorn
 
+            from zql.sandbox._server import QuickStopServer
             from zql.sandbox.app import Credentials, create_app
         except ImportError as err:
             raise SandboxError(f"the sandbox needs the 'sandbox' extra ({err.name} is missing): "
@@ -183,7 +184,7 @@ class Sandbox:
                                      self.readonly_password), self.server)
         config = uvicorn.Config(app, log_level="warning", access_log=False, log_config=None,
                                 lifespan="off", timeout_graceful_shutdown=2)
-        self._server = uvicorn.Server(config)
+        self._server = QuickStopServer(config)
         self._thread = threading.Thread(target=self._server.run,
                                         kwargs={"sockets": [self._socket]},
                                         name=f"zql-sandbox-{port}", daemon=True)
@@ -202,7 +203,7 @@ class Sandbox:
         """Stop serving and close everything (idempotent)."""
         self.control.release_gates()
         if self._thread is not None:
-            self._server.should_exit = True
+            self._server.stop_soon()
             self._thread.join()
             self._thread = None
         if self._socket is not None:
