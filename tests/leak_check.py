@@ -48,11 +48,19 @@ def _reporting(hook: Callable[[Any], object]) -> Callable[[Any], object]:
     return unraisable
 
 
+_ORIGINAL_INIT = socket.socket.__init__
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
     """Wrap socket creation and the unraisable hook pytest installed."""
-    socket.socket.__init__ = _remembering(socket.socket.__init__)  # type: ignore[method-assign]
+    socket.socket.__init__ = _remembering(_ORIGINAL_INIT)  # type: ignore[method-assign]
     sys.unraisablehook = _reporting(sys.unraisablehook)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Sockets are plain sockets again (pytest restores its own unraisable hook)."""
+    socket.socket.__init__ = _ORIGINAL_INIT  # type: ignore[method-assign]
 
 
 @pytest.hookimpl(tryfirst=True)
