@@ -208,3 +208,31 @@ def test_import_zql_loads_no_parser_generator_http_terminal_or_lsp_library() -> 
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, timeout=120)
     assert done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
+#: a client's internals: only zql/client itself touches them
+CLIENT_PRIVATE = ("_core", "_driver")
+
+
+def reaches_into_a_client(source: str) -> list[tuple[int, str]]:
+    """Where ``source`` touches a client's internals (``x._core``, ``x._driver``)."""
+    import ast
+
+    return sorted((node.lineno, node.attr) for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Attribute) and node.attr in CLIENT_PRIVATE)
+
+
+def test_only_the_client_touches_its_core_and_driver() -> None:
+    """Engines and adapters use a client's public surface; ``client.driver`` is the seam for
+    calls of their own (zql.update's writes), never ``client._driver`` or ``client._core``."""
+    client = ROOT / "zql" / "client"
+    offenders = [f"{path.relative_to(ROOT)}:{line}: .{attr}"
+                 for path in sorted((ROOT / "zql").rglob("*.py")) + sorted(
+                     (ROOT / "repl").rglob("*.py")) if client not in path.parents
+                 for line, attr in reaches_into_a_client(path.read_text(encoding="utf-8"))]
+    assert offenders == []
+
+
+def test_the_client_internals_check_sees_an_attribute_access() -> None:
+    assert reaches_into_a_client("x = client._driver.run(op)\ny = c._core\nz = c.driver") == \
+        [(1, "_driver"), (2, "_core")]

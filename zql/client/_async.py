@@ -168,6 +168,22 @@ class AsyncZephyrClient:
         """
         return self._core.base.api
 
+    @property
+    def driver(self) -> AsyncDriver:
+        """The seam for engines that send calls of their own (see
+        :attr:`ZephyrClient.driver <zql.client.ZephyrClient.driver>`); ``run`` is awaited.
+
+        >>> import anyio, httpx
+        >>> answer = httpx.MockTransport(lambda r: httpx.Response(200, json={"id": 7}))
+        >>> async def me():
+        ...     async with AsyncZephyrClient("https://z", token="t", transport=answer) as c:
+        ...         core = c.driver.core
+        ...         return await c.driver.run(core.fetch(core.call("GET", "user/current")))
+        >>> anyio.run(me)
+        {'id': 7}
+        """
+        return self._driver
+
     async def __aenter__(self) -> AsyncZephyrClient:
         return self
 

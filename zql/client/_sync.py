@@ -161,6 +161,20 @@ class ZephyrClient:
         """
         return self._core.base.api
 
+    @property
+    def driver(self) -> SyncDriver:
+        """The seam for engines that send calls of their own (:mod:`zql.update` sends its
+        writes this way) with this client's auth, retries, limits and scrubbing:
+        ``driver.core`` builds an operation, ``driver.run(operation)`` performs it.
+
+        >>> import httpx
+        >>> answer = httpx.MockTransport(lambda r: httpx.Response(200, json={"id": 7}))
+        >>> with ZephyrClient("https://z", token="t", transport=answer) as c:
+        ...     c.driver.run(c.driver.core.fetch(c.driver.core.call("GET", "user/current")))
+        {'id': 7}
+        """
+        return self._driver
+
     def __enter__(self) -> ZephyrClient:
         return self
 

@@ -47,6 +47,7 @@ from zql.update.resolve import UpdateError, change_op
 
 if TYPE_CHECKING:
     from zql.client import AsyncZephyrClient, ZephyrClient
+    from zql.client._core import ClientCore
 
 __all__ = ["aapply", "aplan_update", "apply", "check_now", "plan_update", "resume", "undo"]
 
@@ -56,10 +57,19 @@ _REREAD_CHUNK = 200
 Progress = Callable[[int, int], None]
 
 
-def _bridge(client: Any, op: Generator[Any, Any, Any]) -> Generator[Any, Any, Any]:
+def _send(client: ZephyrClient, op: Generator[Any, Any, Any]) -> Any:
+    """Perform ``op`` through the client's driver (its auth, retries and limits)."""
+    return client.driver.run(_bridge(client.driver.core, op))
+
+
+async def _asend(client: AsyncZephyrClient, op: Generator[Any, Any, Any]) -> Any:
+    """:func:`_send` for an async client."""
+    return await client.driver.run(_bridge(client.driver.core, op))
+
+
+def _bridge(core: ClientCore, op: Generator[Any, Any, Any]) -> Generator[Any, Any, Any]:
     """Adapt an operation yielding :class:`Request` objects to the client's drivers (which run
     generators yielding its own calls); the client's own calls pass through."""
-    core = client._core
     value: Any = None
     error: BaseException | None = None
     while True:
@@ -75,8 +85,8 @@ def _bridge(client: Any, op: Generator[Any, Any, Any]) -> Generator[Any, Any, An
             value, error = None, exc
 
 
-def _never_run(client: Any) -> str:
-    schema = client._core.known_schema or zql.load_schema()
+def _never_run(client: ZephyrClient | AsyncZephyrClient) -> str:
+    schema = client.driver.core.known_schema or zql.load_schema()
     return str(schema.values.not_executed.id)
 
 
@@ -93,17 +103,18 @@ def _with_names(plan: Plan, names: dict[str, dict[str, str]], **where: Any) -> P
     return replace(plan, extra=extra)
 
 
-def _change_op(client: Any, entity: str, options: dict[str, Any]) -> Generator[Any, Any, Any]:
-    statuses = (yield from client._core.statuses_plan()) if entity == "execution" else ()
+def _change_op(core: ClientCore, entity: str,
+               options: dict[str, Any]) -> Generator[Any, Any, Any]:
+    statuses = (yield from core.statuses_plan()) if entity == "execution" else ()
     priorities = None
     if options.get("priority") is not None:
-        priorities = yield from client._core.suggest_plan("priority", "", entity="testcase",
-                                                          release=None, limit=100)
+        priorities = yield from core.suggest_plan("priority", "", entity="testcase",
+                                                  release=None, limit=100)
     return (yield from change_op(entity, statuses=statuses, priorities=priorities, **options))
 
 
-def _me_op(client: Any) -> Generator[Any, Any, int | None]:
-    user = yield client._core.call("GET", "user/current")
+def _me_op(core: ClientCore) -> Generator[Any, Any, int | None]:
+    user = yield core.call("GET", "user/current")
     return int(user["id"]) if isinstance(user, dict) and "id" in user else None
 
 
@@ -204,7 +215,7 @@ def plan_update(client: ZephyrClient, query: Any, *, entity: str = "execution",
     """Resolve the names (before anything is sent), run the search and compute the plan."""
     options = {"status": status, "notes": notes, "assign": assign, "add_tags": add_tags,
                "remove_tags": remove_tags, "priority": priority}
-    change, names = client._driver.run(_bridge(client, _change_op(client, entity, options)))
+    change, names = _send(client, _change_op(client.driver.core, entity, options))
     hits = client.search(query, entity=entity, release=release, project=project, page_size=500)
     plan = compute_plan(entity, hits.query, change, hits, never_run=_never_run(client),
                         server=client.base_url)
@@ -239,7 +250,7 @@ def _drive(client: ZephyrClient, run: _Run, doubt: Sequence[Item], pending: Sequ
         todo_rest, decided_rest = check(todo, current)
         run.record(None, decided + decided_rest)
         todo = todo_doubt + todo_rest
-    me = client._driver.run(_bridge(client, _me_op(client))) if run.needs_me(todo) else None
+    me = _send(client, _me_op(client.driver.core)) if run.needs_me(todo) else None
     queue = batches(todo, run.batch_size)
     total = len(todo)
     stop = threading.Event()
@@ -247,7 +258,7 @@ def _drive(client: ZephyrClient, run: _Run, doubt: Sequence[Item], pending: Sequ
     def one(items: list[Item]) -> None:
         number = run.begin(items)
         try:
-            results = client._driver.run(_bridge(client, run.op(items, me)))
+            results = _send(client, run.op(items, me))
         except Stop as err:
             run.report.stopped = str(err)
             stop.set()
@@ -331,7 +342,7 @@ async def aplan_update(client: AsyncZephyrClient, query: Any, *, entity: str = "
     """The async twin of :func:`plan_update`."""
     options = {"status": status, "notes": notes, "assign": assign, "add_tags": add_tags,
                "remove_tags": remove_tags, "priority": priority}
-    change, names = await client._driver.run(_bridge(client, _change_op(client, entity, options)))
+    change, names = await _asend(client, _change_op(client.driver.core, entity, options))
     hits = client.search(query, entity=entity, release=release, project=project, page_size=500)
     plan = compute_plan(entity, hits.query, change, [h async for h in _aiter(hits)],
                         never_run=_never_run(client), server=client.base_url)
@@ -371,8 +382,7 @@ async def aapply(client: AsyncZephyrClient, plan: Plan, *,
         if not fresh:
             todo, decided = check(todo, await _acurrent(client, plan.entity, todo))
             run.record(None, decided)
-        me = await client._driver.run(_bridge(client, _me_op(client))) \
-            if run.needs_me(todo) else None
+        me = await _asend(client, _me_op(client.driver.core)) if run.needs_me(todo) else None
         queue = batches(todo, batch_size)
 
         async def worker() -> None:
@@ -380,7 +390,7 @@ async def aapply(client: AsyncZephyrClient, plan: Plan, *,
                 items = queue.pop(0)
                 number = run.begin(items)
                 try:
-                    results = await client._driver.run(_bridge(client, run.op(items, me)))
+                    results = await _asend(client, run.op(items, me))
                 except Stop as err:
                     run.report.stopped = str(err)
                     results = [Result(i.id, "not-applied", message=str(err)) for i in items]
