@@ -8,6 +8,7 @@ that no cycle hides behind a lazy import.
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
@@ -216,8 +217,6 @@ CLIENT_PRIVATE = ("_core", "_driver")
 
 def reaches_into_a_client(source: str) -> list[tuple[int, str]]:
     """Where ``source`` touches a client's internals (``x._core``, ``x._driver``)."""
-    import ast
-
     return sorted((node.lineno, node.attr) for node in ast.walk(ast.parse(source))
             if isinstance(node, ast.Attribute) and node.attr in CLIENT_PRIVATE)
 

@@ -36,6 +36,16 @@ def _get(port: int, path: str, token: str) -> socket.socket:
     return sock
 
 
+def _serving(server: QuickStopServer) -> tuple[threading.Thread, socket.socket]:
+    """Run ``server`` in a thread on a new loopback listener; the thread and the listener."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    return thread, listener
+
+
 def test_stop_closes_an_idle_keep_alive_connection() -> None:
     sb = Sandbox().start()
     port = int(sb.url.rsplit(":", 1)[1])
@@ -60,14 +70,10 @@ def stuck_server() -> Iterator[tuple[QuickStopServer, threading.Thread, threadin
             if not message.get("more_body"):
                 await asyncio.sleep(3600)
 
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
     config = uvicorn.Config(app, log_level="critical", access_log=False, log_config=None,
                             lifespan="off", timeout_graceful_shutdown=0)
     server = QuickStopServer(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
+    thread, listener = _serving(server)
     try:
         yield server, thread, asked, listener.getsockname()[1]
     finally:
@@ -96,15 +102,11 @@ def test_a_request_still_open_after_the_grace_period_is_answered_and_closed(
 
 
 def test_a_stop_asked_before_the_server_runs_is_kept() -> None:
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
     config = uvicorn.Config(lambda *_: None, log_level="critical", log_config=None,
                             lifespan="off")
     server = QuickStopServer(config)
     server.stop_soon()  # no loop yet: only the flag
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
+    thread, listener = _serving(server)
     thread.join(PATIENCE)
     listener.close()
     assert not thread.is_alive() and server.should_exit
